@@ -1,0 +1,13 @@
+export { FleError, FleCryptoError, type FleCryptoErrorCode } from './errors.js';
+export {
+  AeadKey,
+  aeadEncrypt,
+  aeadDecrypt,
+  ciphertextLength,
+  KEY_LENGTH,
+  IV_LENGTH,
+  TAG_LENGTH,
+  MIN_CIPHERTEXT_LENGTH,
+  type AeadEncryptOptions,
+} from './aead.js';
+export { assertBytes, bytesToHex, hexToBytes, concatBytes, constantTimeEqual, randomBytes, wipe } from './bytes.js';

@@ -1,0 +1,51 @@
+// The README's test command: build, type-check, every vitest suite, then the plain
+// `N passed, N failed` line that CI reads (from vitest's JSON reporter).
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildMcoracle } from './build-mcoracle.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const inCI = process.env.CI === 'true' || process.env.CI === '1';
+let passed = 0;
+let failed = 0;
+let stepFailed = false;
+
+function run(name, cmd, args, opts = {}) {
+  console.log(`\n== ${name}: ${cmd} ${args.join(' ')}`);
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+  if (r.status !== 0) {
+    console.error(`== ${name} failed (exit ${r.status ?? r.signal})`);
+    stepFailed = true;
+    return false;
+  }
+  return true;
+}
+
+// The interop oracle: needed in CI (.ci/run installs libmongocrypt); elsewhere its tests skip with a notice.
+const oracle = buildMcoracle();
+if (oracle.ok) process.env.FLE_MCORACLE = oracle.binary;
+else console.warn(`[fle-ts] mcoracle not built: ${oracle.why}`);
+
+run('build', 'pnpm', ['run', 'build']);
+run('typecheck', 'pnpm', ['exec', 'tsc', '--noEmit', '-p', 'tsconfig.json']);
+
+const report = join(root, '.vitest-report.json');
+rmSync(report, { force: true });
+run('vitest', 'pnpm', ['exec', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile=${report}`]);
+if (existsSync(report)) {
+  const r = JSON.parse(readFileSync(report, 'utf8'));
+  passed += r.numPassedTests;
+  failed += r.numFailedTests;
+  if (r.numTotalTests === 0) {
+    console.error('vitest ran no test');
+    stepFailed = true;
+  }
+} else {
+  stepFailed = true;
+}
+
+if (stepFailed && failed === 0) failed = 1; // a failed build or type-check counts as a failure
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(stepFailed || failed > 0 ? 1 : 0);
