@@ -1,8 +1,9 @@
-import { cbc } from '@noble/ciphers/aes.js';
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha512 } from '@noble/hashes/sha2.js';
-import { assertBytes, constantTimeEqual, randomBytes, wipe } from './bytes.js';
+import { Aes256Key, cbcDecrypt, cbcEncrypt } from './aes.js';
+import { assertBytes, wipe } from './bytes.js';
 import { FleCryptoError } from './errors.js';
+import { HmacSha512 } from './hmac-sha512.js';
+import { randomInto } from './random-pool.js';
+import { SubtleAead } from './subtle-aead.js';
 
 /** Length of a MongoDB FLE1 data key: MAC key || encryption key || IV key (LMC `MONGOCRYPT_KEY_LEN`). */
 export const KEY_LENGTH = 96;
@@ -12,31 +13,35 @@ export const IV_LENGTH = 16;
 export const TAG_LENGTH = 32;
 /** Smallest valid AEAD output: IV + one padded block + tag (LMC `_mongocrypt_do_decryption`). */
 export const MIN_CIPHERTEXT_LENGTH = IV_LENGTH + 16 + TAG_LENGTH;
+/**
+ * From this plaintext/ciphertext size on, the async methods hand the work to WebCrypto
+ * (native AES and SHA-512); below it the promise round trip costs more than the pure-TS path.
+ */
+export const ASYNC_NATIVE_THRESHOLD = 16384;
 
-type Hmac = ReturnType<typeof hmac.create>;
 const EMPTY = new Uint8Array(0);
+// Scratch for the synchronous path: nothing here survives a call (each is wiped or
+// overwritten before return), and a sync call cannot be interleaved with another.
+const DIGEST = new Uint8Array(64);
+const AL = new Uint8Array(8);
 
 /** Length of the AEAD output for a plaintext of `plaintextLength` bytes (LMC `_mongocrypt_calculate_ciphertext_len`). */
 export function ciphertextLength(plaintextLength: number): number {
   return IV_LENGTH + 16 * (Math.floor(plaintextLength / 16) + 1) + TAG_LENGTH;
 }
 
-/** AL of [MCGREW 2.1]: the bit length of the AAD as a 64-bit big-endian integer. */
-function aadBitLength(aad: Uint8Array): Uint8Array {
-  const al = new Uint8Array(8);
+/** AL of [MCGREW 2.1]: the bit length of the AAD as a 64-bit big-endian integer, into `out`. */
+function aadBitLength(aad: Uint8Array, out: Uint8Array = new Uint8Array(8)): Uint8Array {
   const bits = aad.length * 8;
-  const view = new DataView(al.buffer);
-  view.setUint32(0, Math.floor(bits / 0x1_0000_0000));
-  view.setUint32(4, bits >>> 0);
-  return al;
-}
-
-/** PKCS#7 padding to a whole number of blocks, a full block when already aligned ([MCGREW 2.1]). */
-function pad(plaintext: Uint8Array): Uint8Array {
-  const padLength = 16 - (plaintext.length % 16);
-  const out = new Uint8Array(plaintext.length + padLength);
-  out.set(plaintext);
-  out.fill(padLength, plaintext.length);
+  const hi = Math.floor(bits / 0x1_0000_0000);
+  out[0] = hi >>> 24;
+  out[1] = hi >>> 16;
+  out[2] = hi >>> 8;
+  out[3] = hi;
+  out[4] = bits >>> 24;
+  out[5] = bits >>> 16;
+  out[6] = bits >>> 8;
+  out[7] = bits;
   return out;
 }
 
@@ -47,9 +52,37 @@ function checkKey(key: unknown, what: string): asserts key is Uint8Array {
   }
 }
 
+function checkIv(iv: unknown): asserts iv is Uint8Array {
+  assertBytes(iv, 'IV');
+  if (iv.length !== IV_LENGTH) {
+    throw new FleCryptoError('BAD_IV_LENGTH', `IV must be ${IV_LENGTH} bytes, got ${iv.length}`);
+  }
+}
+
+function checkCiphertextLength(ciphertext: Uint8Array): void {
+  if (ciphertext.length < MIN_CIPHERTEXT_LENGTH) {
+    throw new FleCryptoError(
+      'CIPHERTEXT_TOO_SHORT',
+      `ciphertext must be at least ${MIN_CIPHERTEXT_LENGTH} bytes, got ${ciphertext.length}`,
+    );
+  }
+}
+
+function hmacMismatch(): FleCryptoError {
+  return new FleCryptoError('HMAC_MISMATCH', 'HMAC validation failure: wrong key, wrong associated data, or tampered ciphertext');
+}
+
+function notBlockAligned(): FleCryptoError {
+  return new FleCryptoError('BAD_CIPHERTEXT_LENGTH', 'ciphertext length is not a multiple of the AES block size');
+}
+
+/** How {@link AeadKey.encryptAsync} picks the IV: a fixed 16-byte IV, fresh random, or derived. */
+export type AeadIvChoice = Uint8Array | 'random' | 'deterministic';
+
 /**
  * A 96-byte MongoDB data key, ready for AEAD_AES_256_CBC_HMAC_SHA_512.
- * Create one per key and reuse it: the keyed HMAC states are computed once.
+ * Create one per key and reuse it: the AES key schedules and the keyed HMAC states
+ * are computed once, in the constructor, and each call only does the per-value work.
  *
  * @example
  * const k = new AeadKey(key96);
@@ -57,44 +90,51 @@ function checkKey(key: unknown, what: string): asserts key is Uint8Array {
  * k.decrypt(c, aad); // plaintext
  */
 export class AeadKey {
-  readonly #mac: Hmac;
-  readonly #ivMac: Hmac;
-  readonly #encKey: Uint8Array;
+  readonly #aes: Aes256Key;
+  readonly #mac: HmacSha512;
+  readonly #ivMac: HmacSha512;
+  /** Raw key copy for WebCrypto, imported lazily on the first large async call. */
+  readonly #raw: Uint8Array;
+  #subtle: SubtleAead | undefined;
 
   constructor(key: Uint8Array) {
     checkKey(key, 'AEAD key');
     // Key split, LMC `KEY_FORMAT_FLE1`: Km = key[0..32), Ke = key[32..64), IV key = key[64..96).
-    this.#mac = hmac.create(sha512, key.subarray(0, 32));
-    this.#encKey = key.slice(32, 64);
-    this.#ivMac = hmac.create(sha512, key.subarray(64, 96));
+    this.#mac = new HmacSha512(key.subarray(0, 32));
+    this.#aes = new Aes256Key(key.subarray(32, 64));
+    this.#ivMac = new HmacSha512(key.subarray(64, 96));
+    this.#raw = key.slice();
   }
 
   /** Encrypts with a caller-chosen 16-byte IV; output IV || S || T. */
   encrypt(plaintext: Uint8Array, aad: Uint8Array, iv: Uint8Array): Uint8Array {
     assertBytes(plaintext, 'plaintext');
     assertBytes(aad, 'associated data');
-    assertBytes(iv, 'IV');
-    if (iv.length !== IV_LENGTH) {
-      throw new FleCryptoError('BAD_IV_LENGTH', `IV must be ${IV_LENGTH} bytes, got ${iv.length}`);
-    }
+    checkIv(iv);
     const out = new Uint8Array(ciphertextLength(plaintext.length));
     out.set(iv, 0);
-    const padded = pad(plaintext);
-    const s = cbc(this.#encKey, iv, { disablePadding: true }).encrypt(padded);
-    wipe(padded);
-    out.set(s, IV_LENGTH);
-    out.set(this.#tag(aad, out.subarray(0, out.length - TAG_LENGTH)), out.length - TAG_LENGTH);
+    this.#encryptInto(plaintext, aad, out);
     return out;
   }
 
   /** Encrypts with a fresh random IV (FLE1 "Random", key wrapping). */
   encryptRandom(plaintext: Uint8Array, aad: Uint8Array = EMPTY): Uint8Array {
-    return this.encrypt(plaintext, aad, randomBytes(IV_LENGTH));
+    assertBytes(plaintext, 'plaintext');
+    assertBytes(aad, 'associated data');
+    const out = new Uint8Array(ciphertextLength(plaintext.length));
+    randomInto(out, 0, IV_LENGTH);
+    this.#encryptInto(plaintext, aad, out);
+    return out;
   }
 
   /** Encrypts with the IV derived from key, AAD and plaintext (FLE1 "Deterministic"). */
   encryptDeterministic(plaintext: Uint8Array, aad: Uint8Array = EMPTY): Uint8Array {
-    return this.encrypt(plaintext, aad, this.deriveIv(plaintext, aad));
+    assertBytes(plaintext, 'plaintext');
+    assertBytes(aad, 'associated data');
+    const out = new Uint8Array(ciphertextLength(plaintext.length));
+    this.#deriveIvInto(plaintext, aad, out);
+    this.#encryptInto(plaintext, aad, out);
+    return out;
   }
 
   /**
@@ -104,11 +144,8 @@ export class AeadKey {
   deriveIv(plaintext: Uint8Array, aad: Uint8Array = EMPTY): Uint8Array {
     assertBytes(plaintext, 'plaintext');
     assertBytes(aad, 'associated data');
-    const h = this.#ivMac.clone();
-    h.update(aad).update(aadBitLength(aad)).update(plaintext);
-    const digest = h.digest();
-    const iv = digest.slice(0, IV_LENGTH);
-    wipe(digest);
+    const iv = new Uint8Array(IV_LENGTH);
+    this.#deriveIvInto(plaintext, aad, iv);
     return iv;
   }
 
@@ -119,43 +156,116 @@ export class AeadKey {
   decrypt(ciphertext: Uint8Array, aad: Uint8Array = EMPTY): Uint8Array {
     assertBytes(ciphertext, 'ciphertext');
     assertBytes(aad, 'associated data');
-    if (ciphertext.length < MIN_CIPHERTEXT_LENGTH) {
-      throw new FleCryptoError(
-        'CIPHERTEXT_TOO_SHORT',
-        `ciphertext must be at least ${MIN_CIPHERTEXT_LENGTH} bytes, got ${ciphertext.length}`,
-      );
-    }
+    checkCiphertextLength(ciphertext);
     const macEnd = ciphertext.length - TAG_LENGTH;
-    const expected = this.#tag(aad, ciphertext.subarray(0, macEnd));
-    if (!constantTimeEqual(expected, ciphertext.subarray(macEnd))) {
-      throw new FleCryptoError('HMAC_MISMATCH', 'HMAC validation failure: wrong key, wrong associated data, or tampered ciphertext');
-    }
-    const s = ciphertext.subarray(IV_LENGTH, macEnd);
-    if (s.length % 16 !== 0) {
-      throw new FleCryptoError('BAD_CIPHERTEXT_LENGTH', 'ciphertext length is not a multiple of the AES block size');
-    }
-    const padded = cbc(this.#encKey, ciphertext.subarray(0, IV_LENGTH), { disablePadding: true }).decrypt(s);
+    this.#tagInto(aad, ciphertext, macEnd);
+    // Constant-time compare of the 32-byte tag (LMC `_mongocrypt_memequal`).
+    let diff = 0;
+    for (let i = 0; i < TAG_LENGTH; i++) diff |= DIGEST[i]! ^ ciphertext[macEnd + i]!;
+    DIGEST.fill(0);
+    if (diff !== 0) throw hmacMismatch();
+    const sLength = macEnd - IV_LENGTH;
+    if (sLength % 16 !== 0) throw notBlockAligned();
+    const padded = new Uint8Array(sLength);
+    cbcDecrypt(this.#aes, ciphertext, 0, ciphertext, IV_LENGTH, sLength, padded, 0);
     return unpad(padded);
   }
 
-  /** Overwrites the cached encryption key; the object is unusable afterwards. */
-  destroy(): void {
-    wipe(this.#encKey);
-    this.#mac.destroy();
-    this.#ivMac.destroy();
+  /**
+   * Asynchronous {@link AeadKey.encrypt} / `encryptRandom` / `encryptDeterministic` in one
+   * method. From {@link ASYNC_NATIVE_THRESHOLD} bytes on it runs on WebCrypto
+   * (`crypto.subtle`) when the runtime has it, with the CryptoKeys imported once per
+   * AeadKey; otherwise, and for small values, it runs the synchronous path. Same bytes out.
+   *
+   * @example
+   * const c = await k.encryptAsync(bigPlaintext, aad, 'deterministic');
+   */
+  async encryptAsync(plaintext: Uint8Array, aad: Uint8Array = EMPTY, iv: AeadIvChoice = 'random'): Promise<Uint8Array> {
+    assertBytes(plaintext, 'plaintext');
+    assertBytes(aad, 'associated data');
+    if (iv !== 'random' && iv !== 'deterministic') checkIv(iv);
+    const subtle = plaintext.length >= ASYNC_NATIVE_THRESHOLD ? await this.#subtleAead() : undefined;
+    if (!subtle) {
+      if (iv === 'random') return this.encryptRandom(plaintext, aad);
+      if (iv === 'deterministic') return this.encryptDeterministic(plaintext, aad);
+      return this.encrypt(plaintext, aad, iv);
+    }
+    const out = new Uint8Array(ciphertextLength(plaintext.length));
+    if (iv === 'random') randomInto(out, 0, IV_LENGTH);
+    else if (iv === 'deterministic') await subtle.deriveIvInto(plaintext, aad, aadBitLength(aad), out);
+    else out.set(iv, 0);
+    await subtle.encryptInto(plaintext, aad, aadBitLength(aad), out);
+    return out;
   }
 
-  /** T = first 32 bytes of HMAC-SHA-512(Km, AAD || IV || S || AL) (LMC `MAC_FORMAT_FLE1`). */
-  #tag(aad: Uint8Array, ivAndS: Uint8Array): Uint8Array {
-    const h = this.#mac.clone();
-    h.update(aad).update(ivAndS).update(aadBitLength(aad));
-    return h.digest().subarray(0, TAG_LENGTH);
+  /**
+   * Asynchronous {@link AeadKey.decrypt}: same checks in the same order, same error codes;
+   * on WebCrypto from {@link ASYNC_NATIVE_THRESHOLD} bytes on when the runtime has it.
+   *
+   * @example
+   * const p = await k.decryptAsync(c, aad);
+   */
+  async decryptAsync(ciphertext: Uint8Array, aad: Uint8Array = EMPTY): Promise<Uint8Array> {
+    assertBytes(ciphertext, 'ciphertext');
+    assertBytes(aad, 'associated data');
+    checkCiphertextLength(ciphertext);
+    const subtle = ciphertext.length >= ASYNC_NATIVE_THRESHOLD ? await this.#subtleAead() : undefined;
+    if (!subtle) return this.decrypt(ciphertext, aad);
+    const result = await subtle.decrypt(ciphertext, aad, aadBitLength(aad));
+    if (result === 'HMAC_MISMATCH') throw hmacMismatch();
+    if (result === 'BAD_CIPHERTEXT_LENGTH') throw notBlockAligned();
+    if (result === 'BAD_PADDING') throw badPadding();
+    return result;
   }
+
+  /** Overwrites the cached key schedules, HMAC states and raw key; the object is unusable afterwards. */
+  destroy(): void {
+    this.#aes.destroy();
+    this.#mac.destroy();
+    this.#ivMac.destroy();
+    wipe(this.#raw);
+    this.#subtle = undefined;
+  }
+
+  /** The WebCrypto half, or undefined when the runtime has no usable `crypto.subtle`. */
+  async #subtleAead(): Promise<SubtleAead | undefined> {
+    this.#subtle ??= new SubtleAead(this.#raw);
+    return (await this.#subtle.ready()) ? this.#subtle : undefined;
+  }
+
+  /** Pads P into `out` after the IV already at out[0..16), CBC-encrypts in place, appends T. */
+  #encryptInto(plaintext: Uint8Array, aad: Uint8Array, out: Uint8Array): void {
+    const macEnd = out.length - TAG_LENGTH;
+    const sLength = macEnd - IV_LENGTH;
+    out.set(plaintext, IV_LENGTH);
+    // PKCS#7, a full block when already aligned ([MCGREW 2.1]).
+    out.fill(sLength - plaintext.length, IV_LENGTH + plaintext.length, macEnd);
+    cbcEncrypt(this.#aes, out, 0, out, IV_LENGTH, sLength, out, IV_LENGTH);
+    this.#tagInto(aad, out, macEnd);
+    out.set(DIGEST.subarray(0, TAG_LENGTH), macEnd);
+    DIGEST.fill(0);
+  }
+
+  /** HMAC-SHA-512(Km, AAD || IV || S || AL) into DIGEST, IV || S = data[0..macEnd) (LMC `MAC_FORMAT_FLE1`). */
+  #tagInto(aad: Uint8Array, data: Uint8Array, macEnd: number): void {
+    this.#mac.begin().update(aad).update(data, 0, macEnd).update(aadBitLength(aad, AL)).finish(DIGEST);
+  }
+
+  #deriveIvInto(plaintext: Uint8Array, aad: Uint8Array, out: Uint8Array): void {
+    this.#ivMac.begin().update(aad).update(aadBitLength(aad, AL)).update(plaintext).finish(DIGEST);
+    for (let i = 0; i < IV_LENGTH; i++) out[i] = DIGEST[i]!;
+    DIGEST.fill(0);
+  }
+}
+
+function badPadding(): FleCryptoError {
+  return new FleCryptoError('BAD_PADDING', 'ciphertext malformed padding');
 }
 
 /**
  * Strict PKCS#7 unpadding. libmongocrypt only checks the last byte (<= 16) and accepts 0;
  * a valid tag means a key holder made it, and every real encryptor pads correctly.
+ * WebCrypto's AES-CBC decrypt applies the same strict rule, so both paths agree.
  */
 function unpad(padded: Uint8Array): Uint8Array {
   const p = padded[padded.length - 1]!;
@@ -163,7 +273,7 @@ function unpad(padded: Uint8Array): Uint8Array {
   for (let i = padded.length - Math.min(p, 16); i < padded.length && !bad; i++) if (padded[i] !== p) bad = 1;
   if (bad) {
     wipe(padded);
-    throw new FleCryptoError('BAD_PADDING', 'ciphertext malformed padding');
+    throw badPadding();
   }
   return padded.subarray(0, padded.length - p);
 }

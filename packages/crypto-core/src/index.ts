@@ -8,6 +8,8 @@ export {
   IV_LENGTH,
   TAG_LENGTH,
   MIN_CIPHERTEXT_LENGTH,
+  ASYNC_NATIVE_THRESHOLD,
   type AeadEncryptOptions,
+  type AeadIvChoice,
 } from './aead.js';
 export { assertBytes, bytesToHex, hexToBytes, concatBytes, constantTimeEqual, randomBytes, wipe } from './bytes.js';

@@ -1,0 +1,67 @@
+import { compress, SHA512_IV, Sha512 } from './sha512.js';
+
+/**
+ * HMAC-SHA-512 (RFC 2104, FIPS 198-1) keyed once: the chaining values after the ipad and
+ * opad blocks are computed in the constructor, so each MAC costs only the message blocks
+ * plus one outer block, and allocates nothing.
+ *
+ * Use: `begin()`, any number of `update()`, then `finish()`. Synchronous and not reentrant
+ * (one running MAC per object), which the AEAD guarantees by never yielding mid-MAC.
+ */
+export class HmacSha512 {
+  readonly #inner = new Int32Array(16);
+  readonly #outer = new Int32Array(16);
+  readonly #hash = new Sha512();
+  readonly #innerDigest = new Uint8Array(64);
+
+  constructor(key: Uint8Array) {
+    const block = new Uint8Array(128);
+    // Keys longer than the block are hashed first (RFC 2104 section 2).
+    if (key.length > 128) this.#hash.update(key).finish(block);
+    else block.set(key);
+    for (let i = 0; i < 128; i++) block[i]! ^= 0x36;
+    this.#inner.set(SHA512_IV);
+    compress(this.#inner, block, 0, 1);
+    for (let i = 0; i < 128; i++) block[i]! ^= 0x36 ^ 0x5c;
+    this.#outer.set(SHA512_IV);
+    compress(this.#outer, block, 0, 1);
+    block.fill(0);
+    this.#hash.reset(this.#inner, 128);
+  }
+
+  /** Starts a new MAC from the keyed inner state. */
+  begin(): this {
+    this.#hash.reset(this.#inner, 128);
+    return this;
+  }
+
+  /** Feeds `data[offset..offset+length)`. */
+  update(data: Uint8Array, offset = 0, length = data.length - offset): this {
+    this.#hash.update(data, offset, length);
+    return this;
+  }
+
+  /** Writes the 64-byte MAC to `out[outOffset..]`. */
+  finish(out: Uint8Array, outOffset = 0): void {
+    const h = this.#hash;
+    h.finish(this.#innerDigest);
+    h.reset(this.#outer, 128).update(this.#innerDigest).finish(out, outOffset);
+    this.#innerDigest.fill(0);
+  }
+
+  /** Overwrites the keyed states. */
+  destroy(): void {
+    this.#inner.fill(0);
+    this.#outer.fill(0);
+    this.#hash.destroy();
+  }
+}
+
+/** HMAC-SHA-512 of `data` under `key` in one call. */
+export function hmacSha512(key: Uint8Array, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(64);
+  const mac = new HmacSha512(key);
+  mac.update(data).finish(out);
+  mac.destroy();
+  return out;
+}
