@@ -1,0 +1,242 @@
+import type { Binary } from 'bson';
+import { BSON_TYPE_NAMES, bsonTypeOf, NEVER_ENCRYPTABLE, NOT_DETERMINISTIC } from './bson-types.js';
+import { FleClientError } from './errors.js';
+
+export const DETERMINISTIC = 'AEAD_AES_256_CBC_HMAC_SHA_512-Deterministic';
+export const RANDOM = 'AEAD_AES_256_CBC_HMAC_SHA_512-Random';
+/** The two FLE1 algorithms, spelled as the schema and the Node driver spell them. */
+export type Fle1Algorithm = typeof DETERMINISTIC | typeof RANDOM;
+
+/** Where a field's data key comes from: a fixed key id, or the key alt name held by another field (JSON pointer). */
+export type SchemaKeyId = { readonly kind: 'id'; readonly id: Binary } | { readonly kind: 'pointer'; readonly pointer: string };
+
+/** A resolved `encrypt` keyword: algorithm and keyId after `encryptMetadata` inheritance. */
+export interface EncryptRule {
+  /** Schema path of the rule, for error messages (e.g. `properties.billing`). */
+  readonly schemaPath: string;
+  readonly algorithm: Fle1Algorithm;
+  readonly keyId: SchemaKeyId;
+  /** Allowed BSON types; undefined = any encryptable type (random only). */
+  readonly bsonTypes: readonly string[] | undefined;
+}
+
+/** One node of a compiled schema: either an encrypted field, or an object with children. */
+export interface SchemaNode {
+  readonly encrypt?: EncryptRule;
+  readonly properties: ReadonlyMap<string, SchemaNode>;
+  readonly patternProperties: readonly { readonly pattern: RegExp; readonly node: SchemaNode }[];
+  readonly additionalProperties?: SchemaNode;
+  /** True when this node or any descendant encrypts something. */
+  readonly hasEncryption: boolean;
+}
+
+/** A `$jsonSchema` compiled for automatic encryption. Build with {@link compileSchema}. */
+export interface CompiledSchema {
+  readonly root: SchemaNode;
+}
+
+// Keywords a local schema (schemaMap) may carry (fle1-spec.md §7, QA error 31068).
+const ALLOWED_KEYWORDS = new Set([
+  'additionalItems', 'additionalProperties', 'allOf', 'anyOf', 'bsonType', 'description', 'encrypt',
+  'encryptMetadata', 'items', 'not', 'oneOf', 'patternProperties', 'properties', 'title', 'type',
+]);
+const ENCRYPT_FIELDS = new Set(['keyId', 'algorithm', 'bsonType']);
+const METADATA_FIELDS = new Set(['keyId', 'algorithm']);
+
+interface Inherited {
+  readonly algorithm?: Fle1Algorithm;
+  readonly keyId?: SchemaKeyId;
+}
+
+function fail(path: string, what: string): never {
+  throw new FleClientError('SCHEMA_INVALID', `Invalid encryption schema at '${path || '(root)'}': ${what}`);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && bsonTypeOf(v) === 'object';
+}
+
+function parseAlgorithm(path: string, v: unknown): Fle1Algorithm {
+  if (v === DETERMINISTIC || v === RANDOM) return v;
+  return fail(path, `algorithm must be '${DETERMINISTIC}' or '${RANDOM}'`);
+}
+
+function parseKeyId(path: string, v: unknown): SchemaKeyId {
+  if (typeof v === 'string') {
+    // RFC 6901 pointer into the document being written (fle1-spec.md §7).
+    if (!v.startsWith('/')) fail(path, `keyId string must be a JSON pointer such as "/fieldName", got '${v}'`);
+    return { kind: 'pointer', pointer: v };
+  }
+  if (Array.isArray(v) && v.length === 1) {
+    const id = v[0] as Binary;
+    if (bsonTypeOf(id) === 'binData' && id.sub_type === 4 && id.position === 16) return { kind: 'id', id };
+  }
+  return fail(path, 'keyId must be an array of exactly one UUID (BinData subtype 4) or a JSON pointer string');
+}
+
+function parseMetadata(path: string, v: unknown, fields: ReadonlySet<string>): { algorithm?: Fle1Algorithm; keyId?: SchemaKeyId; bsonType?: unknown } {
+  if (!isObject(v)) fail(path, 'must be an object');
+  const out: { algorithm?: Fle1Algorithm; keyId?: SchemaKeyId; bsonType?: unknown } = {};
+  for (const [k, val] of Object.entries(v)) {
+    if (!fields.has(k)) fail(path, `unknown field '${k}' (allowed: ${[...fields].join(', ')})`);
+    if (k === 'algorithm') out.algorithm = parseAlgorithm(`${path}.algorithm`, val);
+    else if (k === 'keyId') out.keyId = parseKeyId(`${path}.keyId`, val);
+    else out.bsonType = val;
+  }
+  return out;
+}
+
+function parseBsonTypes(path: string, v: unknown): string[] | undefined {
+  if (v === undefined) return undefined;
+  const list = typeof v === 'string' ? [v] : Array.isArray(v) && v.length > 0 && v.every((t) => typeof t === 'string') ? (v as string[]) : fail(path, 'bsonType must be a type name or a non-empty array of type names');
+  for (const t of list) {
+    if (t === 'number') continue; // alias for int, long, double, decimal
+    if (!BSON_TYPE_NAMES.has(t)) fail(path, `unknown bsonType '${t}'`);
+    if (NEVER_ENCRYPTABLE.has(t)) fail(path, `bsonType '${t}' can never be encrypted`);
+  }
+  return list.flatMap((t) => (t === 'number' ? ['int', 'long', 'double', 'decimal'] : [t]));
+}
+
+function compileEncrypt(path: string, v: unknown, inherited: Inherited): EncryptRule {
+  const own = parseMetadata(path, v, ENCRYPT_FIELDS);
+  const algorithm = own.algorithm ?? inherited.algorithm;
+  const keyId = own.keyId ?? inherited.keyId;
+  if (!algorithm) fail(path, 'no algorithm (set it in encrypt or an enclosing encryptMetadata)');
+  if (!keyId) fail(path, 'no keyId (set it in encrypt or an enclosing encryptMetadata)');
+  const bsonTypes = parseBsonTypes(`${path}.bsonType`, own.bsonType);
+  if (algorithm === DETERMINISTIC) {
+    if (!bsonTypes || bsonTypes.length !== 1) fail(path, 'deterministic encryption needs exactly one bsonType');
+    const t = bsonTypes[0] as string;
+    if (NOT_DETERMINISTIC.has(t)) fail(path, `bsonType '${t}' is not allowed with deterministic encryption`);
+  }
+  return { schemaPath: path, algorithm, keyId, bsonTypes };
+}
+
+/** `path.` or nothing at the root, for building schema paths in messages. */
+function at(path: string): string {
+  return path ? `${path}.` : '';
+}
+
+const NO_CHILDREN: ReadonlyMap<string, SchemaNode> = new Map();
+
+/** Checks that no `encrypt`/`encryptMetadata` hides where it cannot work (items, additionalItems, logical keywords). */
+function rejectNestedEncryption(path: string, v: unknown): void {
+  if (Array.isArray(v)) {
+    v.forEach((x, i) => rejectNestedEncryption(`${path}.${i}`, x));
+    return;
+  }
+  if (!isObject(v)) return;
+  for (const [k, val] of Object.entries(v)) {
+    if (k === 'encrypt' || k === 'encryptMetadata') fail(`${path}.${k}`, `'${k}' is not allowed here (not inside items, additionalItems, allOf, anyOf, oneOf or not)`);
+    rejectNestedEncryption(`${path}.${k}`, val);
+  }
+}
+
+function compileNode(path: string, schema: unknown, inherited: Inherited, topLevel: boolean): SchemaNode {
+  if (!isObject(schema)) fail(path, 'a schema must be an object');
+  for (const k of Object.keys(schema)) {
+    if (!ALLOWED_KEYWORDS.has(k)) fail(`${at(path)}${k}`, `keyword '${k}' is not supported in a local encryption schema (allowed: ${[...ALLOWED_KEYWORDS].join(', ')})`);
+  }
+  if ('encrypt' in schema) {
+    // mongocryptd 51078: encrypt must be the only keyword of its subschema.
+    const siblings = Object.keys(schema).filter((k) => k !== 'encrypt');
+    if (siblings.length > 0) fail(path, `'encrypt' cannot be used together with ${siblings.map((s) => `'${s}'`).join(', ')}`);
+    const rule = compileEncrypt(`${at(path)}encrypt`, schema.encrypt, inherited);
+    return { encrypt: rule, properties: NO_CHILDREN, patternProperties: [], hasEncryption: true };
+  }
+  for (const k of ['items', 'additionalItems', 'allOf', 'anyOf', 'oneOf', 'not']) {
+    if (k in schema) rejectNestedEncryption(`${at(path)}${k}`, schema[k]);
+  }
+  let scope = inherited;
+  if ('encryptMetadata' in schema) {
+    const m = parseMetadata(`${at(path)}encryptMetadata`, schema.encryptMetadata, METADATA_FIELDS);
+    scope = { algorithm: m.algorithm ?? inherited.algorithm, keyId: m.keyId ?? inherited.keyId };
+  }
+  const hasChildren = 'properties' in schema || 'patternProperties' in schema || 'additionalProperties' in schema || 'encryptMetadata' in schema;
+  if (hasChildren) {
+    // QA 51077: properties only count below a subschema restricted to exactly type object.
+    const t = schema.bsonType ?? schema.type;
+    if (t !== undefined && t !== 'object') fail(path, `properties need bsonType 'object', got ${JSON.stringify(t)}`);
+  }
+  const properties = new Map<string, SchemaNode>();
+  if ('properties' in schema) {
+    if (!isObject(schema.properties)) fail(`${at(path)}properties`, 'must be an object');
+    for (const [name, sub] of Object.entries(schema.properties)) {
+      const subPath = `${at(path)}properties.${name}`;
+      const node = compileNode(subPath, sub, scope, false);
+      if (node.hasEncryption && name.includes('.')) fail(subPath, 'a dotted property name cannot hold encrypted fields');
+      if (topLevel && name === '_id' && node.encrypt?.algorithm === RANDOM) fail(subPath, "top-level '_id' cannot use random encryption");
+      properties.set(name, node);
+    }
+  }
+  const patternProperties: { pattern: RegExp; node: SchemaNode }[] = [];
+  if ('patternProperties' in schema) {
+    if (!isObject(schema.patternProperties)) fail(`${at(path)}patternProperties`, 'must be an object');
+    for (const [source, sub] of Object.entries(schema.patternProperties)) {
+      const subPath = `${at(path)}patternProperties.${source}`;
+      let pattern: RegExp;
+      try {
+        pattern = new RegExp(source, 'u');
+      } catch {
+        return fail(subPath, 'pattern is not a valid regular expression');
+      }
+      const node = compileNode(subPath, sub, scope, false);
+      if (topLevel && pattern.test('_id') && node.encrypt?.algorithm === RANDOM) fail(subPath, "top-level '_id' cannot use random encryption");
+      patternProperties.push({ pattern, node });
+    }
+  }
+  let additionalProperties: SchemaNode | undefined;
+  if (isObject(schema.additionalProperties)) {
+    additionalProperties = compileNode(`${at(path)}additionalProperties`, schema.additionalProperties, scope, false);
+    if (topLevel && !properties.has('_id') && additionalProperties.encrypt?.algorithm === RANDOM) fail(`${at(path)}additionalProperties`, "top-level '_id' cannot use random encryption");
+  }
+  const hasEncryption = [...properties.values()].some((n) => n.hasEncryption) || patternProperties.some((p) => p.node.hasEncryption) || (additionalProperties?.hasEncryption ?? false);
+  return { properties, patternProperties, ...(additionalProperties ? { additionalProperties } : {}), hasEncryption };
+}
+
+/**
+ * Compiles a `$jsonSchema` for automatic encryption (fle1-spec.md §7). All schema errors surface
+ * here, as `FleClientError('SCHEMA_INVALID')` naming the schema path, not later while encrypting.
+ */
+export function compileSchema(schema: unknown): CompiledSchema {
+  return { root: compileNode('', schema, {}, true) };
+}
+
+/**
+ * The schema nodes that govern field `name` of an object described by `node`: the `properties`
+ * entry and every matching `patternProperties`; `additionalProperties` only when nothing matched
+ * (QA `getChildrenForPathComponent`). More than one node that encrypts is ambiguous → error.
+ */
+export function childNode(node: SchemaNode, name: string): SchemaNode | undefined {
+  const found: SchemaNode[] = [];
+  const byName = node.properties.get(name);
+  if (byName) found.push(byName);
+  for (const p of node.patternProperties) if (p.pattern.test(name)) found.push(p.node);
+  if (found.length === 0) return node.additionalProperties;
+  if (found.length === 1) return found[0];
+  const encrypting = found.filter((n) => n.hasEncryption);
+  if (encrypting.length === 0) return undefined;
+  if (encrypting.length === 1) return encrypting[0];
+  throw new FleClientError('SCHEMA_INVALID', `Invalid encryption schema: field '${name}' matches several schema entries that encrypt; make them exclusive`);
+}
+
+/** What a dotted path means under a schema. */
+export type PathResolution =
+  | { kind: 'clear' } // no encryption at or below the path
+  | { kind: 'encrypted'; rule: EncryptRule } // exactly an encrypted field
+  | { kind: 'below'; rule: EncryptRule; encryptedPath: string } // inside an encrypted value
+  | { kind: 'prefix'; node: SchemaNode }; // an object that holds encrypted fields
+
+/** Resolves a dotted path ("a.b.c") against a compiled schema. */
+export function resolvePath(root: SchemaNode, path: string): PathResolution {
+  const parts = path.split('.');
+  let node: SchemaNode | undefined = root;
+  for (let i = 0; i < parts.length; i++) {
+    if (!node) return { kind: 'clear' };
+    if (node.encrypt) return { kind: 'below', rule: node.encrypt, encryptedPath: parts.slice(0, i).join('.') };
+    node = childNode(node, parts[i] as string);
+  }
+  if (!node || !node.hasEncryption) return { kind: 'clear' };
+  if (node.encrypt) return { kind: 'encrypted', rule: node.encrypt };
+  return { kind: 'prefix', node };
+}
