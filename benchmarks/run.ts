@@ -136,6 +136,10 @@ function bulk(keys: LiteKeyCache, keyId: Uint8Array, oracle: Mcoracle | undefine
     crossChecked = true;
   }
   const bytes = serialize(doc);
+  // The decrypted document must be exactly the plaintext one before anything is timed.
+  const plainDoc: Record<string, string> = {};
+  for (let i = 1; i <= 1500; i++) plainDoc[`key${String(i).padStart(4, '0')}`] = `value ${String(i).padStart(4, '0')}`;
+  if (Buffer.compare(Buffer.from(decryptDocumentLite(keys, bytes)), Buffer.from(serialize(plainDoc))) !== 0) throw new Error('bulk decryption gives the wrong document');
   const rounds: number[] = [];
   for (let round = 0; round < 11; round++) {
     let n = 0;
