@@ -1,0 +1,123 @@
+import { BSONError, deserialize, serialize, type DeserializeOptions } from 'bson';
+import { FleFormatError } from './errors.js';
+import { bsonTypeName } from './type-rules.js';
+
+/**
+ * A BSON value held as its type byte and value bytes (no type byte, no field name inside
+ * `bytes`). Lets a caller encrypt a type js-bson cannot build — DBPointer (0x0C), which
+ * js-bson reads as a DBRef document — and lets `decryptValue` hand back the exact bytes.
+ *
+ * @example
+ * const p = new RawBsonValue(0x0c, dbPointerValueBytes);
+ */
+export class RawBsonValue {
+  readonly type: number;
+  readonly bytes: Uint8Array;
+  constructor(type: number, bytes: Uint8Array) {
+    if (!Number.isInteger(type) || type <= 0 || type > 0xff) {
+      throw new FleFormatError('UNSERIALIZABLE_VALUE', `RawBsonValue type must be a BSON type byte 1..255, got ${String(type)}`);
+    }
+    if (!(bytes instanceof Uint8Array)) {
+      throw new FleFormatError('UNSERIALIZABLE_VALUE', 'RawBsonValue bytes must be a Uint8Array');
+    }
+    this.type = type;
+    this.bytes = bytes;
+  }
+}
+
+/**
+ * Options for reading a value back. Defaults keep every BSON type distinct, so that
+ * serializing the result gives the same bytes again: Int32/Double/Long objects
+ * (`promoteValues: false`, `promoteLongs: false`), Binary objects (`promoteBuffers: false`),
+ * BSONRegExp (`bsonRegExp: true`).
+ */
+export const EXACT_DESERIALIZE_OPTIONS: DeserializeOptions = Object.freeze({
+  promoteValues: false,
+  promoteLongs: false,
+  promoteBuffers: false,
+  bsonRegExp: true,
+  useBigInt64: false,
+});
+
+const EMPTY_DOC_LENGTH = 5;
+
+/**
+ * The BSON type byte and value bytes of `value`, as libmongocrypt encrypts it
+ * (`_mongocrypt_buffer_copy_as_bson_value`, fle1-spec.md §2): `value` is serialized as
+ * `{"": value}` and the element's value bytes are sliced out. `bytes` is a view into the
+ * serialized document (no copy). A {@link RawBsonValue} passes through unchanged.
+ * A JS number becomes int32 when it is an integer in int32 range, else double (js-bson rule).
+ *
+ * @example
+ * serializeBsonValue('test'); // { type: 2, bytes: 05 00 00 00 74 65 73 74 00 }
+ */
+export function serializeBsonValue(value: unknown): { type: number; bytes: Uint8Array } {
+  if (value instanceof RawBsonValue) return { type: value.type, bytes: value.bytes };
+  if (value === undefined) {
+    // js-bson drops undefined fields; BSON undefined is forbidden anyway (fle1-spec.md §3).
+    return { type: 0x06, bytes: new Uint8Array(0) };
+  }
+  let doc: Uint8Array;
+  try {
+    doc = serialize({ '': value });
+  } catch (e) {
+    throw new FleFormatError('UNSERIALIZABLE_VALUE', `value cannot be encoded as BSON: ${describeError(e)}`);
+  }
+  if (doc.length <= EMPTY_DOC_LENGTH) {
+    throw new FleFormatError(
+      'UNSERIALIZABLE_VALUE',
+      `a value of JS type '${typeof value}' has no BSON encoding (functions and JS symbols are dropped by bson): pass a BSON value`,
+    );
+  }
+  // Layout: int32 length | type | "" NUL | value | NUL.
+  return { type: doc[4]!, bytes: doc.subarray(6, doc.length - 1) };
+}
+
+/**
+ * Reads value bytes of BSON type `type` back into a JS/bson value: wraps them in
+ * `{"": value}` and deserializes (LMC `_mongocrypt_buffer_to_bson_value`). Bytes that are
+ * not exactly one valid value of that type → `MALFORMED_BSON`. Defaults:
+ * {@link EXACT_DESERIALIZE_OPTIONS}.
+ *
+ * @example
+ * deserializeBsonValue(0x10, new Uint8Array([42, 0, 0, 0])); // Int32(42)
+ */
+export function deserializeBsonValue(type: number, bytes: Uint8Array, options: DeserializeOptions = EXACT_DESERIALIZE_OPTIONS): unknown {
+  const length = bytes.length + 7;
+  const doc = new Uint8Array(length);
+  doc[0] = length;
+  doc[1] = length >>> 8;
+  doc[2] = length >>> 16;
+  doc[3] = length >>> 24;
+  doc[4] = type;
+  doc.set(bytes, 6);
+  let result: Record<string, unknown>;
+  try {
+    result = deserialize(doc, options) as Record<string, unknown>;
+  } catch (e) {
+    if (e instanceof BSONError || e instanceof RangeError || e instanceof TypeError) {
+      throw malformed(type);
+    }
+    throw e;
+  }
+  // `doc` is not wiped: js-bson's Binary values are views into it (no copy), and it holds
+  // only what the caller receives anyway.
+  // Trailing bytes after the value would have parsed as further elements: exactly one allowed.
+  let count = 0;
+  for (const k in result) {
+    if (k !== '' || ++count > 1) throw malformed(type);
+  }
+  if (count !== 1) throw malformed(type);
+  return result[''];
+}
+
+function malformed(type: number): FleFormatError {
+  return new FleFormatError(
+    'MALFORMED_BSON',
+    `decrypted bytes are not a valid BSON '${bsonTypeName(type)}' value (malformed encrypted bson): the blob was made by a faulty encryptor`,
+  );
+}
+
+function describeError(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,119 @@
+import { AeadKey, wipe } from '@fle-ts/crypto-core';
+import { Binary, type DeserializeOptions } from 'bson';
+import { normalizeAlgorithm, type Fle1Algorithm } from './algorithm.js';
+import { FLE1_HEADER_LENGTH, writeFle1Header } from './associated-data.js';
+import { parseBlob, unsupportedKind } from './blob.js';
+import { deserializeBsonValue, EXACT_DESERIALIZE_OPTIONS, RawBsonValue, serializeBsonValue } from './bson-value.js';
+import { FleFormatError } from './errors.js';
+import { BsonType, checkEncryptable } from './type-rules.js';
+
+/** A data key id: 16 raw bytes, or a bson Binary/UUID of subtype 4 (a key document's `_id`). */
+export type KeyIdInput = Uint8Array | Binary;
+
+/**
+ * The 16 UUID bytes of a key id. A Binary must be subtype 4 (UUID) and 16 bytes, as
+ * libmongocrypt requires (`_mongocrypt_buffer_is_uuid`); a Uint8Array must be 16 bytes.
+ */
+export function keyIdBytes(keyId: KeyIdInput): Uint8Array {
+  if (keyId instanceof Uint8Array) {
+    if (keyId.length === 16) return keyId;
+    throw new FleFormatError('BAD_KEY_ID', `key id must be 16 bytes (a UUID), got ${keyId.length}`);
+  }
+  if (keyId instanceof Binary || (keyId as { _bsontype?: string } | null)?._bsontype === 'Binary') {
+    const b = keyId as Binary;
+    if (b.sub_type !== Binary.SUBTYPE_UUID || b.position !== 16) {
+      throw new FleFormatError('BAD_KEY_ID', `key id must be a UUID (BSON binary subtype 4, 16 bytes), got subtype ${b.sub_type} of ${b.position} bytes`);
+    }
+    return b.buffer.subarray(0, 16);
+  }
+  throw new FleFormatError('BAD_KEY_ID', 'key id must be a UUID: a bson UUID/Binary subtype 4 or 16 bytes');
+}
+
+/**
+ * Encrypts one value as an FLE1 blob (BinData subtype 6), byte-compatible with libmongocrypt
+ * explicit encryption (`_mongocrypt_fle1_marking_to_ciphertext`; fle1-spec.md §1-3).
+ * `key` is the unwrapped 96-byte data key as an {@link AeadKey}; `keyId` its `_id`.
+ * The plaintext is the BSON value bytes (see `serializeBsonValue`); JS numbers follow js-bson
+ * (integer in int32 range → int32, else double): pass `Int32`/`Long`/`Double` to be explicit.
+ * Type rules: `checkEncryptable`. Deterministic: same key, value and type → same blob.
+ *
+ * @example
+ * const blob = encryptValue(new AeadKey(dataKey), keyId, 'AEAD_AES_256_CBC_HMAC_SHA_512-Deterministic', 'test');
+ */
+export function encryptValue(
+  key: AeadKey,
+  keyId: KeyIdInput,
+  algorithm: Fle1Algorithm | 'deterministic' | 'random',
+  value: unknown,
+): Binary {
+  const algo = normalizeAlgorithm(algorithm);
+  const id = keyIdBytes(keyId);
+  const raw = value instanceof RawBsonValue;
+  const { type, bytes } = serializeBsonValue(value);
+  // BinData value bytes: int32 length, then the subtype byte (bsonspec.org).
+  checkEncryptable(type, algo, type === BsonType.binData ? bytes[4] : undefined);
+  if (raw) {
+    // Caller-made bytes: make sure they are one valid value of that type before sealing them.
+    deserializeBsonValue(type, bytes);
+  }
+  const subtype = algo === 'deterministic' ? 1 : 2;
+  const header = new Uint8Array(FLE1_HEADER_LENGTH);
+  writeFle1Header(header, subtype, id, type);
+  const ciphertext = algo === 'deterministic' ? key.encryptDeterministic(bytes, header) : key.encryptRandom(bytes, header);
+  const out = new Uint8Array(FLE1_HEADER_LENGTH + ciphertext.length);
+  out.set(header, 0);
+  out.set(ciphertext, FLE1_HEADER_LENGTH);
+  if (!raw) wipe(bytes);
+  return new Binary(out, Binary.SUBTYPE_ENCRYPTED);
+}
+
+/** Options of {@link decryptValue}. */
+export interface DecryptValueOptions {
+  /** Return a {@link RawBsonValue} (type byte + value bytes) instead of a bson value. */
+  raw?: boolean;
+  /** js-bson read options; default {@link EXACT_DESERIALIZE_OPTIONS} (every BSON type kept distinct). */
+  deserializeOptions?: DeserializeOptions;
+}
+
+/**
+ * Decrypts an FLE1 blob back to its value. Checks in libmongocrypt's order: blob shape,
+ * then the AEAD (tag before any AES work), then the plaintext as BSON of the stated type.
+ * By default values keep their BSON type, so re-encrypting gives the same deterministic blob:
+ * int32 → `Int32`, double → `Double`, int64 → `Long`, symbol → `BSONSymbol`, binData →
+ * `Binary` (subtype kept), regex → `BSONRegExp`, and dbPointer (which js-bson can only read
+ * as a DBRef document) → {@link RawBsonValue}. Strings, booleans, dates, documents and
+ * arrays come back as JS values (numbers inside them as Int32/Double/Long too).
+ * Crypto failures throw crypto-core's `FleCryptoError` (`HMAC_MISMATCH`, ...).
+ *
+ * @example
+ * decryptValue(key, blob); // 'test'
+ */
+export function decryptValue(key: AeadKey, blob: Binary | Uint8Array, options: DecryptValueOptions = {}): unknown {
+  const parsed = parseBlob(blob);
+  if (parsed.subtype !== 1 && parsed.subtype !== 2) throw unsupportedKind(parsed.kind, parsed.subtype);
+  const plaintext = key.decrypt(parsed.ciphertext, parsed.associatedData);
+  const type = parsed.bsonType;
+  if (options.raw || type === BsonType.dbPointer) {
+    deserializeBsonValue(type, plaintext); // validates: MALFORMED_BSON as libmongocrypt's "malformed encrypted bson"
+    return new RawBsonValue(type, plaintext);
+  }
+  try {
+    return deserializeBsonValue(type, plaintext, options.deserializeOptions ?? EXACT_DESERIALIZE_OPTIONS);
+  } finally {
+    wipe(plaintext);
+  }
+}
+
+/**
+ * The data key id of an encrypted value (a view into it), to look the key up before
+ * decrypting. Only FLE1 and QE unindexed kinds name their key at this position; other kinds
+ * → `UNSUPPORTED_BLOB_KIND`.
+ *
+ * @example
+ * const id = blobKeyId(blob); // Uint8Array(16)
+ */
+export function blobKeyId(blob: Binary | Uint8Array): Uint8Array {
+  const parsed = parseBlob(blob);
+  if ('keyId' in parsed) return parsed.keyId;
+  throw unsupportedKind(parsed.kind, parsed.subtype);
+}
