@@ -84,21 +84,49 @@ function sharedKey(oracle: Mcoracle | undefined): { keys: LiteKeyCache; keyId: U
 interface ValueRow {
   what: string;
   fleTs: number;
+  fleFormat: number | undefined;
   libmongocrypt: number | undefined;
+}
+
+interface FleFormatApi {
+  encryptValue(key: AeadKey, keyId: Uint8Array, algorithm: string, value: unknown): Binary;
+  decryptValue(key: AeadKey, blob: Binary): unknown;
+}
+
+/** @fle-ts/fle-format's encryptValue/decryptValue when that package has them (it was being written alongside). */
+async function fleFormat(): Promise<FleFormatApi | undefined> {
+  try {
+    const m = (await import('@fle-ts/fle-format')) as Partial<FleFormatApi>;
+    return typeof m.encryptValue === 'function' && typeof m.decryptValue === 'function' ? (m as FleFormatApi) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function valueLevel(keys: LiteKeyCache, keyId: Uint8Array, oracle: Mcoracle | undefined): Promise<ValueRow[]> {
   const s = 'x'.repeat(64);
   const rows: ValueRow[] = [];
+  const ff = await fleFormat();
+  const key = keys.get(keyId, 0);
   for (const det of [true, false]) {
     const alg = det ? 'Deterministic' : 'Random';
     const blob = encryptValueLite(keys, keyId, s, det);
     if (decryptValueLite(keys, blob) !== s) throw new Error('lite value round trip failed');
     const enc = await timeTask(`value encrypt ${alg}`, () => keep(encryptValueLite(keys, keyId, s, det).buffer));
-    const dec = await timeTask(`value decrypt ${alg}`, () => sink ^= (decryptValueLite(keys, blob) as string).length);
+    const dec = await timeTask(`value decrypt ${alg}`, () => (sink ^= (decryptValueLite(keys, blob) as string).length));
+    let ffEnc: number | undefined;
+    let ffDec: number | undefined;
+    if (ff) {
+      const fullAlg = `AEAD_AES_256_CBC_HMAC_SHA_512-${alg}`;
+      const theirs = ff.encryptValue(key, keyId, fullAlg, s);
+      if (det && Buffer.compare(Buffer.from(theirs.buffer), Buffer.from(blob.buffer)) !== 0) throw new Error('fle-format and fle1-lite disagree');
+      if (ff.decryptValue(key, theirs) !== s) throw new Error('fle-format round trip failed');
+      ffEnc = await timeTask(`fle-format encrypt ${alg}`, () => keep(ff.encryptValue(key, keyId, fullAlg, s).buffer));
+      ffDec = await timeTask(`fle-format decrypt ${alg}`, () => (sink ^= (ff.decryptValue(key, blob) as string).length));
+    }
     const lmc = oracle?.bench(alg, 64, ROUND_S);
-    rows.push({ what: `encrypt 64-byte string, ${alg}`, fleTs: enc, libmongocrypt: lmc?.encrypt_ops });
-    rows.push({ what: `decrypt 64-byte string, ${alg}`, fleTs: dec, libmongocrypt: lmc?.decrypt_ops });
+    rows.push({ what: `encrypt 64-byte string, ${alg}`, fleTs: enc, fleFormat: ffEnc, libmongocrypt: lmc?.encrypt_ops });
+    rows.push({ what: `decrypt 64-byte string, ${alg}`, fleTs: dec, fleFormat: ffDec, libmongocrypt: lmc?.decrypt_ops });
   }
   return rows;
 }
@@ -234,9 +262,12 @@ function markdown(machine: string, check: string, core: CoreRow[], values: Value
   }
   L.push('', 'fle-ts async = `AeadKey.encryptAsync`/`decryptAsync` (WebCrypto from 16 KiB on). noble = `cbc()` + `hmac()` composed per call, no caching.', '');
   L.push('### Value level, ops/s', '');
-  L.push('fle-ts side: the FLE1 blob over `AeadKey` in `benchmarks/fle1-lite.ts` (@fle-ts/client `ClientEncryption` did not exist yet); libmongocrypt side: `mcoracle bench` (a fresh context per operation, as a driver does).', '');
-  L.push('| operation | fle-ts | libmongocrypt | ratio |', '| --- | ---: | ---: | ---: |');
-  for (const v of values) L.push(`| ${v.what} | ${fmt(v.fleTs)} | ${fmt(v.libmongocrypt)} | ${ratio(v.fleTs, v.libmongocrypt)} |`);
+  L.push(
+    'fle-ts: the FLE1 blob over `AeadKey` in `benchmarks/fle1-lite.ts`, and `@fle-ts/fle-format` `encryptValue`/`decryptValue` where present (`@fle-ts/client` `ClientEncryption` did not exist yet when this ran); key already unwrapped. libmongocrypt: `mcoracle bench` (a fresh context per operation, as a driver does).',
+    '',
+  );
+  L.push('| operation | fle1-lite | fle-format | libmongocrypt | lite ÷ libmongocrypt | fle-format ÷ libmongocrypt |', '| --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const v of values) L.push(`| ${v.what} | ${fmt(v.fleTs)} | ${fmt(v.fleFormat)} | ${fmt(v.libmongocrypt)} | ${ratio(v.fleTs, v.libmongocrypt)} | ${ratio(v.fleFormat, v.libmongocrypt)} |`);
   L.push('', '### Bulk decryption (specification benchmark: 1500 deterministic strings, whole document)', '');
   L.push('| | median ops/s of 10 rounds | rounds |', '| --- | ---: | --- |');
   L.push(`| fle-ts (fle1-lite over AeadKey, BSON in and out) | ${fmt(b.fleTs, 1)} | ${b.fleTsRounds.map((x) => x.toFixed(0)).join(' ')} |`);

@@ -63,7 +63,8 @@ export class SubtleAead {
     const aligned = (macEnd - 16) % 16 === 0;
     const tag = subtle.sign('HMAC', keys.mac, macInput(aad, ciphertext, macEnd, al));
     const plain = aligned
-      ? subtle.decrypt({ name: 'AES-CBC', iv: ciphertext.slice(0, 16) }, keys.aes, ciphertext.slice(16, macEnd)).then(
+      ? // WebCrypto copies its input when called ("get a copy of the bytes"), so views suffice.
+        subtle.decrypt({ name: 'AES-CBC', iv: ciphertext.slice(0, 16) }, keys.aes, source(ciphertext.subarray(16, macEnd))).then(
           (p) => new Uint8Array(p),
           () => 'BAD_PADDING' as const,
         )
