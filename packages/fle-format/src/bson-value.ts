@@ -40,6 +40,8 @@ export const EXACT_DESERIALIZE_OPTIONS: DeserializeOptions = Object.freeze({
 });
 
 const EMPTY_DOC_LENGTH = 5;
+const INT64_MAX = 2n ** 63n - 1n;
+const INT64_MIN = -(2n ** 63n);
 
 /**
  * The BSON type byte and value bytes of `value`, as libmongocrypt encrypts it
@@ -56,6 +58,10 @@ export function serializeBsonValue(value: unknown): { type: number; bytes: Uint8
   if (value === undefined) {
     // js-bson drops undefined fields; BSON undefined is forbidden anyway (fle1-spec.md §3).
     return { type: 0x06, bytes: new Uint8Array(0) };
+  }
+  if (typeof value === 'bigint' && (value > INT64_MAX || value < INT64_MIN)) {
+    // js-bson would write BigInt.asIntN(64, value): a different number. Refuse rather than corrupt.
+    throw new FleFormatError('UNSERIALIZABLE_VALUE', 'a bigint outside the int64 range has no BSON encoding: use Decimal128 or a string');
   }
   let doc: Uint8Array;
   try {
