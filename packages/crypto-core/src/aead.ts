@@ -22,7 +22,7 @@ export const ASYNC_NATIVE_THRESHOLD = 16384;
 const EMPTY = new Uint8Array(0);
 // Scratch for the synchronous path: nothing here survives a call (each is wiped or
 // overwritten before return), and a sync call cannot be interleaved with another.
-const DIGEST = new Uint8Array(64);
+const DIGEST = new Uint8Array(TAG_LENGTH);
 const AL = new Uint8Array(8);
 
 /** Length of the AEAD output for a plaintext of `plaintextLength` bytes (LMC `_mongocrypt_calculate_ciphertext_len`). */
@@ -241,20 +241,16 @@ export class AeadKey {
     // PKCS#7, a full block when already aligned ([MCGREW 2.1]).
     out.fill(sLength - plaintext.length, IV_LENGTH + plaintext.length, macEnd);
     cbcEncrypt(this.#aes, out, 0, out, IV_LENGTH, sLength, out, IV_LENGTH);
-    this.#tagInto(aad, out, macEnd);
-    out.set(DIGEST.subarray(0, TAG_LENGTH), macEnd);
-    DIGEST.fill(0);
+    this.#mac.begin().update(aad).update(out, 0, macEnd).update(aadBitLength(aad, AL)).finish(out, macEnd, TAG_LENGTH);
   }
 
-  /** HMAC-SHA-512(Km, AAD || IV || S || AL) into DIGEST, IV || S = data[0..macEnd) (LMC `MAC_FORMAT_FLE1`). */
+  /** T = HMAC-SHA-512(Km, AAD || IV || S || AL)[0..32) into DIGEST, IV || S = data[0..macEnd) (LMC `MAC_FORMAT_FLE1`). */
   #tagInto(aad: Uint8Array, data: Uint8Array, macEnd: number): void {
-    this.#mac.begin().update(aad).update(data, 0, macEnd).update(aadBitLength(aad, AL)).finish(DIGEST);
+    this.#mac.begin().update(aad).update(data, 0, macEnd).update(aadBitLength(aad, AL)).finish(DIGEST, 0, TAG_LENGTH);
   }
 
   #deriveIvInto(plaintext: Uint8Array, aad: Uint8Array, out: Uint8Array): void {
-    this.#ivMac.begin().update(aad).update(aadBitLength(aad, AL)).update(plaintext).finish(DIGEST);
-    for (let i = 0; i < IV_LENGTH; i++) out[i] = DIGEST[i]!;
-    DIGEST.fill(0);
+    this.#ivMac.begin().update(aad).update(aadBitLength(aad, AL)).update(plaintext).finish(out, 0, IV_LENGTH);
   }
 }
 

@@ -1,4 +1,4 @@
-import { compress, SHA512_IV, Sha512 } from './sha512.js';
+import { compress, SHA512_IV, Sha512, writeDigest } from './sha512.js';
 
 /**
  * HMAC-SHA-512 (RFC 2104, FIPS 198-1) keyed once: the chaining values after the ipad and
@@ -12,7 +12,9 @@ export class HmacSha512 {
   readonly #inner = new Int32Array(16);
   readonly #outer = new Int32Array(16);
   readonly #hash = new Sha512();
-  readonly #innerDigest = new Uint8Array(64);
+  /** The outer hash's only block: inner digest (64 bytes), then padding for 128 + 64 bytes, fixed. */
+  readonly #outerBlock = new Uint8Array(128);
+  readonly #outerState = new Int32Array(16);
 
   constructor(key: Uint8Array) {
     const block = new Uint8Array(128);
@@ -27,6 +29,10 @@ export class HmacSha512 {
     compress(this.#outer, block, 0, 1);
     block.fill(0);
     this.#hash.reset(this.#inner, 128);
+    this.#outerBlock[64] = 0x80;
+    // (128 + 64) * 8 = 1536 bits, big-endian in the last two bytes.
+    this.#outerBlock[126] = 1536 >>> 8;
+    this.#outerBlock[127] = 1536 & 0xff;
   }
 
   /** Starts a new MAC from the keyed inner state. */
@@ -41,12 +47,20 @@ export class HmacSha512 {
     return this;
   }
 
-  /** Writes the 64-byte MAC to `out[outOffset..]`. */
-  finish(out: Uint8Array, outOffset = 0): void {
+  /** Writes the first `length` bytes (default 64) of the MAC to `out[outOffset..]`. */
+  finish(out: Uint8Array, outOffset = 0, length = 64): void {
     const h = this.#hash;
-    h.finish(this.#innerDigest);
-    h.reset(this.#outer, 128).update(this.#innerDigest).finish(out, outOffset);
-    this.#innerDigest.fill(0);
+    h.finalize();
+    // The inner digest goes straight into the outer block, which is compressed once from
+    // the precomputed outer state: no buffering, no second padding pass.
+    const block = this.#outerBlock;
+    writeDigest(h.state, block, 0, 64);
+    const st = this.#outerState;
+    st.set(this.#outer);
+    compress(st, block, 0, 1);
+    writeDigest(st, out, outOffset, length);
+    block.fill(0, 0, 64);
+    st.fill(0);
   }
 
   /** Overwrites the keyed states. */
@@ -54,6 +68,7 @@ export class HmacSha512 {
     this.#inner.fill(0);
     this.#outer.fill(0);
     this.#hash.destroy();
+    this.#outerBlock.fill(0, 0, 64);
   }
 }
 

@@ -149,8 +149,8 @@ export class Sha512 {
     return this;
   }
 
-  /** Pads (FIPS 180-4 5.1.2), writes the 64-byte digest to `out[outOffset..]`, and wipes the buffer. */
-  finish(out: Uint8Array, outOffset = 0): void {
+  /** Pads (FIPS 180-4 5.1.2) and processes the last block(s): the digest is then in `state`. Wipes the buffer. */
+  finalize(): void {
     const buf = this.#buffer;
     let n = this.#buffered;
     buf[n++] = 0x80;
@@ -172,17 +172,14 @@ export class Sha512 {
     buf[126] = bits >>> 8;
     buf[127] = bits;
     compress(this.state, buf, 0, 1);
-    const s = this.state;
-    for (let i = 0; i < 16; i++) {
-      const w = s[i]!;
-      const o = outOffset + 4 * i;
-      out[o] = w >>> 24;
-      out[o + 1] = w >>> 16;
-      out[o + 2] = w >>> 8;
-      out[o + 3] = w;
-    }
     buf.fill(0);
     this.#buffered = 0;
+  }
+
+  /** Finalizes and writes the first `length` (default all 64) digest bytes to `out[outOffset..]`. */
+  finish(out: Uint8Array, outOffset = 0, length = 64): void {
+    this.finalize();
+    writeDigest(this.state, out, outOffset, length);
   }
 
   /** Overwrites the chaining value and buffer. */
@@ -190,6 +187,11 @@ export class Sha512 {
     this.state.fill(0);
     this.#buffer.fill(0);
   }
+}
+
+/** Writes the first `length` bytes of the big-endian digest held in `state`. */
+export function writeDigest(state: Int32Array, out: Uint8Array, outOffset: number, length: number): void {
+  for (let i = 0; i < length; i++) out[outOffset + i] = state[i >>> 2]! >>> (24 - 8 * (i & 3));
 }
 
 /** SHA-512 of `data` in one call. */
