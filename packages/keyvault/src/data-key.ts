@@ -1,0 +1,84 @@
+// Creating data keys (LMC `mongocrypt-ctx-datakey.c` `_finalize`; fle1-spec.md §5).
+import { Binary } from 'bson';
+import { randomBytes, wipe } from '@fle-ts/crypto-core';
+import { KeyVaultError } from './errors.js';
+import { binaryBytes, isBinary, uuidBinary } from './bytes.js';
+import type { DataKeyDocument } from './key-document.js';
+import type { KeyVault } from './key-vault.js';
+import { DATA_KEY_LENGTH, type KmsProviders } from './kms.js';
+import { parseMasterKey, type MasterKey } from './master-key.js';
+import { checkAltName } from './memory-key-vault.js';
+
+/** Options of createDataKey, as the driver names them. */
+export interface CreateDataKeyOptions {
+  /** Defaults to `{provider}`; must name the same provider. */
+  masterKey?: MasterKey;
+  keyAltNames?: readonly string[];
+  /** The 96-byte data key; default 96 CSPRNG bytes. */
+  keyMaterial?: Uint8Array | Binary;
+  /** Clock for creationDate/updateDate (tests). */
+  now?: () => number;
+}
+
+/** A random RFC 4122 version-4 UUID as BinData subtype 4. */
+export function newKeyId(): Binary {
+  const b = randomBytes(16);
+  b[6] = ((b[6] as number) & 0x0f) | 0x40;
+  b[8] = ((b[8] as number) & 0x3f) | 0x80;
+  return uuidBinary(b);
+}
+
+/**
+ * Creates a data key wrapped by `provider`, inserts it into `vault` and returns its `_id`.
+ * Fields are written in libmongocrypt's order with status 0. Throws INVALID_KEY_MATERIAL (not 96
+ * bytes), INVALID_ARGUMENT (alt names), DUPLICATE_KEY_ALT_NAME, INVALID_MASTER_KEY and the
+ * provider errors of KmsProviders.get.
+ */
+export async function createDataKey(
+  vault: KeyVault,
+  kms: KmsProviders,
+  provider: string,
+  options: CreateDataKeyOptions = {},
+): Promise<Binary> {
+  const masterKey = parseMasterKey(options.masterKey ?? { provider });
+  if (masterKey.provider !== provider) {
+    throw new KeyVaultError('INVALID_MASTER_KEY', `masterKey.provider '${masterKey.provider}' does not match provider '${provider}'`);
+  }
+  const names: string[] = [];
+  for (const n of options.keyAltNames ?? []) {
+    checkAltName(n);
+    // LMC `mongocrypt_ctx_setopt_key_alt_name`: "duplicate keyAltNames found".
+    if (names.includes(n)) throw new KeyVaultError('INVALID_ARGUMENT', `duplicate keyAltNames found: '${n}'`);
+    names.push(n);
+  }
+  let dataKey: Uint8Array;
+  if (options.keyMaterial !== undefined) {
+    const m = options.keyMaterial;
+    const bytes = isBinary(m) ? binaryBytes(m) : m instanceof Uint8Array ? m : undefined;
+    if (bytes === undefined || bytes.length !== DATA_KEY_LENGTH) {
+      throw new KeyVaultError('INVALID_KEY_MATERIAL', `keyMaterial should have length 96, but has length ${bytes?.length ?? 'none'}`);
+    }
+    dataKey = bytes.slice();
+  } else {
+    dataKey = randomBytes(DATA_KEY_LENGTH);
+  }
+  let wrapped: Uint8Array;
+  try {
+    wrapped = await kms.wrap(dataKey, masterKey);
+  } finally {
+    wipe(dataKey);
+  }
+  const date = new Date(options.now ? options.now() : Date.now());
+  const _id = newKeyId();
+  const doc: DataKeyDocument = {
+    _id,
+    ...(names.length > 0 ? { keyAltNames: names } : {}),
+    keyMaterial: new Binary(wrapped, Binary.SUBTYPE_DEFAULT),
+    creationDate: date,
+    updateDate: new Date(date.getTime()),
+    status: 0,
+    masterKey,
+  };
+  await vault.insert(doc);
+  return _id;
+}

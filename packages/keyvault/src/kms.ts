@@ -1,0 +1,187 @@
+// KMS providers: wrap/unwrap of 96-byte data keys (fle1-spec.md §5 "Local master key and wrapping";
+// LMC `_mongocrypt_wrap_key` / `_mongocrypt_unwrap_key`).
+import { AeadKey, FleCryptoError, KEY_LENGTH, wipe } from '@fle-ts/crypto-core';
+import { KeyVaultError } from './errors.js';
+import { base64ToBytes, binaryBytes, isBinary } from './bytes.js';
+import { parseProviderId, type MasterKey } from './master-key.js';
+
+/** Length of a data key and of a local master key. */
+export const DATA_KEY_LENGTH = 96;
+// The wrap has no associated data (LMC `_mongocrypt_wrap_key` passes none).
+const NO_AAD = new Uint8Array(0);
+
+/**
+ * One configured KMS provider (`name` is the full provider id, e.g. `"local"` or `"local:t1"`).
+ * Cloud providers (aws, azure, gcp, kmip) plug in here without touching the rest.
+ */
+export interface KmsProvider {
+  readonly name: string;
+  /** Wraps a 96-byte data key; returns the `keyMaterial` bytes. */
+  wrap(dataKey: Uint8Array, masterKey: MasterKey): Promise<Uint8Array>;
+  /** Unwraps `keyMaterial`; returns the 96-byte data key (the caller wipes it). */
+  unwrap(keyMaterial: Uint8Array, masterKey: MasterKey): Promise<Uint8Array>;
+}
+
+/** Local master key: 96 bytes, or their standard base64 (SPEC `LocalKMSOptions`). */
+export interface LocalKmsOptions { key: Uint8Array | string | { buffer: Uint8Array; position: number; sub_type: number } }
+
+/**
+ * Driver-shaped `kmsProviders` option. `local` and `local:<name>` are implemented; the others are
+ * accepted so their key documents parse, but using them throws KMS_PROVIDER_NOT_SUPPORTED until a
+ * `KmsProvider` for them is registered.
+ */
+export interface KmsProvidersOptions {
+  local?: LocalKmsOptions;
+  aws?: Record<string, unknown>;
+  azure?: Record<string, unknown>;
+  gcp?: Record<string, unknown>;
+  kmip?: Record<string, unknown>;
+  [namedProvider: `${'local' | 'aws' | 'azure' | 'gcp' | 'kmip'}:${string}`]: Record<string, unknown> | LocalKmsOptions | undefined;
+}
+
+function masterKeyBytes(key: unknown, provider: string): Uint8Array {
+  let bytes: Uint8Array;
+  if (typeof key === 'string') {
+    try {
+      bytes = base64ToBytes(key, `kmsProviders['${provider}'].key`);
+    } catch (cause) {
+      throw new KeyVaultError('BAD_MASTER_KEY', `kmsProviders['${provider}'].key is not valid base64: give 96 bytes or their base64`, { cause });
+    }
+  } else if (key instanceof Uint8Array) {
+    bytes = key.slice();
+  } else if (isBinary(key)) {
+    bytes = binaryBytes(key).slice();
+  } else {
+    throw new KeyVaultError('BAD_MASTER_KEY', `kmsProviders['${provider}'].key must be 96 bytes (Uint8Array) or their base64 string`);
+  }
+  if (bytes.length !== DATA_KEY_LENGTH) {
+    throw new KeyVaultError('BAD_MASTER_KEY', `local key must be 96 bytes: kmsProviders['${provider}'].key has ${bytes.length}`);
+  }
+  return bytes;
+}
+
+/** The local KMS: wraps with the FLE1 AEAD under a 96-byte master key, random IV, no AAD. */
+export class LocalKmsProvider implements KmsProvider {
+  readonly name: string;
+  readonly #kek: AeadKey;
+
+  /** `key`: 96 bytes or their base64. `name`: `"local"` or `"local:<name>"`. */
+  constructor(key: Uint8Array | string, name = 'local') {
+    const { type } = parseProviderId(name);
+    if (type !== 'local') throw new KeyVaultError('INVALID_ARGUMENT', `LocalKmsProvider name must be 'local' or 'local:<name>', got '${name}'`);
+    this.name = name;
+    const bytes = masterKeyBytes(key, name);
+    this.#kek = new AeadKey(bytes);
+    wipe(bytes);
+  }
+
+  #check(masterKey: MasterKey): void {
+    if (masterKey.provider !== this.name) {
+      throw new KeyVaultError('KMS_PROVIDER_NOT_CONFIGURED', `masterKey is for provider '${masterKey.provider}', not '${this.name}'`);
+    }
+  }
+
+  async wrap(dataKey: Uint8Array, masterKey: MasterKey = { provider: this.name }): Promise<Uint8Array> {
+    this.#check(masterKey);
+    if (!(dataKey instanceof Uint8Array) || dataKey.length !== DATA_KEY_LENGTH) {
+      const n = dataKey instanceof Uint8Array ? dataKey.length : typeof dataKey;
+      throw new KeyVaultError('INVALID_KEY_MATERIAL', `data encryption key is incorrect length, expected: 96, got: ${n}`);
+    }
+    return this.#kek.encryptRandom(dataKey, NO_AAD);
+  }
+
+  async unwrap(keyMaterial: Uint8Array, masterKey: MasterKey = { provider: this.name }): Promise<Uint8Array> {
+    this.#check(masterKey);
+    let key: Uint8Array;
+    try {
+      key = this.#kek.decrypt(keyMaterial, NO_AAD);
+    } catch (cause) {
+      const why = cause instanceof FleCryptoError && cause.code === 'HMAC_MISMATCH'
+        ? 'the tag does not match: wrong master key, or the keyMaterial was changed'
+        : 'the keyMaterial is malformed';
+      throw new KeyVaultError('UNWRAP_FAILED', `cannot unwrap data key with provider '${this.name}': ${why}`, { cause });
+    }
+    if (key.length !== KEY_LENGTH) {
+      wipe(key);
+      throw new KeyVaultError('UNWRAP_FAILED', `decrypted key is incorrect length, expected: 96, got: ${key.length}`);
+    }
+    return key;
+  }
+
+  /** Wipes the master key held by this provider. */
+  destroy(): void {
+    this.#kek.destroy();
+  }
+}
+
+/** The configured providers, looked up by a key document's `masterKey.provider`. */
+export class KmsProviders {
+  readonly #providers = new Map<string, KmsProvider>();
+  readonly #configured = new Set<string>();
+
+  /**
+   * Builds the providers from the driver-shaped option. Local keys are checked here
+   * (BAD_MASTER_KEY); unknown provider ids throw UNKNOWN_KMS_PROVIDER.
+   */
+  constructor(options: KmsProvidersOptions = {}, custom: readonly KmsProvider[] = []) {
+    for (const [id, config] of Object.entries(options)) {
+      if (config === undefined) continue;
+      const { type } = parseProviderId(id);
+      this.#configured.add(id);
+      if (type === 'local') {
+        if (typeof config !== 'object' || config === null) {
+          throw new KeyVaultError('BAD_MASTER_KEY', `kmsProviders['${id}'] must be {key: <96 bytes or base64>}`);
+        }
+        const extra = Object.keys(config).filter((k) => k !== 'key');
+        if (extra.length > 0) throw new KeyVaultError('BAD_MASTER_KEY', `Unexpected field: '${extra[0]}' in kmsProviders['${id}']`);
+        const bytes = masterKeyBytes((config as { key?: unknown }).key, id);
+        this.#providers.set(id, new LocalKmsProvider(bytes, id));
+        wipe(bytes);
+      }
+    }
+    for (const p of custom) this.register(p);
+  }
+
+  /** Adds or replaces a provider implementation (e.g. a cloud KMS client) under `provider.name`. */
+  register(provider: KmsProvider): this {
+    parseProviderId(provider.name);
+    this.#providers.set(provider.name, provider);
+    this.#configured.add(provider.name);
+    return this;
+  }
+
+  /** True when `provider` has an implementation here. */
+  has(provider: string): boolean {
+    return this.#providers.has(provider);
+  }
+
+  /** Provider ids given in the options or registered. */
+  names(): string[] {
+    return [...this.#configured];
+  }
+
+  /**
+   * The provider for `provider`. Throws UNKNOWN_KMS_PROVIDER for an id that is no provider type,
+   * KMS_PROVIDER_NOT_CONFIGURED when the options do not name it, KMS_PROVIDER_NOT_SUPPORTED when
+   * they do but fle-ts has no implementation (aws, azure, gcp, kmip unless registered).
+   */
+  get(provider: string): KmsProvider {
+    const found = this.#providers.get(provider);
+    if (found) return found;
+    const { type } = parseProviderId(provider);
+    if (this.#configured.has(provider)) {
+      throw new KeyVaultError('KMS_PROVIDER_NOT_SUPPORTED', `KMS provider '${provider}' (${type}) is configured but fle-ts implements only local providers; register a KmsProvider for it`);
+    }
+    throw new KeyVaultError('KMS_PROVIDER_NOT_CONFIGURED', `KMS provider '${provider}' is not configured: add it to kmsProviders`);
+  }
+
+  /** Wraps `dataKey` under `masterKey` (its provider must be configured). */
+  wrap(dataKey: Uint8Array, masterKey: MasterKey): Promise<Uint8Array> {
+    return this.get(masterKey.provider).wrap(dataKey, masterKey);
+  }
+
+  /** Unwraps `keyMaterial` with the provider named by `masterKey`. */
+  unwrap(keyMaterial: Uint8Array, masterKey: MasterKey): Promise<Uint8Array> {
+    return this.get(masterKey.provider).unwrap(keyMaterial, masterKey);
+  }
+}

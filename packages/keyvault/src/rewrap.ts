@@ -1,0 +1,79 @@
+// Key rotation (LMC `src/mongocrypt-ctx-rewrap-many-datakey.c`; NODE `rewrapManyDataKey`; fle1-spec.md §5 "Rewrap").
+import { Binary } from 'bson';
+import { wipe } from '@fle-ts/crypto-core';
+import { KeyVaultError } from './errors.js';
+import { keyIdHex } from './bytes.js';
+import { cloneKeyDocument, keyMaterialBytes, type DataKeyDocument } from './key-document.js';
+import type { KeyFilter, KeyVault } from './key-vault.js';
+import type { KmsProviders } from './kms.js';
+import { parseMasterKey, type MasterKey } from './master-key.js';
+
+/** Where to rewrap to; absent = each key's current provider and masterKey (a fresh wrap). */
+export interface RewrapManyDataKeyOptions {
+  provider: string;
+  masterKey?: MasterKey;
+  /** Clock for updateDate (tests). */
+  now?: () => number;
+}
+
+/** What rewrapManyDataKey did. */
+export interface RewrapManyDataKeyResult {
+  /** Documents written. */
+  rewrapped: number;
+  /** The `_id`s written, in order. */
+  keyIds: Binary[];
+}
+
+/**
+ * Re-wraps every key matching `filter` under a new master key (or rewraps under its current one
+ * when `options` is absent), setting `keyMaterial`, `masterKey` and `updateDate`. All keys are
+ * unwrapped and re-wrapped before the first write, so a KMS failure writes nothing; then each
+ * document is replaced in ONE write, so a store failure midway (STORE_WRITE_FAILED, `cause` kept,
+ * message gives the count written) leaves every key readable under its old or its new master key.
+ */
+export async function rewrapManyDataKey(
+  vault: KeyVault,
+  kms: KmsProviders,
+  filter: KeyFilter = {},
+  options?: RewrapManyDataKeyOptions,
+): Promise<RewrapManyDataKeyResult> {
+  let target: MasterKey | undefined;
+  if (options) {
+    target = parseMasterKey(options.masterKey ?? { provider: options.provider });
+    if (target.provider !== options.provider) {
+      throw new KeyVaultError('INVALID_MASTER_KEY', `masterKey.provider '${target.provider}' does not match provider '${options.provider}'`);
+    }
+    kms.get(target.provider); // fail before any read when the target is not configured
+  }
+  const docs = await vault.findByFilter(filter);
+  const updated: DataKeyDocument[] = [];
+  for (const doc of docs) {
+    const masterKey = target ?? doc.masterKey;
+    const dataKey = await kms.unwrap(keyMaterialBytes(doc), doc.masterKey);
+    let wrapped: Uint8Array;
+    try {
+      wrapped = await kms.wrap(dataKey, masterKey);
+    } finally {
+      wipe(dataKey);
+    }
+    const next = cloneKeyDocument(doc);
+    next.keyMaterial = new Binary(wrapped, Binary.SUBTYPE_DEFAULT);
+    next.masterKey = { ...masterKey };
+    next.updateDate = new Date(options?.now ? options.now() : Date.now());
+    updated.push(next);
+  }
+  const keyIds: Binary[] = [];
+  for (const next of updated) {
+    let ok: boolean;
+    try {
+      ok = await vault.replace(next);
+    } catch (cause) {
+      throw new KeyVaultError('STORE_WRITE_FAILED',
+        `rewrapManyDataKey: writing key ${keyIdHex(next._id)} failed after ${keyIds.length} of ${updated.length} keys were rewrapped; every key is still readable under its old or new master key, run it again`,
+        { cause });
+    }
+    // A key deleted since the find is simply not rewrapped.
+    if (ok) keyIds.push(next._id);
+  }
+  return { rewrapped: keyIds.length, keyIds };
+}
