@@ -1,4 +1,4 @@
-// The README's test command: build, type-check, every vitest suite, then the plain
+// The README's test command: build, type-check, every vitest suite, the runtime matrix, then the plain
 // `N passed, N failed` line that CI reads (from vitest's JSON reporter).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -42,6 +42,19 @@ if (existsSync(report)) {
     console.error('vitest ran no test');
     stepFailed = true;
   }
+} else {
+  stepFailed = true;
+}
+
+// The runtime matrix (scripts/runtimes/matrix.mjs): the conformance checks in Node, headless
+// Chromium, workerd, Deno and Bun; each runtime's checks count into the totals below.
+const matrixReport = join(root, '.cache/runtimes/report.json');
+rmSync(matrixReport, { force: true });
+run('runtime matrix', process.execPath, ['scripts/runtimes/matrix.mjs', `--json=${matrixReport}`]);
+if (existsSync(matrixReport)) {
+  const m = JSON.parse(readFileSync(matrixReport, 'utf8'));
+  passed += m.passed;
+  failed += m.failed;
 } else {
   stepFailed = true;
 }

@@ -1,0 +1,284 @@
+// The runtime-neutral conformance checks: the same vectors, through the public package APIs,
+// in every runtime of the matrix (Node, Chromium, workerd, Deno, Bun). No `node:` import, no
+// `Buffer`, no file system: the vector files arrive as text (`VectorFiles`), embedded into the
+// bundle by the driver (scripts/runtimes/bundle.mjs). Every detail string is deterministic, so the
+// driver can require each runtime's results to equal Node's exactly.
+import {
+  AeadKey,
+  aeadDecrypt,
+  aeadEncrypt,
+  ASYNC_NATIVE_THRESHOLD,
+  bytesToHex,
+  FleError,
+  hexToBytes,
+  randomBytes,
+} from '@fle-ts/crypto-core';
+import { decryptValue, encryptValue } from '@fle-ts/fle-format';
+import { Binary, EJSON, serialize } from 'bson';
+
+/** Vector files by path below test-vectors/ (e.g. `libmongocrypt/roundtrip/mcgrew.json`), as text. */
+export type VectorFiles = Record<string, string>;
+
+/** One check's outcome. `detail` is deterministic (no random bytes, no timings). */
+export interface CheckResult {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+/** The files the checks read; the driver embeds those that exist. */
+export const VECTOR_FILES = [
+  'libmongocrypt/roundtrip/mcgrew.json',
+  'spec-extra/fle1-known-answers.json',
+  'spec-extra/keys/key1-document.json',
+  'spec-extra/keys/key2-document.json',
+  'spec-corpus/corpus.json',
+  'spec-corpus/corpus-encrypted.json',
+  'spec-corpus/corpus-key-local.json',
+  'libmongocrypt/keys/12345678123498761234123456789012-local-document.json',
+  'libmongocrypt/keys/12345678123498761234123456789012-key-material.txt',
+  'libmongocrypt/keys/ABCDEFAB123498761234123456789012-local-document.json',
+  'libmongocrypt/keys/ABCDEFAB123498761234123456789012-key-material.txt',
+] as const;
+
+type Check = () => Promise<string> | string;
+
+function fail(message: string): never {
+  throw new Error(message);
+}
+
+function equalHex(what: string, got: Uint8Array, want: string): void {
+  const hex = bytesToHex(got);
+  if (hex !== want.toLowerCase()) fail(`${what}: got ${hex.slice(0, 32)}…, want ${want.slice(0, 32)}…`);
+}
+
+function base64ToBytes(b64: string): Uint8Array {
+  return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+}
+
+function binaryBytes(b: Binary): Uint8Array {
+  return b.buffer.subarray(0, b.position);
+}
+
+function ejson<T>(text: string): T {
+  return EJSON.parse(text, { relaxed: false }) as T;
+}
+
+interface RoundtripCase {
+  name: string;
+  key: string;
+  iv: string;
+  aad?: string;
+  plaintext: string;
+  ciphertext: string;
+}
+
+interface KnownAnswers {
+  local_master_key_base64: string;
+  deterministic: Array<{
+    name: string;
+    data_key_material_base64?: string;
+    data_key_material_hex?: string;
+    key_id_base64: string;
+    algorithm: string;
+    value: string;
+    expected_blob_base64: string;
+  }>;
+  key_unwrap: Array<{ document: string; expected_key_material_hex: string }>;
+}
+
+interface CorpusCase {
+  kms: string;
+  algo: 'det' | 'rand';
+  allowed: boolean;
+  type: string;
+  value: unknown;
+}
+
+/** The checks, by name; each returns a deterministic detail or throws. */
+function checks(files: VectorFiles): Array<[string, Check]> {
+  const list: Array<[string, Check]> = [];
+  const has = (...paths: string[]) => paths.every((p) => p in files);
+
+  // Always present: they need no vector file.
+  list.push(['crypto-core: randomBytes uses the runtime CSPRNG', () => {
+    const a = randomBytes(32);
+    const b = randomBytes(32);
+    if (a.every((x) => x === 0) || bytesToHex(a) === bytesToHex(b)) fail('random bytes are constant');
+    return '2 x 32 random bytes, distinct';
+  }]);
+  list.push(['crypto-core: WebCrypto async path equals the sync path (64 KiB)', async () => {
+    const key = new AeadKey(Uint8Array.from({ length: 96 }, (_, i) => i));
+    const plaintext = Uint8Array.from({ length: 4 * ASYNC_NATIVE_THRESHOLD }, (_, i) => (i * 7) & 0xff);
+    const aad = Uint8Array.of(1, 2, 3);
+    const sync = key.encryptDeterministic(plaintext, aad);
+    const async_ = await key.encryptAsync(plaintext, aad, 'deterministic');
+    if (bytesToHex(sync) !== bytesToHex(async_)) fail('async ciphertext differs from sync');
+    const back = await key.decryptAsync(async_, aad);
+    if (bytesToHex(back) !== bytesToHex(plaintext)) fail('async decrypt lost bytes');
+    return `${sync.length}-byte ciphertext, tag ${bytesToHex(sync.subarray(-8))}`;
+  }]);
+  list.push(['crypto-core: a tampered ciphertext fails with HMAC_MISMATCH', () => {
+    const key = Uint8Array.from({ length: 96 }, (_, i) => 255 - i);
+    const c = aeadEncrypt(key, Uint8Array.of(1, 2, 3), { deterministic: true });
+    c[20]! ^= 1;
+    try {
+      aeadDecrypt(key, c);
+    } catch (e) {
+      if (e instanceof FleError && (e as FleError & { code: string }).code === 'HMAC_MISMATCH') return 'HMAC_MISMATCH';
+      fail(`wrong error: ${String(e)}`);
+    }
+    fail('tampered ciphertext decrypted');
+  }]);
+
+  if (has('libmongocrypt/roundtrip/mcgrew.json')) {
+    // draft-mcgrew-aead-aes-cbc-hmac-sha2-05 §5.4 in MongoDB's 96-byte-key form.
+    const cases = JSON.parse(files['libmongocrypt/roundtrip/mcgrew.json']!) as RoundtripCase[];
+    for (const c of cases) {
+      list.push([`crypto-core: ${c.name} (libmongocrypt roundtrip/mcgrew.json)`, async () => {
+        const key = new AeadKey(hexToBytes(c.key));
+        const aad = hexToBytes(c.aad ?? '');
+        equalHex('encrypt', key.encrypt(hexToBytes(c.plaintext), aad, hexToBytes(c.iv)), c.ciphertext);
+        equalHex('decrypt', key.decrypt(hexToBytes(c.ciphertext), aad), c.plaintext);
+        equalHex('decryptAsync', await key.decryptAsync(hexToBytes(c.ciphertext), aad), c.plaintext);
+        return `encrypt and decrypt match (${c.ciphertext.length / 2} bytes)`;
+      }]);
+    }
+  }
+
+  if (has('spec-extra/fle1-known-answers.json')) {
+    const kats = JSON.parse(files['spec-extra/fle1-known-answers.json']!) as KnownAnswers;
+    for (const k of kats.deterministic) {
+      list.push([`fle-format: deterministic KAT "${k.name}" (spec-extra/fle1-known-answers.json)`, () => {
+        const material = k.data_key_material_hex
+          ? hexToBytes(k.data_key_material_hex)
+          : base64ToBytes(k.data_key_material_base64 ?? fail('no data key'));
+        const keyId = new Binary(base64ToBytes(k.key_id_base64), Binary.SUBTYPE_UUID);
+        const blob = encryptValue(new AeadKey(material), keyId, k.algorithm as 'deterministic', k.value);
+        const want = bytesToHex(base64ToBytes(k.expected_blob_base64));
+        equalHex('blob', binaryBytes(blob), want);
+        if (decryptValue(new AeadKey(material), blob) !== k.value) fail('decrypt did not give the value back');
+        return `blob ${want.slice(0, 16)}… (${want.length / 2} bytes)`;
+      }]);
+    }
+    const master = base64ToBytes(kats.local_master_key_base64);
+    for (const u of kats.key_unwrap) {
+      if (!has(u.document)) continue;
+      list.push([`keyvault: unwrap ${u.document} with the spec local master key`, () => {
+        const doc = ejson<{ keyMaterial: Binary }>(files[u.document]!);
+        equalHex('data key', unwrapLocal(master, doc.keyMaterial), u.expected_key_material_hex);
+        return `96-byte data key ${u.expected_key_material_hex.slice(0, 16)}…`;
+      }]);
+    }
+  }
+
+  for (const id of ['12345678123498761234123456789012', 'ABCDEFAB123498761234123456789012']) {
+    const doc = `libmongocrypt/keys/${id}-local-document.json`;
+    const material = `libmongocrypt/keys/${id}-key-material.txt`;
+    if (!has(doc, material)) continue;
+    list.push([`keyvault: unwrap libmongocrypt keys/${id} with the zero KEK`, () => {
+      const d = ejson<{ keyMaterial: Binary }>(files[doc]!);
+      const want = files[material]!.trim();
+      equalHex('data key', unwrapLocal(new Uint8Array(96), d.keyMaterial), want);
+      return `96-byte data key ${want.slice(0, 16)}…`;
+    }]);
+  }
+
+  const corpusFiles = ['spec-corpus/corpus.json', 'spec-corpus/corpus-encrypted.json', 'spec-corpus/corpus-key-local.json'];
+  if (has(...corpusFiles, 'spec-extra/fle1-known-answers.json')) {
+    list.push(...corpusChecks(files));
+  }
+  return list;
+}
+
+/** Local-KMS unwrap: FLE1 AEAD decryption, master key as AEAD key, empty AAD (fle1-spec.md §5). */
+function unwrapLocal(master: Uint8Array, keyMaterial: Binary): Uint8Array {
+  return aeadDecrypt(master, binaryBytes(keyMaterial));
+}
+
+/** The spec corpus, kms "local" cases (spec tests/README.md §6; test-vectors/README.md "spec-corpus/"). */
+function corpusChecks(files: VectorFiles): Array<[string, Check]> {
+  const load = () => {
+    const kats = JSON.parse(files['spec-extra/fle1-known-answers.json']!) as KnownAnswers;
+    const plain = ejson<Record<string, unknown>>(files['spec-corpus/corpus.json']!);
+    const stored = ejson<Record<string, CorpusCase>>(files['spec-corpus/corpus-encrypted.json']!);
+    const keyDoc = ejson<{ _id: Binary; keyMaterial: Binary }>(files['spec-corpus/corpus-key-local.json']!);
+    const key = new AeadKey(unwrapLocal(base64ToBytes(kats.local_master_key_base64), keyDoc.keyMaterial));
+    const cases = Object.entries(plain).filter(
+      (e): e is [string, CorpusCase] => typeof e[1] === 'object' && e[1] !== null && (e[1] as CorpusCase).kms === 'local',
+    );
+    return { cases, stored, key, keyId: keyDoc._id };
+  };
+  const algorithm = (c: CorpusCase) => (c.algo === 'det' ? 'deterministic' : 'random');
+  const valueHex = (v: unknown) => bytesToHex(serialize({ v }));
+  return [
+    ['fle-format: spec corpus local det cases encrypt byte for byte', () => {
+      const { cases, stored, key, keyId } = load();
+      let n = 0;
+      for (const [name, c] of cases) {
+        // dbPointer: js-bson's EJSON turns it into a DBRef, so it cannot be re-encrypted from corpus.json.
+        if (c.algo !== 'det' || !c.allowed || c.type === 'dbPointer') continue;
+        const want = binaryBytes(stored[name]!.value as Binary);
+        equalHex(name, binaryBytes(encryptValue(key, keyId, 'deterministic', c.value)), bytesToHex(want));
+        n++;
+      }
+      return `${n} det blobs identical`;
+    }],
+    ['fle-format: spec corpus local cases decrypt to the corpus values', () => {
+      const { cases, stored, key, keyId } = load();
+      let n = 0;
+      for (const [name, c] of cases) {
+        if (!c.allowed) continue;
+        const blob = stored[name]!.value as Binary;
+        if (c.type !== 'dbPointer' && valueHex(decryptValue(key, blob)) !== valueHex(c.value)) fail(`${name}: wrong value`);
+        if (c.algo === 'rand' && c.type !== 'dbPointer') {
+          const ours = encryptValue(key, keyId, 'random', c.value);
+          if (valueHex(decryptValue(key, ours)) !== valueHex(c.value)) fail(`${name}: own random blob does not round-trip`);
+        }
+        n++;
+      }
+      return `${n} stored blobs decrypted`;
+    }],
+    ['fle-format: spec corpus local forbidden cases refuse to encrypt', () => {
+      const { cases, key, keyId } = load();
+      const codes = new Set<string>();
+      let n = 0;
+      for (const [name, c] of cases) {
+        if (c.allowed) continue;
+        try {
+          encryptValue(key, keyId, algorithm(c), c.value);
+        } catch (e) {
+          if (!(e instanceof FleError)) fail(`${name}: not an FleError: ${String(e)}`);
+          codes.add((e as FleError & { code: string }).code);
+          n++;
+          continue;
+        }
+        fail(`${name}: encrypted a forbidden value`);
+      }
+      return `${n} refused (${[...codes].sort().join(', ')})`;
+    }],
+  ];
+}
+
+/** Runs every check whose vector files are present; never throws. */
+export async function runConformance(files: VectorFiles): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const [name, check] of checks(files)) {
+    try {
+      results.push({ name, ok: true, detail: await check() });
+    } catch (e) {
+      results.push({ name, ok: false, detail: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+    }
+  }
+  return results;
+}
+
+/** A short name of the runtime this runs in (for the report only). */
+export function runtimeName(): string {
+  const g = globalThis as Record<string, any>;
+  if (g.Deno) return `deno ${g.Deno.version.deno}`;
+  if (g.Bun) return `bun ${g.Bun.version}`;
+  if (g.navigator?.userAgent === 'Cloudflare-Workers') return 'workerd';
+  if (g.process?.versions?.node) return `node ${g.process.versions.node}`;
+  return g.navigator?.userAgent ?? 'unknown';
+}

@@ -1,0 +1,183 @@
+// The runtime matrix (issue 7): the conformance bundle in Node, headless Debian Chromium
+// (playwright-core), workerd (miniflare), Deno and Bun, all at once. Every runtime must pass
+// every check AND give exactly Node's results. A runtime whose binary is missing fails with a
+// message saying how to get it; nothing skips silently.
+//   node scripts/runtimes/matrix.mjs [--json=out.json]
+// Recipes: ../shared/docs/runtime-matrix.md.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { dirname, join } from 'node:path';
+import { bundleConformance, readVectorFiles, ROOT, VECTOR_DIRS } from './bundle.mjs';
+
+const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
+const OUT = join(ROOT, '.cache/runtimes');
+const BIN = join(ROOT, 'node_modules/.bin');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const TIMEOUT_MS = 60_000;
+
+function runCli(cmd, args, env = {}) {
+  return new Promise((resolve, reject) => {
+    if (!existsSync(cmd)) {
+      reject(new Error(`${cmd} not found: run \`pnpm install --frozen-lockfile\` (npm ships the binary)`));
+      return;
+    }
+    const p = spawn(cmd, args, { cwd: OUT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => p.kill('SIGKILL'), TIMEOUT_MS);
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    p.on('error', reject);
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      const line = out.trim().split('\n').pop() ?? '';
+      if (code !== 0 || !line.startsWith('{')) reject(new Error(`exit ${code}: ${(err || out).trim().slice(-600)}`));
+      else resolve(JSON.parse(line));
+    });
+  });
+}
+
+async function runChromium(bundle) {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} not found: install Debian's chromium (\`apt-get install -y chromium\`) or set CHROMIUM_PATH`);
+  }
+  const { chromium } = await import('playwright-core');
+  const html = `<!doctype html><meta charset="utf-8"><script type="module" src="/conformance.js"></script>`;
+  const server = http.createServer((req, res) => {
+    const js = req.url === '/conformance.js';
+    res.writeHead(200, { 'content-type': js ? 'text/javascript' : 'text/html' });
+    res.end(js ? bundle : html);
+  });
+  // 127.0.0.1 is a secure context, so crypto.subtle exists (runtime-matrix.md, Chromium row).
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = await browser.newPage();
+    // A module that fails to load never sets __conformance: fail at once on the page error.
+    const pageError = new Promise((_, reject) => page.on('pageerror', (e) => reject(new Error(`page error: ${e.message}`))));
+    pageError.catch(() => {});
+    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    await Promise.race([page.waitForFunction(() => globalThis.__conformance !== undefined, null, { timeout: TIMEOUT_MS }), pageError]);
+    const r = await page.evaluate(() => globalThis.__conformance);
+    return { ...r, runtime: `chromium ${browser.version()}` };
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
+async function runWorkerd(bundle) {
+  const { Miniflare } = await import('miniflare');
+  const mf = new Miniflare({ modules: true, script: bundle, compatibilityDate: '2025-09-01', host: '127.0.0.1', port: 0 });
+  try {
+    const url = await mf.ready;
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`worker answered ${res.status}: ${(await res.text()).slice(0, 400)}`);
+    const r = await res.json();
+    return { ...r, runtime: `workerd ${workerdVersion()}` };
+  } finally {
+    await mf.dispose();
+  }
+}
+
+/** The workerd npm version miniflare drives (miniflare pins its own). */
+function workerdVersion() {
+  try {
+    const miniflareDir = dirname(realpathSync(join(ROOT, 'node_modules/miniflare/package.json')));
+    const pkg = join(dirname(miniflareDir), 'workerd/package.json');
+    return JSON.parse(readFileSync(pkg, 'utf8')).version;
+  } catch {
+    return '(version unknown)';
+  }
+}
+
+/** Runs the whole matrix; returns `{ runtimes: [{runtime, label, passed, failed, error?, results}], passed, failed }`. */
+export async function runMatrix({ log = console.log } = {}) {
+  const { files, wanted } = await readVectorFiles();
+  const present = Object.keys(files).length;
+  if (present < wanted) {
+    const msg = `${wanted - present} of ${wanted} vector files missing (looked in ${VECTOR_DIRS.join(', ')})`;
+    if (IN_CI) throw new Error(`CI=true but ${msg}`);
+    log(`[fle-ts] ${msg}: the runtime matrix runs only the checks it has.`);
+  }
+  mkdirSync(OUT, { recursive: true });
+  const [cli, browser, worker] = await Promise.all(['cli', 'browser', 'worker'].map((k) => bundleConformance(k, files)));
+  writeFileSync(join(OUT, 'conformance-cli.mjs'), cli);
+  writeFileSync(join(OUT, 'conformance-browser.mjs'), browser);
+  writeFileSync(join(OUT, 'conformance-worker.mjs'), worker);
+
+  const noUpdate = { DENO_NO_UPDATE_CHECK: '1', DENO_DIR: join(OUT, 'deno-dir'), NO_COLOR: '1' };
+  const runs = {
+    node: () => runCli(process.execPath, ['conformance-cli.mjs']),
+    chromium: () => runChromium(browser),
+    workerd: () => runWorkerd(worker),
+    // --no-config: never let Deno read (or rewrite) the root package.json (runtime-matrix.md, Deno row).
+    deno: () => runCli(join(BIN, 'deno'), ['run', '--no-config', '--no-lock', 'conformance-cli.mjs'], noUpdate),
+    bun: () => runCli(join(BIN, 'bun'), ['conformance-cli.mjs']),
+  };
+  const settled = await Promise.all(
+    Object.entries(runs).map(async ([label, fn]) => {
+      const t0 = performance.now();
+      try {
+        return { label, ...(await fn()), ms: performance.now() - t0 };
+      } catch (e) {
+        return { label, runtime: label, error: e instanceof Error ? e.message : String(e), results: [], ms: performance.now() - t0 };
+      }
+    }),
+  );
+
+  const reference = settled.find((r) => r.label === 'node');
+  const refByName = new Map((reference?.results ?? []).map((c) => [c.name, c]));
+  let passed = 0;
+  let failed = 0;
+  for (const r of settled) {
+    r.passed = 0;
+    r.failed = 0;
+    r.problems = [];
+    if (r.error) {
+      r.failed = Math.max(refByName.size, 1);
+      r.problems.push(r.error);
+    }
+    for (const c of r.results) {
+      const ref = refByName.get(c.name);
+      const same = ref !== undefined && ref.ok === c.ok && ref.detail === c.detail;
+      if (c.ok && same) r.passed++;
+      else {
+        r.failed++;
+        r.problems.push(`${c.name}: ${c.ok ? '' : 'FAILED '}${c.detail}${same ? '' : ` (node: ${ref ? ref.detail : 'no such check'})`}`);
+      }
+    }
+    // A runtime that silently ran fewer checks than Node is a failure too.
+    const missing = r.error ? 0 : refByName.size - r.results.filter((c) => refByName.has(c.name)).length;
+    if (missing > 0) {
+      r.failed += missing;
+      r.problems.push(`${missing} checks did not run`);
+    }
+    passed += r.passed;
+    failed += r.failed;
+    log(`${r.failed ? 'FAIL' : 'ok  '} ${r.label.padEnd(9)} ${r.runtime.padEnd(26)} ${r.passed} passed, ${r.failed} failed (${(r.ms / 1000).toFixed(1)} s)`);
+    for (const p of r.problems) log(`       ${p}`);
+  }
+  return { runtimes: settled, passed, failed, checks: refByName.size };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const t0 = performance.now();
+  const jsonArg = process.argv.find((a) => a.startsWith('--json='));
+  try {
+    const report = await runMatrix();
+    report.seconds = (performance.now() - t0) / 1000;
+    if (jsonArg) writeFileSync(jsonArg.slice(7), JSON.stringify(report, null, 2));
+    console.log(`runtime matrix: ${report.passed} passed, ${report.failed} failed (${report.checks} checks x ${report.runtimes.length} runtimes, ${report.seconds.toFixed(1)} s)`);
+    process.exitCode = report.failed ? 1 : 0;
+  } catch (e) {
+    console.error(`runtime matrix failed: ${e instanceof Error ? e.stack : e}`);
+    if (jsonArg) writeFileSync(jsonArg.slice(7), JSON.stringify({ runtimes: [], passed: 0, failed: 1, error: String(e) }));
+    process.exitCode = 1;
+  }
+}
