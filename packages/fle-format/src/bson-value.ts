@@ -23,6 +23,26 @@ export class RawBsonValue {
     this.type = type;
     this.bytes = bytes;
   }
+
+  /**
+   * A BSON DBPointer (type 0x0C, deprecated): value = string namespace || 12-byte ObjectId
+   * (bsonspec.org). js-bson has no DBPointer class, so this is the way to encrypt one.
+   *
+   * @example
+   * RawBsonValue.dbPointer('db.coll', new ObjectId('5f1d7e3b8a2c4e6b9d0f1a2b'));
+   */
+  static dbPointer(namespace: string, id: { id: Uint8Array } | Uint8Array): RawBsonValue {
+    const oid = id instanceof Uint8Array ? id : id.id;
+    if (typeof namespace !== 'string' || namespace.includes('\0') || !(oid instanceof Uint8Array) || oid.length !== 12) {
+      throw new FleFormatError('UNSERIALIZABLE_VALUE', 'a DBPointer needs a namespace string without NUL and a 12-byte ObjectId');
+    }
+    const ns = new TextEncoder().encode(namespace);
+    const bytes = new Uint8Array(4 + ns.length + 1 + 12);
+    new DataView(bytes.buffer).setInt32(0, ns.length + 1, true);
+    bytes.set(ns, 4);
+    bytes.set(oid, 4 + ns.length + 1);
+    return new RawBsonValue(0x0c, bytes);
+  }
 }
 
 /**

@@ -260,6 +260,13 @@ describe('§2 RawBsonValue: DBPointer, which js-bson cannot build', () => {
     expect(deserializeBsonValue(0x0c, back.bytes)).toBeInstanceOf(DBRef);
   });
 
+  it('RawBsonValue.dbPointer builds namespace string || ObjectId', () => {
+    expect(bytesToHex(RawBsonValue.dbPointer('db.c', new ObjectId(oid)).bytes)).toBe(ns + oid);
+    expect(bytesToHex(RawBsonValue.dbPointer('db.c', hexToBytes(oid)).bytes)).toBe(ns + oid);
+    expectCode(() => RawBsonValue.dbPointer('a\0b', hexToBytes(oid)), 'UNSERIALIZABLE_VALUE', FleFormatError);
+    expectCode(() => RawBsonValue.dbPointer('db.c', new Uint8Array(11)), 'UNSERIALIZABLE_VALUE', FleFormatError);
+  });
+
   it('refuses bytes that are not one value of the type (MALFORMED_BSON) and bad constructions', () => {
     expectCode(() => encryptValue(key, TEST_KEY_ID, DET, new RawBsonValue(0x0c, hexToBytes(ns))), 'MALFORMED_BSON', FleFormatError);
     expectCode(() => encryptValue(key, TEST_KEY_ID, DET, new RawBsonValue(0x02, new Uint8Array(0))), 'MALFORMED_BSON', FleFormatError);
