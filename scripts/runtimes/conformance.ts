@@ -13,7 +13,8 @@ import {
   hexToBytes,
   randomBytes,
 } from '@fle-ts/crypto-core';
-import { decryptValue, encryptValue } from '@fle-ts/fle-format';
+import { blobKeyId, decryptValue, encryptValue } from '@fle-ts/fle-format';
+import { KeyBroker, keyMaterialBytes, KmsProviders, LocalKmsProvider, MemoryKeyVault, parseKeyDocument } from '@fle-ts/keyvault';
 import { Binary, EJSON, serialize } from 'bson';
 
 /** Vector files by path below test-vectors/ (e.g. `libmongocrypt/roundtrip/mcgrew.json`), as text. */
@@ -39,6 +40,8 @@ export const VECTOR_FILES = [
   'libmongocrypt/keys/12345678123498761234123456789012-key-material.txt',
   'libmongocrypt/keys/ABCDEFAB123498761234123456789012-local-document.json',
   'libmongocrypt/keys/ABCDEFAB123498761234123456789012-key-material.txt',
+  'libmongocrypt/explicit-decrypt/FLE1DeterministicEncryptedValue.json',
+  'libmongocrypt/explicit-decrypt/FLE1RandomEncryptedValue.json',
 ] as const;
 
 type Check = () => Promise<string> | string;
@@ -164,9 +167,9 @@ function checks(files: VectorFiles): Array<[string, Check]> {
     const master = base64ToBytes(kats.local_master_key_base64);
     for (const u of kats.key_unwrap) {
       if (!has(u.document)) continue;
-      list.push([`keyvault: unwrap ${u.document} with the spec local master key`, () => {
-        const doc = ejson<{ keyMaterial: Binary }>(files[u.document]!);
-        equalHex('data key', unwrapLocal(master, doc.keyMaterial), u.expected_key_material_hex);
+      list.push([`keyvault: LocalKmsProvider unwraps ${u.document} (spec local master key)`, async () => {
+        const doc = parseKeyDocument(files[u.document]!);
+        equalHex('data key', await new LocalKmsProvider(master).unwrap(keyMaterialBytes(doc)), u.expected_key_material_hex);
         return `96-byte data key ${u.expected_key_material_hex.slice(0, 16)}…`;
       }]);
     }
@@ -176,11 +179,30 @@ function checks(files: VectorFiles): Array<[string, Check]> {
     const doc = `libmongocrypt/keys/${id}-local-document.json`;
     const material = `libmongocrypt/keys/${id}-key-material.txt`;
     if (!has(doc, material)) continue;
-    list.push([`keyvault: unwrap libmongocrypt keys/${id} with the zero KEK`, () => {
-      const d = ejson<{ keyMaterial: Binary }>(files[doc]!);
+    list.push([`keyvault: LocalKmsProvider unwraps libmongocrypt keys/${id} (zero KEK)`, async () => {
+      const d = parseKeyDocument(files[doc]!);
       const want = files[material]!.trim();
-      equalHex('data key', unwrapLocal(new Uint8Array(96), d.keyMaterial), want);
+      equalHex('data key', await new LocalKmsProvider(new Uint8Array(96)).unwrap(keyMaterialBytes(d)), want);
       return `96-byte data key ${want.slice(0, 16)}…`;
+    }]);
+  }
+
+  // libmongocrypt test/test-mongocrypt-ctx-decrypt.c (_test_explicit_decrypt): both FLE1 blobs decrypt
+  // to {v: "foo"} with keys/ABCDEFAB… under the zero KEK; here through the KeyBroker (vault + KMS + cache).
+  const keyDoc = 'libmongocrypt/keys/ABCDEFAB123498761234123456789012-local-document.json';
+  for (const kind of ['Deterministic', 'Random']) {
+    const blobFile = `libmongocrypt/explicit-decrypt/FLE1${kind}EncryptedValue.json`;
+    if (!has(keyDoc, blobFile)) continue;
+    list.push([`keyvault: KeyBroker finds, unwraps and decrypts ${blobFile}`, async () => {
+      const broker = new KeyBroker({
+        keyVault: new MemoryKeyVault([files[keyDoc]!]),
+        kmsProviders: new KmsProviders({ local: { key: new Uint8Array(96) } }),
+      });
+      const blob = ejson<{ v: Binary }>(files[blobFile]!).v;
+      const { key } = await broker.getKeyById(blobKeyId(blob));
+      const value = decryptValue(key, blob);
+      if (value !== 'foo') fail(`decrypted to ${String(value)}, want "foo"`);
+      return `{v: "foo"}, ${broker.cacheSize} key cached`;
     }]);
   }
 
