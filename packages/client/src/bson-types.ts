@@ -1,4 +1,5 @@
 import type { Binary } from 'bson';
+import { BSON_ALIAS_BY_TYPE, RawBsonValue } from '@fle-ts/fle-format';
 
 /**
  * BSON type names as `$jsonSchema` `bsonType` spells them (MongoDB "$type" aliases), and what
@@ -37,6 +38,8 @@ export function bsonTypeOf(value: unknown): BsonTypeName {
     default: break;
   }
   if (value === null) return 'null';
+  // fle-format's escape hatch for types js-bson cannot build (DBPointer): its type byte decides.
+  if (value instanceof RawBsonValue) return (BSON_ALIAS_BY_TYPE.get(value.type) ?? 'object') as BsonTypeName;
   if (Array.isArray(value)) return 'array';
   if (value instanceof Date) return 'date';
   if (value instanceof RegExp) return 'regex';
@@ -59,7 +62,7 @@ export function bsonTypeOf(value: unknown): BsonTypeName {
 
 /** True for a plain embedded document (not an array, not a BSON value class, not a Date/RegExp). */
 export function isPlainDocument(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && bsonTypeOf(value) === 'object' && (value as { _bsontype?: string })._bsontype !== 'DBRef';
+  return typeof value === 'object' && value !== null && !(value instanceof RawBsonValue) && bsonTypeOf(value) === 'object' && (value as { _bsontype?: string })._bsontype !== 'DBRef';
 }
 
 /** True for a BinData subtype 6 value. */

@@ -2,7 +2,11 @@
 // walking, filter rewriting (query-analysis.md §3), update rewriting (§4), decryption walking.
 import { Binary, BSONRegExp, Double, Int32, Long } from 'bson';
 import { describe, expect, it } from 'vitest';
-import { compileSchema, decryptDocumentWith, DETERMINISTIC, encryptDocumentWith, encryptFilterWith, encryptUpdateWith, RANDOM } from '../src/index.js';
+import { decryptDocumentWith } from '../src/decrypt-document.js';
+import { encryptDocumentWith } from '../src/encrypt-document.js';
+import { encryptFilterWith } from '../src/encrypt-filter.js';
+import { encryptUpdateWith } from '../src/encrypt-update.js';
+import { compileSchema, DETERMINISTIC, RANDOM } from '../src/schema.js';
 import { FakeCipherSource, uuid } from './fake-cipher.js';
 
 const K1 = uuid(1);

@@ -1,7 +1,7 @@
 // A stand-in FieldCipherSource for engine tests: reversible, deterministic "encryption" that
 // builds a real-looking FLE1 blob header (first byte 1/2, key UUID, type byte) around BSON {v}.
 import { Binary, BSON } from 'bson';
-import type { FieldCipher, FieldCipherSource, KeyNeeds } from '../src/index.js';
+import type { FieldCipher, FieldCipherSource, KeyNeeds } from '../src/field-cipher.js';
 
 const TYPE_BYTES: Record<string, number> = { string: 2, int: 0x10, long: 0x12, double: 1, object: 3, array: 4, bool: 8, date: 9, binData: 5, objectId: 7 };
 

@@ -1,0 +1,72 @@
+import { decryptDocumentWith } from './decrypt-document.js';
+import { encryptDocumentWith } from './encrypt-document.js';
+import { encryptFilterWith } from './encrypt-filter.js';
+import { encryptUpdateWith } from './encrypt-update.js';
+import { FleClientError } from './errors.js';
+import type { FieldCipherSource } from './field-cipher.js';
+import { BrokerCipherSource, makeKeyBroker, type KeySourceOptions } from './broker-cipher.js';
+import { compileSchema, type SchemaNode } from './schema.js';
+
+/** Options of {@link AutoEncrypter}: a key source plus `schemaMap` (`{ "db.coll": $jsonSchema }`, the driver's option name). */
+export interface AutoEncrypterOptions extends KeySourceOptions {
+  readonly schemaMap?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Schema-driven automatic encryption and automatic decryption: what libmongocrypt with
+ * mongocryptd does for a driver (query-analysis.md §1), on documents, filters and updates.
+ * Schemas are compiled in the constructor so schema errors surface there.
+ *
+ * @example
+ * const auto = new AutoEncrypter({ keyVault, kmsProviders: { local: { key } }, schemaMap: { 'db.coll': schema } });
+ * const stored = await auto.encryptDocument('db.coll', { ssn: '123-45-6789' });
+ */
+export class AutoEncrypter {
+  readonly #schemas = new Map<string, SchemaNode>();
+  readonly #source: FieldCipherSource;
+
+  constructor(options: AutoEncrypterOptions) {
+    if (typeof options !== 'object' || options === null) throw new FleClientError('INVALID_ARGUMENT', 'AutoEncrypter needs an options object { keyVault, kmsProviders, schemaMap }');
+    for (const [ns, schema] of Object.entries(options.schemaMap ?? {})) {
+      if (!/^[^.]+\..+$/.test(ns)) throw new FleClientError('INVALID_ARGUMENT', `schemaMap key '${ns}' must be a namespace "db.collection"`);
+      try {
+        this.#schemas.set(ns, compileSchema(schema).root);
+      } catch (e) {
+        if (e instanceof FleClientError) throw new FleClientError(e.code, `schemaMap['${ns}']: ${e.message}`);
+        throw e;
+      }
+    }
+    this.#source = new BrokerCipherSource(makeKeyBroker(options));
+  }
+
+  #schema(ns: string): SchemaNode | undefined {
+    if (typeof ns !== 'string') throw new FleClientError('INVALID_ARGUMENT', 'namespace must be a string "db.collection"');
+    return this.#schemas.get(ns);
+  }
+
+  /**
+   * Encrypts every field of `doc` that the namespace's schema marks (inserts, replacements).
+   * Without a schema for `ns` the document comes back as is.
+   */
+  async encryptDocument(ns: string, doc: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const root = this.#schema(ns);
+    return root ? encryptDocumentWith(this.#source, root, doc) : doc;
+  }
+
+  /** Encrypts the query values on deterministic fields of a filter; refuses what cannot match an encrypted field. */
+  async encryptFilter(ns: string, filter: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const root = this.#schema(ns);
+    return root ? encryptFilterWith(this.#source, root, filter) : filter;
+  }
+
+  /** Encrypts the values an update (`$set`) or replacement document writes to encrypted fields. */
+  async encryptUpdate(ns: string, update: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const root = this.#schema(ns);
+    return root ? encryptUpdateWith(this.#source, root, update) : update;
+  }
+
+  /** Decrypts every FLE1 ciphertext anywhere in `doc` (a server reply), fetching all its keys in one lookup. */
+  async decryptDocument<T>(doc: T): Promise<T> {
+    return decryptDocumentWith(this.#source, doc);
+  }
+}

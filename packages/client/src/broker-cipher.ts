@@ -1,0 +1,73 @@
+import type { Binary } from 'bson';
+import { bytesToHex } from '@fle-ts/crypto-core';
+import { decryptValue, encryptValue } from '@fle-ts/fle-format';
+import { KeyBroker, KmsProviders, type CachedDataKey, type KeyVault, type KmsProvidersOptions } from '@fle-ts/keyvault';
+import { FleClientError } from './errors.js';
+import type { FieldCipher, FieldCipherSource, KeyNeeds } from './field-cipher.js';
+
+/** Where keys come from: the options ClientEncryption and AutoEncrypter share (driver option names). */
+export interface KeySourceOptions {
+  /** The key vault (`MemoryKeyVault`, `FileKeyVault`, or your own `KeyVault`). */
+  readonly keyVault: KeyVault;
+  /** `{ local: { key } }` with a 96-byte master key (Uint8Array or base64), or a built `KmsProviders`. */
+  readonly kmsProviders: KmsProvidersOptions | KmsProviders;
+  /** How long unwrapped data keys stay cached, in ms (default 60000 as in libmongocrypt; 0 = forever). */
+  readonly keyExpirationMS?: number;
+}
+
+/** Validates the shared options and builds the KMS providers. */
+export function makeKmsProviders(options: KeySourceOptions): KmsProviders {
+  if (typeof options !== 'object' || options === null) throw new FleClientError('INVALID_ARGUMENT', 'options { keyVault, kmsProviders } are required');
+  const vault = options.keyVault as Partial<KeyVault> | undefined;
+  if (!vault || typeof vault.find !== 'function' || typeof vault.insert !== 'function') {
+    throw new FleClientError('INVALID_ARGUMENT', 'options.keyVault must be a KeyVault (e.g. new MemoryKeyVault(keyDocuments))');
+  }
+  if (typeof options.kmsProviders !== 'object' || options.kmsProviders === null) {
+    throw new FleClientError('INVALID_ARGUMENT', 'options.kmsProviders is required, e.g. { local: { key: <96-byte Uint8Array> } }');
+  }
+  return options.kmsProviders instanceof KmsProviders ? options.kmsProviders : new KmsProviders(options.kmsProviders);
+}
+
+/** The key broker (cache of unwrapped keys) for a set of options. */
+export function makeKeyBroker(options: KeySourceOptions, kms = makeKmsProviders(options)): KeyBroker {
+  return new KeyBroker({ keyVault: options.keyVault, kmsProviders: kms, ...(options.keyExpirationMS !== undefined ? { keyExpirationMS: options.keyExpirationMS } : {}) });
+}
+
+function hexOf(id: Binary): string {
+  return bytesToHex(id.buffer.subarray(0, id.position));
+}
+
+/**
+ * FieldCipherSource over keyvault's KeyBroker and fle-format's value encryption: `prepare` makes
+ * ONE `getKeys` call for everything an operation needs, then encryption and decryption are
+ * synchronous Map lookups plus the AEAD.
+ */
+export class BrokerCipherSource implements FieldCipherSource {
+  readonly #broker: KeyBroker;
+
+  constructor(broker: KeyBroker) {
+    this.#broker = broker;
+  }
+
+  async prepare(needs: KeyNeeds): Promise<FieldCipher> {
+    const keys = needs.ids.length + needs.altNames.length === 0 ? [] : await this.#broker.getKeys({ ids: needs.ids, altNames: needs.altNames });
+    const byId = new Map<string, CachedDataKey>();
+    const byAltName = new Map<string, CachedDataKey>();
+    needs.ids.forEach((id, i) => byId.set(hexOf(id), keys[i] as CachedDataKey));
+    needs.altNames.forEach((name, i) => byAltName.set(name, keys[needs.ids.length + i] as CachedDataKey));
+    const missing = (what: string): never => {
+      throw new FleClientError('INVALID_ARGUMENT', `internal: key ${what} was not gathered before encryption`);
+    };
+    return {
+      encrypt(value, options) {
+        const k = options.keyId ? (byId.get(hexOf(options.keyId)) ?? missing('id')) : (byAltName.get(options.keyAltName as string) ?? missing('alt name'));
+        return encryptValue(k.key, k.keyId, options.algorithm, value);
+      },
+      decrypt(blob) {
+        // FLE1 blob: key UUID at bytes 1..17 (fle1-spec.md §2).
+        const k = byId.get(bytesToHex(blob.buffer.subarray(1, 17))) ?? missing('id');
+        return decryptValue(k.key, blob);
+      },
+    };
+  }
+}
