@@ -35,8 +35,12 @@ const WRAPPERS = {
   worker: `export default { async fetch() { return Response.json(await conformance()); } };`,
 };
 
-/** Bundles the checks for one host kind (`cli`, `browser`, `worker`): returns the ESM text. */
-export async function bundleConformance(kind, files) {
+/**
+ * Bundles the checks for one host kind (`cli`, `browser`, `worker`): returns the ESM text.
+ * `dist: true` leaves every package import bare, so plain `node` resolves `@fle-ts/*` through the
+ * packages' `exports` (default condition: the built dist/) and bson through its Node build.
+ */
+export async function bundleConformance(kind, files, { dist = false } = {}) {
   const contents = `import { runConformance, runtimeName } from './conformance.ts';
 const FILES = ${JSON.stringify(files)};
 async function conformance() { return { runtime: runtimeName(), results: await runConformance(FILES) }; }
@@ -49,7 +53,8 @@ ${WRAPPERS[kind]}`;
     target: 'es2022',
     mainFields: ['module', 'main'],
     // Package sources (no build needed) and bson's browser build: the same bytes in every runtime.
-    conditions: ['@fle-ts/source', 'browser'],
+    conditions: dist ? [] : ['@fle-ts/source', 'browser'],
+    packages: dist ? 'external' : undefined,
     write: false,
     logLevel: 'error',
   });

@@ -106,14 +106,26 @@ export async function runMatrix({ log = console.log } = {}) {
     log(`[fle-ts] ${msg}: the runtime matrix runs only the checks it has.`);
   }
   mkdirSync(OUT, { recursive: true });
-  const [cli, browser, worker] = await Promise.all(['cli', 'browser', 'worker'].map((k) => bundleConformance(k, files)));
+  const [cli, browser, worker, distCli] = await Promise.all([
+    ...['cli', 'browser', 'worker'].map((k) => bundleConformance(k, files)),
+    bundleConformance('cli', files, { dist: true }),
+  ]);
   writeFileSync(join(OUT, 'conformance-cli.mjs'), cli);
+  // Inside the repository, so its imports resolve through node_modules/@fle-ts/* to the built packages.
+  writeFileSync(join(OUT, 'conformance-dist.mjs'), distCli);
   writeFileSync(join(OUT, 'conformance-browser.mjs'), browser);
   writeFileSync(join(OUT, 'conformance-worker.mjs'), worker);
 
   const noUpdate = { DENO_NO_UPDATE_CHECK: '1', DENO_DIR: join(OUT, 'deno-dir'), NO_COLOR: '1' };
   const runs = {
     node: () => runCli(process.execPath, ['conformance-cli.mjs']),
+    // The published shape: plain `node`, no source condition, packages from dist/ (pnpm run build).
+    'node-dist': async () => {
+      const missing = ['crypto-core', 'fle-format', 'keyvault', 'client'].filter((p) => !existsSync(join(ROOT, 'packages', p, 'dist/index.js')));
+      if (missing.length) throw new Error(`no dist/ for ${missing.join(', ')}: run \`pnpm run build\` first`);
+      const r = await runCli(process.execPath, ['conformance-dist.mjs']);
+      return { ...r, runtime: `${r.runtime} (dist)` };
+    },
     chromium: () => runChromium(browser),
     workerd: () => runWorkerd(worker),
     // --no-config: never let Deno read (or rewrite) the root package.json (runtime-matrix.md, Deno row).
