@@ -176,12 +176,12 @@ export class KmsProviders {
   }
 
   /** Wraps `dataKey` under `masterKey` (its provider must be configured). */
-  wrap(dataKey: Uint8Array, masterKey: MasterKey): Promise<Uint8Array> {
+  async wrap(dataKey: Uint8Array, masterKey: MasterKey): Promise<Uint8Array> {
     return this.get(masterKey.provider).wrap(dataKey, masterKey);
   }
 
   /** Unwraps `keyMaterial` with the provider named by `masterKey`. */
-  unwrap(keyMaterial: Uint8Array, masterKey: MasterKey): Promise<Uint8Array> {
+  async unwrap(keyMaterial: Uint8Array, masterKey: MasterKey): Promise<Uint8Array> {
     return this.get(masterKey.provider).unwrap(keyMaterial, masterKey);
   }
 }

@@ -1,7 +1,7 @@
 /// <reference types="node" />
 // Node-only entry point (`@fle-ts/keyvault/node`): the file-backed key vault. Browsers import
 // `@fle-ts/keyvault` and never load `node:fs`.
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import * as nodeFs from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Binary } from 'bson';
@@ -9,6 +9,15 @@ import { KeyVaultError } from './errors.js';
 import { keyDocumentToEJSON, parseKeyDocument, type DataKeyDocument } from './key-document.js';
 import type { KeyFilter, KeyQuery, KeyVault } from './key-vault.js';
 import { MemoryKeyVault } from './memory-key-vault.js';
+
+/** The file operations FileKeyVault uses (a subset of `node:fs/promises`). */
+export interface FileKeyVaultFs {
+  readFile(path: string, encoding: 'utf8'): Promise<string>;
+  writeFile(path: string, data: string, options: { encoding: 'utf8'; flush: boolean }): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  rm(path: string, options: { force: boolean }): Promise<void>;
+  mkdir(path: string, options: { recursive: boolean }): Promise<unknown>;
+}
 
 /**
  * A KeyVault in one canonical Extended JSON file (an array of key documents). Every operation reads
@@ -18,16 +27,19 @@ import { MemoryKeyVault } from './memory-key-vault.js';
  */
 export class FileKeyVault implements KeyVault {
   readonly path: string;
+  readonly #fs: FileKeyVaultFs;
   #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(path: string) {
+  /** `options.fs` replaces the file operations (tests inject failures through it). */
+  constructor(path: string, options: { fs?: FileKeyVaultFs } = {}) {
     this.path = path;
+    this.#fs = options.fs ?? nodeFs;
   }
 
   async #load(): Promise<MemoryKeyVault> {
     let text: string;
     try {
-      text = await readFile(this.path, 'utf8');
+      text = await this.#fs.readFile(this.path, 'utf8');
     } catch (e) {
       if ((e as { code?: string }).code === 'ENOENT') return new MemoryKeyVault();
       throw new KeyVaultError('STORE_READ_FAILED', `cannot read key vault file ${this.path}`, { cause: e });
@@ -49,11 +61,11 @@ export class FileKeyVault implements KeyVault {
     const text = `[\n${docs.map((d) => keyDocumentToEJSON(d)).join(',\n')}\n]\n`;
     const tmp = join(dirname(this.path), `.${basename(this.path)}.${randomUUID()}.tmp`);
     try {
-      await mkdir(dirname(this.path), { recursive: true });
-      await writeFile(tmp, text, { encoding: 'utf8', flush: true });
-      await rename(tmp, this.path);
+      await this.#fs.mkdir(dirname(this.path), { recursive: true });
+      await this.#fs.writeFile(tmp, text, { encoding: 'utf8', flush: true });
+      await this.#fs.rename(tmp, this.path);
     } catch (e) {
-      await rm(tmp, { force: true }).catch(() => undefined);
+      await this.#fs.rm(tmp, { force: true }).catch(() => undefined);
       throw new KeyVaultError('STORE_WRITE_FAILED', `cannot write key vault file ${this.path}`, { cause: e });
     }
   }
