@@ -59,10 +59,13 @@ export class AutoEncrypter {
     return root ? encryptFilterWith(this.#source, root, filter) : filter;
   }
 
-  /** Encrypts the values an update (`$set`) or replacement document writes to encrypted fields. */
-  async encryptUpdate(ns: string, update: Record<string, unknown>): Promise<Record<string, unknown>> {
+  /**
+   * Encrypts the values an update (`$set`) or replacement document writes to encrypted fields.
+   * A pipeline update (an array) on a namespace with encrypted fields throws UNSUPPORTED_UPDATE_OPERATOR.
+   */
+  async encryptUpdate(ns: string, update: Record<string, unknown> | readonly Record<string, unknown>[]): Promise<Record<string, unknown>> {
     const root = this.#schema(ns);
-    return root ? encryptUpdateWith(this.#source, root, update) : update;
+    return root ? encryptUpdateWith(this.#source, root, update) : (update as Record<string, unknown>);
   }
 
   /** Decrypts every FLE1 ciphertext anywhere in `doc` (a server reply), fetching all its keys in one lookup. */

@@ -135,6 +135,17 @@ describe('AutoEncrypter wiring', () => {
     expect(await codeOf(() => new AutoEncrypter({ keyVault: new MemoryKeyVault(), kmsProviders, schemaMap: { nodot: {} } }))).toBe('INVALID_ARGUMENT');
   });
 
+  it('encryptUpdate through the public API: $set encrypted, pipeline refused', async () => {
+    const keyVault = new MemoryKeyVault();
+    const keyId = await new ClientEncryption({ keyVault, kmsProviders }).createDataKey('local');
+    const schema = { bsonType: 'object', properties: { ssn: { encrypt: { keyId: [keyId], algorithm: DET, bsonType: 'string' } } } };
+    const auto = new AutoEncrypter({ keyVault, kmsProviders, schemaMap: { 'db.c': schema } });
+    const u = await auto.encryptUpdate('db.c', { $set: { ssn: '1' } });
+    const f = await auto.encryptFilter('db.c', { ssn: '1' });
+    expect((u.$set as { ssn: Binary }).ssn).toEqual((f.ssn as { $eq: Binary }).$eq);
+    expect(await codeOf(auto.encryptUpdate('db.c', [{ $set: { ssn: '1' } }]))).toBe('UNSUPPORTED_UPDATE_OPERATOR');
+  });
+
   it('a namespace without a schema passes documents, filters and updates through', async () => {
     const auto = new AutoEncrypter({ keyVault: new MemoryKeyVault(), kmsProviders, schemaMap: {} });
     const doc = { a: 1 };
