@@ -12,7 +12,9 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['packages/*/test/**/*.test.ts'],
+    // scripts/runtimes: portability and bundle-size checks (issue 7); the runtime matrix itself
+    // runs outside vitest (scripts/runtimes/matrix.mjs, called by scripts/test.mjs).
+    include: ['packages/*/test/**/*.test.ts', 'scripts/runtimes/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },
