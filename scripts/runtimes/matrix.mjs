@@ -64,9 +64,32 @@ async function runChromium(bundle) {
     await page.goto(`http://127.0.0.1:${server.address().port}/`);
     await Promise.race([page.waitForFunction(() => globalThis.__conformance !== undefined, null, { timeout: TIMEOUT_MS }), pageError]);
     const r = await page.evaluate(() => globalThis.__conformance);
+    r.example = await runExample(browser);
     return { ...r, runtime: `chromium ${browser.version()}` };
   } finally {
     await browser.close();
+    server.close();
+  }
+}
+
+/** The README's browser example (examples/browser) in the same Chromium: it must encrypt and decrypt. */
+async function runExample(browser) {
+  const { serveExample } = await import('../../examples/browser/serve.mjs');
+  const server = await serveExample(0);
+  try {
+    const page = await browser.newPage();
+    const pageError = new Promise((_, reject) => page.on('pageerror', (e) => reject(new Error(`page error: ${e.message}`))));
+    pageError.catch(() => {});
+    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    await Promise.race([page.waitForFunction(() => globalThis.fleExample !== undefined, null, { timeout: TIMEOUT_MS }), pageError]);
+    const { blob, decrypted } = await page.evaluate(() => globalThis.fleExample);
+    const want = await page.evaluate(() => document.getElementById('ssn').value);
+    // A deterministic FLE1 blob: BinData 6 whose first byte is 1 (fle1-spec.md §1).
+    const ok = decrypted === want && Buffer.from(blob, 'base64')[0] === 1;
+    return { name: 'examples/browser/index.html encrypts and decrypts the ssn field', ok, detail: ok ? 'ok' : `blob ${blob.slice(0, 8)}…, decrypted ${decrypted}` };
+  } catch (e) {
+    return { name: 'examples/browser/index.html encrypts and decrypts the ssn field', ok: false, detail: e instanceof Error ? e.message : String(e) };
+  } finally {
     server.close();
   }
 }
@@ -169,6 +192,14 @@ export async function runMatrix({ log = console.log } = {}) {
     if (missing > 0) {
       r.failed += missing;
       r.problems.push(`${missing} checks did not run`);
+    }
+    // Chromium also runs the README's browser example: one more check, not compared with Node.
+    if (r.example) {
+      if (r.example.ok) r.passed++;
+      else {
+        r.failed++;
+        r.problems.push(`${r.example.name}: ${r.example.detail}`);
+      }
     }
     passed += r.passed;
     failed += r.failed;
