@@ -21,6 +21,9 @@ export function normalizeAlgorithm(name: string): 'deterministic' | 'random' {
   if (typeof name !== 'string') {
     throw new FleFormatError('BAD_ALGORITHM', `algorithm must be a string such as '${DETERMINISTIC}', got ${typeof name}`);
   }
+  // Hot path: the exact spellings, without allocating a lower-cased copy.
+  if (name === DETERMINISTIC || name === 'deterministic') return 'deterministic';
+  if (name === RANDOM || name === 'random') return 'random';
   const lower = name.toLowerCase();
   if (lower === DETERMINISTIC.toLowerCase() || lower === 'deterministic') return 'deterministic';
   if (lower === RANDOM.toLowerCase() || lower === 'random') return 'random';

@@ -109,6 +109,7 @@ export function serializeBsonValue(value: unknown): { type: number; bytes: Uint8
  * deserializeBsonValue(0x10, new Uint8Array([42, 0, 0, 0])); // Int32(42)
  */
 export function deserializeBsonValue(type: number, bytes: Uint8Array, options: DeserializeOptions = EXACT_DESERIALIZE_OPTIONS): unknown {
+  if (type === 0x02 && options === EXACT_DESERIALIZE_OPTIONS) return readString(bytes);
   const length = bytes.length + 7;
   const doc = new Uint8Array(length);
   doc[0] = length;
@@ -135,6 +136,27 @@ export function deserializeBsonValue(type: number, bytes: Uint8Array, options: D
   }
   if (count !== 1) throw malformed(type);
   return result[''];
+}
+
+// fatal: invalid UTF-8 is an error, as in js-bson's default utf8 validation; ignoreBOM: a
+// leading U+FEFF is part of the value, as js-bson keeps it.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * The common case (strings are most encrypted fields) without building a document:
+ * int32 length (including the NUL) || UTF-8 || NUL (bsonspec.org `string`), checked exactly as
+ * the document path would.
+ */
+function readString(bytes: Uint8Array): string {
+  const n = bytes.length;
+  if (n < 5) throw malformed(0x02);
+  const declared = bytes[0]! | (bytes[1]! << 8) | (bytes[2]! << 16) | (bytes[3]! << 24);
+  if (declared !== n - 4 || bytes[n - 1] !== 0) throw malformed(0x02);
+  try {
+    return UTF8.decode(bytes.subarray(4, n - 1));
+  } catch {
+    throw malformed(0x02);
+  }
 }
 
 function malformed(type: number): FleFormatError {

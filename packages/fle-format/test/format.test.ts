@@ -30,6 +30,7 @@ import {
   decryptValue,
   deserializeBsonValue,
   encryptValue,
+  EXACT_DESERIALIZE_OPTIONS,
   fle1AssociatedData,
   FleFormatError,
   keyIdBytes,
@@ -227,6 +228,21 @@ describe('§2 value round trip keeps BSON types (decryptValue defaults)', () => 
     expect(decryptValue(key, encryptValue(key, TEST_KEY_ID, DET, 5n))).toBeInstanceOf(Long);
     const u = decryptValue(key, encryptValue(key, TEST_KEY_ID, DET, new UUID())) as Binary;
     expect(u.sub_type).toBe(4);
+  });
+
+  it('the string fast path agrees with js-bson: BOM kept, NUL inside kept, invalid UTF-8 refused', () => {
+    const viaBson = { ...EXACT_DESERIALIZE_OPTIONS }; // another object: takes the js-bson document path
+    for (const v of ['\uFEFFbom', 'a\u0000b', '', '\u{1F30D}']) {
+      const blob = encryptValue(key, TEST_KEY_ID, DET, v);
+      expect(decryptValue(key, blob)).toBe(v);
+      expect(decryptValue(key, blob, { deserializeOptions: viaBson })).toBe(v);
+    }
+    for (const hex of ['03000000ff0000', '04000000c3280000'.slice(0, 14), '03000000c32800']) {
+      const c = key.encryptDeterministic(hexToBytes(hex), fle1AssociatedData(1, TEST_KEY_ID, 2));
+      const blob = serializeFle1Blob({ subtype: 1, keyId: TEST_KEY_ID, bsonType: 2, ciphertext: c });
+      expectCode(() => decryptValue(key, blob), 'MALFORMED_BSON', FleFormatError);
+      expectCode(() => decryptValue(key, blob, { deserializeOptions: viaBson }), 'MALFORMED_BSON', FleFormatError);
+    }
   });
 
   it('deserializeOptions lets a caller ask for promoted JS values instead', () => {

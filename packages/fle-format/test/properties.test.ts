@@ -3,7 +3,15 @@ import { AeadKey, bytesToHex, FleCryptoError } from '@fle-ts/crypto-core';
 import { type Binary, Decimal128, MaxKey, MinKey, serialize } from 'bson';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decryptValue, encryptValue, FleFormatError, parseBlob, serializeBsonValue } from '../src/index.js';
+import {
+  decryptValue,
+  deserializeBsonValue,
+  encryptValue,
+  EXACT_DESERIALIZE_OPTIONS,
+  FleFormatError,
+  parseBlob,
+  serializeBsonValue,
+} from '../src/index.js';
 import { detScalar, doc, randAny, randOnlyScalar } from './arbitraries.js';
 import { TEST_KEY, TEST_KEY_ID } from './helpers.js';
 
@@ -39,6 +47,36 @@ describe('§2-3 every allowed value round-trips', () => {
         const back = decryptValue(key, blob);
         expect(bsonHex(back)).toBe(bsonHex(v));
         expect(blob.buffer[17]).toBe(serializeBsonValue(v).type);
+      }),
+      RUNS,
+    );
+  });
+
+  it('strings: the fast decode path and the js-bson document path agree', () => {
+    const viaBson = { ...EXACT_DESERIALIZE_OPTIONS };
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 60 }), (v) => {
+        const plain = serializeBsonValue(v).bytes;
+        expect(deserializeBsonValue(2, plain)).toBe(deserializeBsonValue(2, plain, viaBson));
+      }),
+      RUNS,
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 20 }), (raw) => {
+        const plain = Uint8Array.from([raw.length + 1, 0, 0, 0, ...raw, 0]);
+        let fast: unknown;
+        let slow: unknown;
+        try {
+          fast = deserializeBsonValue(2, plain);
+        } catch (e) {
+          fast = (e as FleFormatError).code;
+        }
+        try {
+          slow = deserializeBsonValue(2, plain, viaBson);
+        } catch (e) {
+          slow = (e as FleFormatError).code;
+        }
+        expect(fast).toBe(slow);
       }),
       RUNS,
     );
