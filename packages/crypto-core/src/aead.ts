@@ -175,7 +175,8 @@ export class AeadKey {
    * Asynchronous {@link AeadKey.encrypt} / `encryptRandom` / `encryptDeterministic` in one
    * method. From {@link ASYNC_NATIVE_THRESHOLD} bytes on it runs on WebCrypto
    * (`crypto.subtle`) when the runtime has it, with the CryptoKeys imported once per
-   * AeadKey; otherwise, and for small values, it runs the synchronous path. Same bytes out.
+   * AeadKey; otherwise, and for small values, it runs the synchronous path. Same bytes out
+   * (on the WebCrypto path a view into a slightly larger buffer, saving a copy of the value).
    *
    * @example
    * const c = await k.encryptAsync(bigPlaintext, aad, 'deterministic');
@@ -190,12 +191,11 @@ export class AeadKey {
       if (iv === 'deterministic') return this.encryptDeterministic(plaintext, aad);
       return this.encrypt(plaintext, aad, iv);
     }
-    const out = new Uint8Array(ciphertextLength(plaintext.length));
-    if (iv === 'random') randomInto(out, 0, IV_LENGTH);
-    else if (iv === 'deterministic') await subtle.deriveIvInto(plaintext, aad, aadBitLength(aad), out);
-    else out.set(iv, 0);
-    await subtle.encryptInto(plaintext, aad, aadBitLength(aad), out);
-    return out;
+    let ivBytes: Uint8Array;
+    if (iv === 'random') randomInto((ivBytes = new Uint8Array(IV_LENGTH)), 0, IV_LENGTH);
+    else if (iv === 'deterministic') await subtle.deriveIvInto(plaintext, aad, aadBitLength(aad), (ivBytes = new Uint8Array(IV_LENGTH)));
+    else ivBytes = iv;
+    return subtle.encrypt(plaintext, aad, aadBitLength(aad), ivBytes);
   }
 
   /**

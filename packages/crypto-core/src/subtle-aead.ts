@@ -43,14 +43,24 @@ export class SubtleAead {
     input.fill(0);
   }
 
-  /** With the IV at out[0..16): out[16..) = S || T. */
-  async encryptInto(plaintext: Uint8Array, aad: Uint8Array, al: Uint8Array, out: Uint8Array): Promise<void> {
+  /**
+   * IV || S || T. Built in one buffer laid out as AAD || IV || S || AL, which is exactly the
+   * MAC input, so the 1 MiB-class S is copied once; the tag then overwrites AL and the result
+   * is the view after the AAD (like `decrypt`'s result, a view into a larger buffer).
+   */
+  async encrypt(plaintext: Uint8Array, aad: Uint8Array, al: Uint8Array, iv: Uint8Array): Promise<Uint8Array> {
     const { subtle, keys } = await this.#ready();
-    const macEnd = out.length - 32;
-    const s = new Uint8Array(await subtle.encrypt({ name: 'AES-CBC', iv: out.slice(0, 16) }, keys.aes, source(plaintext)));
-    out.set(s, 16);
-    const tag = new Uint8Array(await subtle.sign('HMAC', keys.mac, macInput(aad, out, macEnd, al)));
-    out.set(tag.subarray(0, 32), macEnd);
+    const sLength = 16 * (Math.floor(plaintext.length / 16) + 1);
+    const macEnd = aad.length + 16 + sLength;
+    const buf = new Uint8Array(macEnd + 32);
+    buf.set(aad, 0);
+    buf.set(iv, aad.length);
+    const s = new Uint8Array(await subtle.encrypt({ name: 'AES-CBC', iv: iv.slice() }, keys.aes, source(plaintext)));
+    buf.set(s, aad.length + 16);
+    buf.set(al, macEnd);
+    const tag = new Uint8Array(await subtle.sign('HMAC', keys.mac, buf.subarray(0, macEnd + 8)));
+    buf.set(tag.subarray(0, 32), macEnd);
+    return buf.subarray(aad.length);
   }
 
   /**
