@@ -1,9 +1,7 @@
-import type { Binary } from 'bson';
-import { bytesToHex } from '@fle-ts/crypto-core';
 import { decryptValue, encryptValue } from '@fle-ts/fle-format';
 import { KeyBroker, KmsProviders, type CachedDataKey, type KeyVault, type KmsProvidersOptions } from '@fle-ts/keyvault';
 import { FleClientError } from './errors.js';
-import type { FieldCipher, FieldCipherSource, KeyNeeds } from './field-cipher.js';
+import { keyIdKey, type FieldCipher, type FieldCipherSource, type KeyNeeds } from './field-cipher.js';
 
 /** Where keys come from: the options ClientEncryption and AutoEncrypter share (driver option names). */
 export interface KeySourceOptions {
@@ -33,9 +31,6 @@ export function makeKeyBroker(options: KeySourceOptions, kms = makeKmsProviders(
   return new KeyBroker({ keyVault: options.keyVault, kmsProviders: kms, ...(options.keyExpirationMS !== undefined ? { keyExpirationMS: options.keyExpirationMS } : {}) });
 }
 
-function hexOf(id: Binary): string {
-  return bytesToHex(id.buffer.subarray(0, id.position));
-}
 
 /**
  * FieldCipherSource over keyvault's KeyBroker and fle-format's value encryption: `prepare` makes
@@ -53,19 +48,19 @@ export class BrokerCipherSource implements FieldCipherSource {
     const keys = needs.ids.length + needs.altNames.length === 0 ? [] : await this.#broker.getKeys({ ids: needs.ids, altNames: needs.altNames });
     const byId = new Map<string, CachedDataKey>();
     const byAltName = new Map<string, CachedDataKey>();
-    needs.ids.forEach((id, i) => byId.set(hexOf(id), keys[i] as CachedDataKey));
+    needs.ids.forEach((id, i) => byId.set(keyIdKey(id.buffer), keys[i] as CachedDataKey));
     needs.altNames.forEach((name, i) => byAltName.set(name, keys[needs.ids.length + i] as CachedDataKey));
     const missing = (what: string): never => {
       throw new FleClientError('INVALID_ARGUMENT', `internal: key ${what} was not gathered before encryption`);
     };
     return {
       encrypt(value, options) {
-        const k = options.keyId ? (byId.get(hexOf(options.keyId)) ?? missing('id')) : (byAltName.get(options.keyAltName as string) ?? missing('alt name'));
+        const k = options.keyId ? (byId.get(keyIdKey(options.keyId.buffer)) ?? missing('id')) : (byAltName.get(options.keyAltName as string) ?? missing('alt name'));
         return encryptValue(k.key, k.keyId, options.algorithm, value);
       },
       decrypt(blob) {
         // FLE1 blob: key UUID at bytes 1..17 (fle1-spec.md §2).
-        const k = byId.get(bytesToHex(blob.buffer.subarray(1, 17))) ?? missing('id');
+        const k = byId.get(keyIdKey(blob.buffer, 1)) ?? missing('id');
         return decryptValue(k.key, blob);
       },
     };

@@ -29,6 +29,20 @@ export interface FieldCipherSource {
   prepare(needs: KeyNeeds): Promise<FieldCipher>;
 }
 
+/**
+ * A Map key for a 16-byte key id at `bytes[offset..offset+16)`: one char per byte. Cheaper than
+ * hex on the per-field decrypt path (1500 fields per document in the bulk benchmark).
+ */
+export function keyIdKey(bytes: Uint8Array, offset = 0): string {
+  const b = bytes;
+  const o = offset;
+  return String.fromCharCode(
+    b[o] as number, b[o + 1] as number, b[o + 2] as number, b[o + 3] as number, b[o + 4] as number, b[o + 5] as number,
+    b[o + 6] as number, b[o + 7] as number, b[o + 8] as number, b[o + 9] as number, b[o + 10] as number, b[o + 11] as number,
+    b[o + 12] as number, b[o + 13] as number, b[o + 14] as number, b[o + 15] as number,
+  );
+}
+
 /** Collects key needs without duplicates. */
 export class KeyNeedsCollector implements KeyNeeds {
   readonly ids: Binary[] = [];
@@ -38,7 +52,7 @@ export class KeyNeedsCollector implements KeyNeeds {
 
   add(options: { keyId?: Binary; keyAltName?: string }): void {
     if (options.keyId) {
-      const hex = options.keyId.toString('hex');
+      const hex = keyIdKey(options.keyId.buffer);
       if (!this.#seenIds.has(hex)) {
         this.#seenIds.add(hex);
         this.ids.push(options.keyId);
