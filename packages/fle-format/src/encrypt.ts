@@ -1,4 +1,4 @@
-import { AeadKey, wipe } from '@fle-ts/crypto-core';
+import { type AeadKey, wipe } from '@fle-ts/crypto-core';
 import { Binary, type DeserializeOptions } from 'bson';
 import { normalizeAlgorithm, type Fle1Algorithm } from './algorithm.js';
 import { FLE1_HEADER_LENGTH, writeFle1Header } from './associated-data.js';
@@ -6,6 +6,13 @@ import { parseBlob, unsupportedKind } from './blob.js';
 import { deserializeBsonValue, EXACT_DESERIALIZE_OPTIONS, RawBsonValue, serializeBsonValue } from './bson-value.js';
 import { FleFormatError } from './errors.js';
 import { BsonType, checkEncryptable } from './type-rules.js';
+
+/** Throws `BAD_KEY` unless `key` looks like an AeadKey (duck-typed: two copies of crypto-core may be loaded). */
+function checkKey(key: unknown): asserts key is AeadKey {
+  if (typeof (key as AeadKey | null)?.decrypt !== 'function' || typeof (key as AeadKey).encryptDeterministic !== 'function') {
+    throw new FleFormatError('BAD_KEY', 'key must be an AeadKey: new AeadKey(dataKey96) from @fle-ts/crypto-core, built once per data key');
+  }
+}
 
 /** A data key id: 16 raw bytes, or a bson Binary/UUID of subtype 4 (a key document's `_id`). */
 export type KeyIdInput = Uint8Array | Binary;
@@ -46,6 +53,7 @@ export function encryptValue(
   algorithm: Fle1Algorithm | 'deterministic' | 'random',
   value: unknown,
 ): Binary {
+  checkKey(key);
   const algo = normalizeAlgorithm(algorithm);
   const id = keyIdBytes(keyId);
   const raw = value instanceof RawBsonValue;
@@ -89,6 +97,7 @@ export interface DecryptValueOptions {
  * decryptValue(key, blob); // 'test'
  */
 export function decryptValue(key: AeadKey, blob: Binary | Uint8Array, options: DecryptValueOptions = {}): unknown {
+  checkKey(key);
   const parsed = parseBlob(blob);
   if (parsed.subtype !== 1 && parsed.subtype !== 2) throw unsupportedKind(parsed.kind, parsed.subtype);
   const plaintext = key.decrypt(parsed.ciphertext, parsed.associatedData);

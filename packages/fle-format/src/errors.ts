@@ -10,6 +10,7 @@ export type FleFormatErrorCode =
   | 'FORBIDDEN_BSON_TYPE'
   | 'BAD_ALGORITHM'
   | 'BAD_KEY_ID'
+  | 'BAD_KEY'
   | 'BAD_BLOB_FIELD'
   | 'MALFORMED_BSON'
   | 'UNSERIALIZABLE_VALUE';

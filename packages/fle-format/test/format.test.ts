@@ -152,6 +152,12 @@ describe('§2 blob layout (LMC mongocrypt-ciphertext.c)', () => {
     expectCode(() => encryptValue(key, 'abc' as unknown as Uint8Array, DET, 'k'), 'BAD_KEY_ID', FleFormatError);
   });
 
+  it('BAD_KEY when the key is not an AeadKey (e.g. the raw 96 bytes)', () => {
+    expectCode(() => encryptValue(TEST_KEY as unknown as AeadKey, TEST_KEY_ID, DET, 'k'), 'BAD_KEY', FleFormatError);
+    const blob = encryptValue(key, TEST_KEY_ID, DET, 'k');
+    expectCode(() => decryptValue(null as unknown as AeadKey, blob), 'BAD_KEY', FleFormatError);
+  });
+
   it('decrypt errors: wrong key and tampering are FleCryptoError, format errors are FleFormatError', () => {
     const blob = encryptValue(key, TEST_KEY_ID, DET, 'secret');
     const other = new AeadKey(TEST_KEY.map((x) => x ^ 0xff));
