@@ -1,4 +1,4 @@
-// Small helpers over bson's Binary; no Buffer, no node: imports.
+// Small helpers over bson's Binary (Uint8Array only; portable to browsers and workers).
 import { Binary } from 'bson';
 import { bytesToHex } from '@fle-ts/crypto-core';
 import { KeyVaultError } from './errors.js';
@@ -12,6 +12,14 @@ export function isBinary(v: unknown): v is Binary {
 /** The bytes of a Binary, exactly `position` long (its buffer may be larger). */
 export function binaryBytes(b: Binary): Uint8Array {
   return b.buffer.subarray(0, b.position);
+}
+
+/**
+ * A fresh copy. Not `.slice()`: bson hands out Node Buffers in Node, whose `slice` is a view,
+ * and a view would let a wipe or a store mutation reach the caller's bytes.
+ */
+export function copyBytes(b: Uint8Array): Uint8Array {
+  return new Uint8Array(b);
 }
 
 /** A key id as raw 16 bytes, from a Binary (subtype 4) or a Uint8Array. */
@@ -40,12 +48,12 @@ export function keyIdHex(id: Uint8Array | Binary): string {
 
 /** A new UUID Binary (subtype 4) holding a copy of `bytes`. */
 export function uuidBinary(bytes: Uint8Array): Binary {
-  return new Binary(bytes.slice(), Binary.SUBTYPE_UUID);
+  return new Binary(copyBytes(bytes), Binary.SUBTYPE_UUID);
 }
 
 /** A deep-enough copy of a Binary so stores never share buffers with callers. */
 export function copyBinary(b: Binary): Binary {
-  return new Binary(binaryBytes(b).slice(), b.sub_type);
+  return new Binary(copyBytes(binaryBytes(b)), b.sub_type);
 }
 
 /** Decodes standard base64 (with or without padding); throws INVALID_ARGUMENT on other characters. */

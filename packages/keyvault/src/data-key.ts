@@ -2,7 +2,7 @@
 import { Binary } from 'bson';
 import { randomBytes, wipe } from '@fle-ts/crypto-core';
 import { KeyVaultError } from './errors.js';
-import { binaryBytes, isBinary, uuidBinary } from './bytes.js';
+import { binaryBytes, copyBytes, isBinary, uuidBinary } from './bytes.js';
 import type { DataKeyDocument } from './key-document.js';
 import type { KeyVault } from './key-vault.js';
 import { DATA_KEY_LENGTH, type KmsProviders } from './kms.js';
@@ -58,7 +58,7 @@ export async function createDataKey(
     if (bytes === undefined || bytes.length !== DATA_KEY_LENGTH) {
       throw new KeyVaultError('INVALID_KEY_MATERIAL', `keyMaterial should have length 96, but has length ${bytes?.length ?? 'none'}`);
     }
-    dataKey = bytes.slice();
+    dataKey = copyBytes(bytes);
   } else {
     dataKey = randomBytes(DATA_KEY_LENGTH);
   }

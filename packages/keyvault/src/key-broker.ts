@@ -2,7 +2,7 @@
 import type { Binary } from 'bson';
 import { AeadKey, hexToBytes, wipe } from '@fle-ts/crypto-core';
 import { KeyVaultError } from './errors.js';
-import { binaryBytes, keyIdHex } from './bytes.js';
+import { binaryBytes, copyBytes, keyIdHex } from './bytes.js';
 import { keyMaterialBytes, type DataKeyDocument } from './key-document.js';
 import type { KeyVault } from './key-vault.js';
 import type { KmsProviders } from './kms.js';
@@ -140,7 +140,7 @@ export class KeyBroker {
       const hex = keyIdHex(d._id);
       const old = this.#byId.get(hex);
       for (const n of old?.value.keyAltNames ?? []) this.#byAltName.delete(n);
-      const value: CachedDataKey = { keyId: binaryBytes(d._id).slice(), key: unwrapped[i] as AeadKey, keyAltNames: [...(d.keyAltNames ?? [])] };
+      const value: CachedDataKey = { keyId: copyBytes(binaryBytes(d._id)), key: unwrapped[i] as AeadKey, keyAltNames: [...(d.keyAltNames ?? [])] };
       this.#byId.set(hex, { value, expiresAt: now + this.#ttl });
       for (const n of value.keyAltNames) this.#byAltName.set(n, hex);
     });

@@ -2,7 +2,7 @@
 // LMC `_mongocrypt_wrap_key` / `_mongocrypt_unwrap_key`).
 import { AeadKey, FleCryptoError, KEY_LENGTH, wipe } from '@fle-ts/crypto-core';
 import { KeyVaultError } from './errors.js';
-import { base64ToBytes, binaryBytes, isBinary } from './bytes.js';
+import { base64ToBytes, binaryBytes, copyBytes, isBinary } from './bytes.js';
 import { parseProviderId, type MasterKey } from './master-key.js';
 
 /** Length of a data key and of a local master key. */
@@ -48,9 +48,9 @@ function masterKeyBytes(key: unknown, provider: string): Uint8Array {
       throw new KeyVaultError('BAD_MASTER_KEY', `kmsProviders['${provider}'].key is not valid base64: give 96 bytes or their base64`, { cause });
     }
   } else if (key instanceof Uint8Array) {
-    bytes = key.slice();
+    bytes = copyBytes(key);
   } else if (isBinary(key)) {
-    bytes = binaryBytes(key).slice();
+    bytes = copyBytes(binaryBytes(key));
   } else {
     throw new KeyVaultError('BAD_MASTER_KEY', `kmsProviders['${provider}'].key must be 96 bytes (Uint8Array) or their base64 string`);
   }

@@ -101,6 +101,17 @@ describe('fle1-spec §5 KMS providers: KmsProviders', () => {
     await expectCode(kms.unwrap(w, { provider: 'local' }), 'UNWRAP_FAILED'); // different master key
   });
 
+  it("never wipes or aliases the caller's key bytes, even a Buffer-backed Binary from bson", async () => {
+    const bin = Binary.createFromBase64(SPEC_MASTER_KEY_B64);
+    const raw = new Uint8Array(ZERO_MASTER_KEY.length).fill(4);
+    const kms = new KmsProviders({ local: { key: bin }, 'local:raw': { key: raw } });
+    expect(new Uint8Array(bin.buffer.subarray(0, 96))).toEqual(SPEC_MASTER_KEY);
+    expect(raw).toEqual(new Uint8Array(96).fill(4));
+    const w = await kms.wrap(new Uint8Array(96).fill(1), { provider: 'local' });
+    bin.buffer.fill(0); // changing the caller's copy afterwards does not change the provider
+    expect(await new LocalKmsProvider(SPEC_MASTER_KEY).unwrap(w, { provider: 'local' })).toEqual(new Uint8Array(96).fill(1));
+  });
+
   it('KMS_PROVIDER_NOT_CONFIGURED names the missing provider', async () => {
     const kms = new KmsProviders({ local: { key: ZERO_MASTER_KEY } });
     const e = await expectCode(() => kms.get('local:other'), 'KMS_PROVIDER_NOT_CONFIGURED');

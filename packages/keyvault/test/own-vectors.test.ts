@@ -19,7 +19,7 @@ describe('own vectors: libmongocrypt key documents with known data keys', () => 
       // the same through Extended JSON text, and through the broker by every alt name
       expect(keyDocumentToEJSON(parseKeyDocument(JSON.stringify(c.document)))).toBe(keyDocumentToEJSON(doc));
       const broker = new KeyBroker({ keyVault: new MemoryKeyVault([doc]), kmsProviders: kms });
-      for (const n of doc.keyAltNames ?? []) expect((await broker.getKeyByAltName(n)).keyId).toEqual(doc._id.buffer.subarray(0, 16));
+      for (const n of doc.keyAltNames ?? []) expect(bytesToHex((await broker.getKeyByAltName(n)).keyId)).toBe(doc._id.toString('hex'));
       // and a different master key is a tag mismatch
       const other = new KmsProviders({ local: { key: new Uint8Array(96).fill(0x5a) } });
       await expectCode(other.unwrap(keyMaterialBytes(doc), doc.masterKey), 'UNWRAP_FAILED');
