@@ -1,4 +1,4 @@
-import { type AeadKey, wipe } from '@fle-ts/crypto-core';
+import { type AeadKey, ciphertextLength, wipe } from '@fle-ts/crypto-core';
 import { Binary, type DeserializeOptions } from 'bson';
 import { normalizeAlgorithm, type Fle1Algorithm } from './algorithm.js';
 import { FLE1_HEADER_LENGTH, writeFle1Header } from './associated-data.js';
@@ -64,12 +64,11 @@ export function encryptValue(
     // Caller-made bytes: make sure they are one valid value of that type before sealing them.
     deserializeBsonValue(type, bytes);
   }
-  const subtype = algo === 'deterministic' ? 1 : 2;
-  const header = new Uint8Array(FLE1_HEADER_LENGTH);
-  writeFle1Header(header, subtype, id, type);
+  // One allocation for the blob: its header doubles as the AAD (a view), the AEAD output is copied in.
+  const out = new Uint8Array(FLE1_HEADER_LENGTH + ciphertextLength(bytes.length));
+  writeFle1Header(out, algo === 'deterministic' ? 1 : 2, id, type);
+  const header = out.subarray(0, FLE1_HEADER_LENGTH);
   const ciphertext = algo === 'deterministic' ? key.encryptDeterministic(bytes, header) : key.encryptRandom(bytes, header);
-  const out = new Uint8Array(FLE1_HEADER_LENGTH + ciphertext.length);
-  out.set(header, 0);
   out.set(ciphertext, FLE1_HEADER_LENGTH);
   if (!raw) wipe(bytes);
   return new Binary(out, Binary.SUBTYPE_ENCRYPTED);
