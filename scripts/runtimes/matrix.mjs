@@ -119,6 +119,53 @@ function workerdVersion() {
   }
 }
 
+/**
+ * Scores the runs against the `node` run: a check passes in a runtime only if it is ok there AND
+ * its detail equals Node's. A runtime that failed to start fails as many checks as Node ran; one
+ * that ran fewer checks fails the missing ones. Sets `passed`, `failed`, `problems` on each run.
+ */
+export function scoreRuns(settled) {
+  const reference = settled.find((r) => r.label === 'node');
+  const refByName = new Map((reference?.results ?? []).map((c) => [c.name, c]));
+  let passed = 0;
+  let failed = 0;
+  for (const r of settled) {
+    r.passed = 0;
+    r.failed = 0;
+    r.problems = [];
+    if (r.error) {
+      r.failed = Math.max(refByName.size, 1);
+      r.problems.push(r.error);
+    }
+    for (const c of r.results) {
+      const ref = refByName.get(c.name);
+      const same = ref !== undefined && ref.ok === c.ok && ref.detail === c.detail;
+      if (c.ok && same) r.passed++;
+      else {
+        r.failed++;
+        r.problems.push(`${c.name}: ${c.ok ? '' : 'FAILED '}${c.detail}${same ? '' : ` (node: ${ref ? ref.detail : 'no such check'})`}`);
+      }
+    }
+    // A runtime that silently ran fewer checks than Node is a failure too.
+    const missing = r.error ? 0 : refByName.size - r.results.filter((c) => refByName.has(c.name)).length;
+    if (missing > 0) {
+      r.failed += missing;
+      r.problems.push(`${missing} checks did not run`);
+    }
+    // Chromium also runs the README's browser example: one more check, not compared with Node.
+    if (r.example) {
+      if (r.example.ok) r.passed++;
+      else {
+        r.failed++;
+        r.problems.push(`${r.example.name}: ${r.example.detail}`);
+      }
+    }
+    passed += r.passed;
+    failed += r.failed;
+  }
+  return { passed, failed, checks: refByName.size };
+}
+
 /** Runs the whole matrix; returns `{ runtimes: [{runtime, label, passed, failed, error?, results}], passed, failed }`. */
 export async function runMatrix({ log = console.log } = {}) {
   const { files, wanted } = await readVectorFiles();
@@ -166,47 +213,12 @@ export async function runMatrix({ log = console.log } = {}) {
     }),
   );
 
-  const reference = settled.find((r) => r.label === 'node');
-  const refByName = new Map((reference?.results ?? []).map((c) => [c.name, c]));
-  let passed = 0;
-  let failed = 0;
+  const { passed, failed, checks } = scoreRuns(settled);
   for (const r of settled) {
-    r.passed = 0;
-    r.failed = 0;
-    r.problems = [];
-    if (r.error) {
-      r.failed = Math.max(refByName.size, 1);
-      r.problems.push(r.error);
-    }
-    for (const c of r.results) {
-      const ref = refByName.get(c.name);
-      const same = ref !== undefined && ref.ok === c.ok && ref.detail === c.detail;
-      if (c.ok && same) r.passed++;
-      else {
-        r.failed++;
-        r.problems.push(`${c.name}: ${c.ok ? '' : 'FAILED '}${c.detail}${same ? '' : ` (node: ${ref ? ref.detail : 'no such check'})`}`);
-      }
-    }
-    // A runtime that silently ran fewer checks than Node is a failure too.
-    const missing = r.error ? 0 : refByName.size - r.results.filter((c) => refByName.has(c.name)).length;
-    if (missing > 0) {
-      r.failed += missing;
-      r.problems.push(`${missing} checks did not run`);
-    }
-    // Chromium also runs the README's browser example: one more check, not compared with Node.
-    if (r.example) {
-      if (r.example.ok) r.passed++;
-      else {
-        r.failed++;
-        r.problems.push(`${r.example.name}: ${r.example.detail}`);
-      }
-    }
-    passed += r.passed;
-    failed += r.failed;
     log(`${r.failed ? 'FAIL' : 'ok  '} ${r.label.padEnd(9)} ${r.runtime.padEnd(26)} ${r.passed} passed, ${r.failed} failed (${(r.ms / 1000).toFixed(1)} s)`);
     for (const p of r.problems) log(`       ${p}`);
   }
-  return { runtimes: settled, passed, failed, checks: refByName.size };
+  return { runtimes: settled, passed, failed, checks };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

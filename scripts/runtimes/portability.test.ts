@@ -8,6 +8,8 @@ import { transform } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error -- plain .mjs script without declarations
 import { measureBundleSizes } from './bundle-size.mjs';
+// @ts-expect-error -- plain .mjs script without declarations
+import { scoreRuns } from './matrix.mjs';
 import { REPO_ROOT } from '../test-support/shared.js';
 
 const PACKAGES = readdirSync(join(REPO_ROOT, 'packages'));
@@ -87,5 +89,25 @@ describe('bundle size budgets (issue 7: crypto-core <= 12 KB, browser encrypt+de
       expect(r.gzipped!, r.name).toBeLessThanOrEqual(r.budget);
       expect(r.ok, r.name).toBe(true);
     }
+  });
+});
+
+describe('runtime matrix scoring (scripts/runtimes/matrix.mjs): every runtime must equal Node', () => {
+  type Run = { label: string; runtime: string; results: { name: string; ok: boolean; detail: string }[]; error?: string; passed?: number; failed?: number };
+  const node: Run = { label: 'node', runtime: 'node', results: [{ name: 'a', ok: true, detail: 'x' }, { name: 'b', ok: true, detail: 'y' }] };
+  const score = (...runs: Run[]) => scoreRuns([structuredClone(node), ...runs]) as { passed: number; failed: number; checks: number };
+
+  it('counts each check of each runtime, Node included', () => {
+    expect(score(structuredClone({ ...node, label: 'deno' }))).toEqual({ passed: 4, failed: 0, checks: 2 });
+  });
+  it('fails a check whose detail differs from Node, even when ok', () => {
+    expect(score({ label: 'bun', runtime: 'bun', results: [{ name: 'a', ok: true, detail: 'x' }, { name: 'b', ok: true, detail: 'z' }] }).failed).toBe(1);
+  });
+  it('fails a check that is not ok, checks Node did not run, and checks that did not run', () => {
+    expect(score({ label: 'bun', runtime: 'bun', results: [{ name: 'a', ok: false, detail: 'x' }] }).failed).toBe(2);
+    expect(score({ label: 'bun', runtime: 'bun', results: [...node.results, { name: 'c', ok: true, detail: '' }] }).failed).toBe(1);
+  });
+  it('fails every check of a runtime that could not start', () => {
+    expect(score({ label: 'chromium', runtime: 'chromium', results: [], error: '/usr/bin/chromium not found' })).toEqual({ passed: 2, failed: 2, checks: 2 });
   });
 });
