@@ -4,7 +4,7 @@ import { aeadDecrypt, AeadKey, bytesToHex, FleCryptoError } from '@fle-ts/crypto
 import { Binary, DBRef, EJSON, serialize } from 'bson';
 import { expect, it } from 'vitest';
 import { decryptValue, encryptValue, FleFormatError, parseFle1Blob, RawBsonValue } from '../src/index.js';
-import { describeShared, readSharedText } from '../../../scripts/test-support/shared.js';
+import { describeShared, readSharedJson, readSharedText } from '../../../scripts/test-support/shared.js';
 
 interface Case {
   kms: string;
@@ -24,7 +24,7 @@ const ALGORITHMS = {
   rand: 'AEAD_AES_256_CBC_HMAC_SHA_512-Random',
 } as const;
 
-function loadCases(): { plain: [string, Case][]; encrypted: Record<string, Case>; key: AeadKey; keyId: Binary } {
+function loadCases(): { plain: [string, Case][]; encrypted: Record<string, Case>; key: AeadKey; keyId: Binary; dataKeyHex: string } {
   const plainDoc = EJSON.parse(readSharedText('spec-corpus/corpus.json'), { relaxed: false }) as Record<string, unknown>;
   const encrypted = EJSON.parse(readSharedText('spec-corpus/corpus-encrypted.json'), { relaxed: false }) as Record<string, Case>;
   const keyDoc = EJSON.parse(readSharedText('spec-corpus/corpus-key-local.json'), { relaxed: false }) as {
@@ -37,7 +37,7 @@ function loadCases(): { plain: [string, Case][]; encrypted: Record<string, Case>
   const plain = Object.entries(plainDoc).filter(
     (e): e is [string, Case] => typeof e[1] === 'object' && e[1] !== null && (e[1] as Case).kms === 'local',
   );
-  return { plain, encrypted, key: new AeadKey(dataKey), keyId: keyDoc._id };
+  return { plain, encrypted, key: new AeadKey(dataKey), keyId: keyDoc._id, dataKeyHex: bytesToHex(dataKey) };
 }
 
 /** corpus.json's $dbPointer reads as a DBRef (db + collection split on '.'); rebuild the BSON DBPointer. */
@@ -52,11 +52,15 @@ function valueBytes(v: unknown): string {
 }
 
 describeShared('spec corpus, local key (spec tests/README.md §6)', () => {
-  const { plain, encrypted, key, keyId } = loadCases();
+  const { plain, encrypted, key, keyId, dataKeyHex } = loadCases();
 
   it('has the 170 local cases and the unwrapped corpus key (fle1-known-answers.json key_unwrap)', () => {
     expect(plain.length).toBe(170);
     expect(keyId.sub_type).toBe(4);
+    const kat = readSharedJson<{ key_unwrap: { document: string; expected_key_material_hex: string }[] }>(
+      'spec-extra/fle1-known-answers.json',
+    ).key_unwrap.find((k) => k.document === 'spec-corpus/corpus-key-local.json');
+    expect(dataKeyHex).toBe(kat?.expected_key_material_hex);
   });
 
   it('det + allowed: encrypting the corpus value gives exactly the stored blob (dbPointer via RawBsonValue)', () => {
