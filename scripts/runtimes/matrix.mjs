@@ -5,7 +5,7 @@
 //   node scripts/runtimes/matrix.mjs [--json=out.json]
 // Recipes: ../shared/docs/runtime-matrix.md.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { dirname, join } from 'node:path';
 import { bundleConformance, readVectorFiles, ROOT, VECTOR_DIRS } from './bundle.mjs';
@@ -108,6 +108,31 @@ async function runWorkerd(bundle) {
   }
 }
 
+/**
+ * Every `exports` entry of every package (`.` and subpaths such as `./node`) has its built `.js`
+ * and `.d.ts`, and each subpath imports under plain `node` (no source condition).
+ */
+async function checkDistExports() {
+  const specifiers = [];
+  const missing = [];
+  for (const dir of readdirSync(join(ROOT, 'packages'))) {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'packages', dir, 'package.json'), 'utf8'));
+    for (const [sub, map] of Object.entries(pkg.exports ?? {})) {
+      for (const file of [map.types, map.default]) {
+        if (!existsSync(join(ROOT, 'packages', dir, file))) missing.push(`packages/${dir}/${file.slice(2)}`);
+      }
+      specifiers.push(sub === '.' ? pkg.name : `${pkg.name}/${sub.slice(2)}`);
+    }
+  }
+  if (missing.length) throw new Error(`not built: ${missing.join(', ')}: run \`pnpm run build\` first`);
+  const probe = `${specifiers.map((s, i) => `import * as m${i} from ${JSON.stringify(s)};`).join('\n')}
+console.log(JSON.stringify({ imported: [${specifiers.map((_, i) => `Object.keys(m${i}).length`).join(', ')}] }));`;
+  writeFileSync(join(OUT, 'import-dist.mjs'), probe);
+  const { imported } = await runCli(process.execPath, ['import-dist.mjs']);
+  const empty = specifiers.filter((_, i) => !(imported[i] > 0));
+  if (empty.length) throw new Error(`these entry points export nothing under plain node: ${empty.join(', ')}`);
+}
+
 /** The workerd npm version miniflare drives (miniflare pins its own). */
 function workerdVersion() {
   try {
@@ -191,8 +216,7 @@ export async function runMatrix({ log = console.log } = {}) {
     node: () => runCli(process.execPath, ['conformance-cli.mjs']),
     // The published shape: plain `node`, no source condition, packages from dist/ (pnpm run build).
     'node-dist': async () => {
-      const missing = ['crypto-core', 'fle-format', 'keyvault', 'client'].filter((p) => !existsSync(join(ROOT, 'packages', p, 'dist/index.js')));
-      if (missing.length) throw new Error(`no dist/ for ${missing.join(', ')}: run \`pnpm run build\` first`);
+      await checkDistExports();
       const r = await runCli(process.execPath, ['conformance-dist.mjs']);
       return { ...r, runtime: `${r.runtime} (dist)` };
     },
