@@ -79,7 +79,7 @@ export function serializeBsonValue(value: unknown): { type: number; bytes: Uint8
     // js-bson drops undefined fields; BSON undefined is forbidden anyway (fle1-spec.md §3).
     return { type: 0x06, bytes: new Uint8Array(0) };
   }
-  if (typeof value === 'bigint' && (value > INT64_MAX || value < INT64_MIN)) {
+  if (typeof value === 'bigint' ? value > INT64_MAX || value < INT64_MIN : typeof value === 'object' && hasWideBigInt(value, new Set())) {
     // js-bson would write BigInt.asIntN(64, value): a different number. Refuse rather than corrupt.
     throw new FleFormatError('UNSERIALIZABLE_VALUE', 'a bigint outside the int64 range has no BSON encoding: use Decimal128 or a string');
   }
@@ -157,6 +157,27 @@ function readString(bytes: Uint8Array): string {
   } catch {
     throw malformed(0x02);
   }
+}
+
+/**
+ * True when a document, array, Map or code-with-scope holds (at any depth) a bigint outside
+ * int64. Only containers are walked; bson classes other than Code are leaves. Cycles are
+ * skipped here (js-bson refuses them when serializing).
+ */
+function hasWideBigInt(value: object | null, seen: Set<object>): boolean {
+  if (value === null || seen.has(value)) return false;
+  const tag = (value as { _bsontype?: string })._bsontype;
+  if (tag !== undefined) {
+    const scope = tag === 'Code' ? (value as { scope?: object | null }).scope : undefined;
+    return scope != null && hasWideBigInt(scope, seen);
+  }
+  if (value instanceof Uint8Array || value instanceof Date || value instanceof RegExp) return false;
+  seen.add(value);
+  const values = value instanceof Map ? value.values() : Object.values(value);
+  for (const v of values) {
+    if (typeof v === 'bigint' ? v > INT64_MAX || v < INT64_MIN : typeof v === 'object' && hasWideBigInt(v as object | null, seen)) return true;
+  }
+  return false;
 }
 
 function malformed(type: number): FleFormatError {

@@ -310,6 +310,12 @@ describe('§2 values bson cannot encode (UNSERIALIZABLE_VALUE)', () => {
     expectCode(() => encryptValue(key, TEST_KEY_ID, DET, 2n ** 63n), 'UNSERIALIZABLE_VALUE', FleFormatError);
     expectCode(() => encryptValue(key, TEST_KEY_ID, DET, -(2n ** 63n) - 1n), 'UNSERIALIZABLE_VALUE', FleFormatError);
     expect(decryptValue(key, encryptValue(key, TEST_KEY_ID, DET, 2n ** 63n - 1n))).toEqual(Long.fromBigInt(2n ** 63n - 1n));
+    // ...also inside documents, arrays, Maps and code scopes (random encryption of containers).
+    for (const v of [{ a: { b: [1, 2n ** 64n] } }, [-(2n ** 70n)], new Map([['m', 2n ** 63n]]), new Code('x', { s: 2n ** 63n })]) {
+      expectCode(() => encryptValue(key, TEST_KEY_ID, RND, v), 'UNSERIALIZABLE_VALUE', FleFormatError);
+    }
+    const fine = { a: [2n ** 63n - 1n, -(2n ** 63n)], d: new Date(0), b: new Binary(new Uint8Array([1]), 0) };
+    expect(bytesToHex(serialize({ v: decryptValue(key, encryptValue(key, TEST_KEY_ID, RND, fine)) }))).toBe(bytesToHex(serialize({ v: fine })));
   });
   it('a cyclic document', () => {
     const a: Record<string, unknown> = {};
