@@ -1,12 +1,14 @@
-import { Binary } from 'bson';
+import { Binary, EJSON } from 'bson';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bytesToHex } from '@fle-ts/crypto-core';
 import {
-  KeyBroker, KmsProviders, MemoryKeyVault, createDataKey, keyMaterialBytes, newKeyId, rewrapManyDataKey,
+  KeyBroker, KmsProviders, MemoryKeyVault, MongoKeyVault, createDataKey, keyMaterialBytes, newKeyId, parseKeyDocument, rewrapManyDataKey,
   type DataKeyDocument, type KmsProvider, type MasterKey,
 } from '@fle-ts/keyvault';
 import { expectCode, SPEC_MASTER_KEY, uuid, ZERO_MASTER_KEY } from './helpers.js';
+import { asCollection, FakeCollection } from './fake-collection.js';
+import { describeShared, readSharedJson } from '../../../scripts/test-support/shared.js';
 
 /** KmsProviders whose local provider counts unwraps (the cache must avoid them). */
 function countingKms(key = ZERO_MASTER_KEY): { kms: KmsProviders; unwraps: () => number } {
@@ -265,5 +267,45 @@ describe('fle1-spec §5 rewrap (rewrapManyDataKey)', () => {
     const other = new KmsProviders({ local: { key: SPEC_MASTER_KEY }, 'local:new': { key: SPEC_MASTER_KEY } });
     await expectCode(rewrapManyDataKey(vault, other, {}, { provider: 'local:new' }), 'UNWRAP_FAILED');
     expect(vault.replaces).toBe(0);
+  });
+});
+
+describeShared('SPEC unified keyCache.json: keyExpirationMS 1, decrypt, wait, decrypt → two key-vault finds', () => {
+  it('refetches after expiry with the same $or filter and read concern, and decrypts "foobar" both times', async () => {
+    const file = readSharedJson<{
+      createEntities: { clientEncryption?: { clientEncryptionOpts: { kmsProviders: { local: { key: string } }; keyExpirationMS: number } } }[];
+      initialData: { documents: unknown[] }[];
+      tests: { operations: { name: string; arguments: { value?: unknown; ms?: number }; expectResult?: string }[]; expectEvents: { events: { commandStartedEvent: { command: { filter: unknown; readConcern: unknown } } }[] }[] }[];
+    }>('spec-extra/unified/keyCache.json');
+    const opts = file.createEntities.find((e) => e.clientEncryption)?.clientEncryption?.clientEncryptionOpts;
+    if (!opts) throw new Error('no clientEncryption entity');
+    const fake = new FakeCollection();
+    for (const d of file.initialData[0]?.documents ?? []) await fake.mem.insert(parseKeyDocument(JSON.stringify(d)));
+    let clock = 0;
+    const broker = new KeyBroker({
+      keyVault: new MongoKeyVault(asCollection(fake)),
+      kmsProviders: new KmsProviders(opts.kmsProviders),
+      keyExpirationMS: opts.keyExpirationMS,
+      now: () => clock,
+    });
+    const test = file.tests[0];
+    if (!test) throw new Error('no test');
+    for (const op of test.operations) {
+      if (op.name === 'wait') { clock += op.arguments.ms ?? 0; continue; }
+      // FLE1 blob (fle1-spec.md §2): subtype 1, key id, type byte, AEAD output; AAD = first 18 bytes.
+      const blob = (EJSON.deserialize({ v: op.arguments.value }, { relaxed: false }).v as Binary).buffer;
+      const { key } = await broker.getKeyById(blob.subarray(1, 17));
+      const p = key.decrypt(blob.subarray(18), blob.subarray(0, 18));
+      expect(blob[17]).toBe(0x02);
+      expect(new TextDecoder().decode(p.subarray(4, p.length - 1))).toBe(op.expectResult);
+    }
+    const finds = fake.calls.filter((c) => c.method === 'find');
+    const expected = test.expectEvents[0]?.events ?? [];
+    expect(finds.length).toBe(expected.length);
+    finds.forEach((c, i) => {
+      const cmd = expected[i]?.commandStartedEvent.command;
+      expect(JSON.parse(EJSON.stringify(c.args[0] as Record<string, unknown>, { relaxed: false }))).toEqual(cmd?.filter);
+      expect(c.args[1]).toEqual({ readConcern: cmd?.readConcern });
+    });
   });
 });
