@@ -2,7 +2,7 @@ import { type AeadKey, ciphertextLength, wipe } from '@fle-ts/crypto-core';
 import { Binary, type DeserializeOptions } from 'bson';
 import { normalizeAlgorithm, type Fle1Algorithm } from './algorithm.js';
 import { FLE1_HEADER_LENGTH, writeFle1Header } from './associated-data.js';
-import { parseBlob, unsupportedKind } from './blob.js';
+import { type Fle1Blob, parseBlob, unsupportedKind } from './blob.js';
 import { deserializeBsonValue, EXACT_DESERIALIZE_OPTIONS, RawBsonValue, serializeBsonValue } from './bson-value.js';
 import { FleFormatError } from './errors.js';
 import { BsonType, checkEncryptable } from './type-rules.js';
@@ -53,6 +53,40 @@ export function encryptValue(
   algorithm: Fle1Algorithm | 'deterministic' | 'random',
   value: unknown,
 ): Binary {
+  const p = prepareEncryption(key, keyId, algorithm, value);
+  const ciphertext = p.deterministic ? key.encryptDeterministic(p.plaintext, p.header) : key.encryptRandom(p.plaintext, p.header);
+  return finishEncryption(p, ciphertext);
+}
+
+/**
+ * {@link encryptValue} on crypto-core's async AEAD: from 16 KiB of plaintext on
+ * (`ASYNC_NATIVE_THRESHOLD`) it runs on WebCrypto's native AES and SHA-512 where the runtime
+ * has them. Same bytes, same errors.
+ *
+ * @example
+ * const blob = await encryptValueAsync(key, keyId, 'random', bigDocument);
+ */
+export async function encryptValueAsync(
+  key: AeadKey,
+  keyId: KeyIdInput,
+  algorithm: Fle1Algorithm | 'deterministic' | 'random',
+  value: unknown,
+): Promise<Binary> {
+  const p = prepareEncryption(key, keyId, algorithm, value);
+  const ciphertext = await key.encryptAsync(p.plaintext, p.header, p.deterministic ? 'deterministic' : 'random');
+  return finishEncryption(p, ciphertext);
+}
+
+interface PreparedEncryption {
+  deterministic: boolean;
+  plaintext: Uint8Array;
+  /** The whole blob buffer; `header` is its first 18 bytes. */
+  out: Uint8Array;
+  header: Uint8Array;
+  raw: boolean;
+}
+
+function prepareEncryption(key: AeadKey, keyId: KeyIdInput, algorithm: string, value: unknown): PreparedEncryption {
   checkKey(key);
   const algo = normalizeAlgorithm(algorithm);
   const id = keyIdBytes(keyId);
@@ -67,11 +101,13 @@ export function encryptValue(
   // One allocation for the blob: its header doubles as the AAD (a view), the AEAD output is copied in.
   const out = new Uint8Array(FLE1_HEADER_LENGTH + ciphertextLength(bytes.length));
   writeFle1Header(out, algo === 'deterministic' ? 1 : 2, id, type);
-  const header = out.subarray(0, FLE1_HEADER_LENGTH);
-  const ciphertext = algo === 'deterministic' ? key.encryptDeterministic(bytes, header) : key.encryptRandom(bytes, header);
-  out.set(ciphertext, FLE1_HEADER_LENGTH);
-  if (!raw) wipe(bytes);
-  return new Binary(out, Binary.SUBTYPE_ENCRYPTED);
+  return { deterministic: algo === 'deterministic', plaintext: bytes, out, header: out.subarray(0, FLE1_HEADER_LENGTH), raw };
+}
+
+function finishEncryption(p: PreparedEncryption, ciphertext: Uint8Array): Binary {
+  p.out.set(ciphertext, FLE1_HEADER_LENGTH);
+  if (!p.raw) wipe(p.plaintext);
+  return new Binary(p.out, Binary.SUBTYPE_ENCRYPTED);
 }
 
 /** Options of {@link decryptValue}. */
@@ -96,11 +132,30 @@ export interface DecryptValueOptions {
  * decryptValue(key, blob); // 'test'
  */
 export function decryptValue(key: AeadKey, blob: Binary | Uint8Array, options: DecryptValueOptions = {}): unknown {
+  const parsed = parseForDecryption(key, blob);
+  return finishDecryption(parsed.bsonType, key.decrypt(parsed.ciphertext, parsed.associatedData), options);
+}
+
+/**
+ * {@link decryptValue} on crypto-core's async AEAD (WebCrypto from 16 KiB on, where present).
+ * Same values, same errors.
+ *
+ * @example
+ * const value = await decryptValueAsync(key, blob);
+ */
+export async function decryptValueAsync(key: AeadKey, blob: Binary | Uint8Array, options: DecryptValueOptions = {}): Promise<unknown> {
+  const parsed = parseForDecryption(key, blob);
+  return finishDecryption(parsed.bsonType, await key.decryptAsync(parsed.ciphertext, parsed.associatedData), options);
+}
+
+function parseForDecryption(key: AeadKey, blob: Binary | Uint8Array): Fle1Blob {
   checkKey(key);
   const parsed = parseBlob(blob);
   if (parsed.subtype !== 1 && parsed.subtype !== 2) throw unsupportedKind(parsed.kind, parsed.subtype);
-  const plaintext = key.decrypt(parsed.ciphertext, parsed.associatedData);
-  const type = parsed.bsonType;
+  return parsed;
+}
+
+function finishDecryption(type: number, plaintext: Uint8Array, options: DecryptValueOptions): unknown {
   if (options.raw || type === BsonType.dbPointer) {
     deserializeBsonValue(type, plaintext); // validates: MALFORMED_BSON as libmongocrypt's "malformed encrypted bson"
     return new RawBsonValue(type, plaintext);

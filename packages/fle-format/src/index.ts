@@ -27,4 +27,13 @@ export {
   type TransientBlob,
   type Fle1BlobFields,
 } from './blob.js';
-export { encryptValue, decryptValue, blobKeyId, keyIdBytes, type KeyIdInput, type DecryptValueOptions } from './encrypt.js';
+export {
+  encryptValue,
+  encryptValueAsync,
+  decryptValue,
+  decryptValueAsync,
+  blobKeyId,
+  keyIdBytes,
+  type KeyIdInput,
+  type DecryptValueOptions,
+} from './encrypt.js';
