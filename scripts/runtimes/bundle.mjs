@@ -25,7 +25,7 @@ async function importConformanceList() {
   // The list lives in conformance.ts; read it without a TS loader.
   const text = readFileSync(join(HERE, 'conformance.ts'), 'utf8');
   const m = /VECTOR_FILES = \[([\s\S]*?)\] as const/.exec(text);
-  return { VECTOR_FILES: [...m[1].matchAll(/'([^']+)'/g)].map((x) => x[1]) };
+  return { VECTOR_FILES: [...m[1].matchAll(/^\s*'([^']+)',/gm)].map((x) => x[1]) };
 }
 
 const WRAPPERS = {

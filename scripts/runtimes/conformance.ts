@@ -13,10 +13,10 @@ import {
   hexToBytes,
   randomBytes,
 } from '@fle-ts/crypto-core';
-import { blobKeyId, decryptValue, encryptValue } from '@fle-ts/fle-format';
+import { blobKeyId, decryptValue, encryptValue, RawBsonValue } from '@fle-ts/fle-format';
 import { KeyBroker, keyMaterialBytes, KmsProviders, LocalKmsProvider, MemoryKeyVault, parseKeyDocument } from '@fle-ts/keyvault';
 import { ClientEncryption } from '@fle-ts/client';
-import { Binary, EJSON, serialize } from 'bson';
+import { Binary, DBRef, EJSON, serialize } from 'bson';
 
 /** Vector files by path below test-vectors/ (e.g. `libmongocrypt/roundtrip/mcgrew.json`), as text. */
 export type VectorFiles = Record<string, string>;
@@ -43,6 +43,8 @@ export const VECTOR_FILES = [
   'libmongocrypt/keys/ABCDEFAB123498761234123456789012-key-material.txt',
   'libmongocrypt/explicit-decrypt/FLE1DeterministicEncryptedValue.json',
   'libmongocrypt/explicit-decrypt/FLE1RandomEncryptedValue.json',
+  // From this repository's test-vectors/ (always present), made with the real libmongocrypt 1.7.2.
+  'fle-format/mcoracle-vectors.json',
 ] as const;
 
 type Check = () => Promise<string> | string;
@@ -69,7 +71,14 @@ function binaryBytes(b: Binary): Uint8Array {
 
 /** A value's BSON bytes as hex: equality that keeps BSON types (Int32 vs Double, NaN, -0). */
 function valueHex(v: unknown): string {
-  return bytesToHex(serialize({ v }));
+  return v instanceof RawBsonValue ? `${v.type}:${bytesToHex(v.bytes)}` : bytesToHex(serialize({ v }));
+}
+
+/** EJSON reads $dbPointer as a DBRef document; rebuild the BSON DBPointer (as own-vectors.test.ts does). */
+function dbPointerInput(name: string, value: unknown): unknown {
+  if (name !== 'dbPointer') return value;
+  if (!(value instanceof DBRef)) fail('dbPointer vector did not parse as a DBRef');
+  return RawBsonValue.dbPointer(value.db ? `${value.db}.${value.collection}` : value.collection, value.oid);
 }
 
 function ejson<T>(text: string): T {
@@ -159,6 +168,35 @@ function checks(files: VectorFiles): Array<[string, Check]> {
     if (bytesToHex(binaryBytes(again)) !== bytesToHex(binaryBytes(first))) fail('deterministic encryption is not deterministic');
     return `${values.length} values x 2 algorithms round-trip; det stable`;
   }]);
+
+  if (has('fle-format/mcoracle-vectors.json')) {
+    list.push(['client: libmongocrypt-made vectors (test-vectors/fle-format/mcoracle-vectors.json) through ClientEncryption', async () => {
+      const v = ejson<{
+        master_key_base64: string;
+        key_document: Record<string, unknown>;
+        deterministic: Array<{ name: string; value: unknown; blob: Binary }>;
+        random: Array<{ name: string; value: unknown; blob: Binary }>;
+        refused: Array<{ name: string; value: unknown; algorithm: string }>;
+      }>(files['fle-format/mcoracle-vectors.json']!);
+      const ce = new ClientEncryption({
+        keyVault: new MemoryKeyVault([v.key_document]),
+        kmsProviders: { local: { key: base64ToBytes(v.master_key_base64) } },
+      });
+      const keyId = v.key_document['_id'] as Binary;
+      for (const c of v.deterministic) {
+        const value = dbPointerInput(c.name, c.value);
+        equalHex(c.name, binaryBytes(await ce.encrypt(value, { keyId, algorithm: DET })), bytesToHex(binaryBytes(c.blob)));
+      }
+      for (const c of [...v.deterministic, ...v.random]) {
+        if (valueHex(await ce.decrypt(c.blob)) !== valueHex(dbPointerInput(c.name, c.value))) fail(`${c.name}: decrypted wrong`);
+      }
+      for (const c of v.refused) {
+        const refused = await ce.encrypt(c.value, { keyId, algorithm: c.algorithm }).then(() => false, (e) => e instanceof FleError);
+        if (!refused) fail(`${c.name}: encrypted a value libmongocrypt refuses`);
+      }
+      return `${v.deterministic.length} det identical, ${v.deterministic.length + v.random.length} decrypted, ${v.refused.length} refused`;
+    }]);
+  }
 
   if (has('libmongocrypt/roundtrip/mcgrew.json')) {
     // draft-mcgrew-aead-aes-cbc-hmac-sha2-05 §5.4 in MongoDB's 96-byte-key form.
