@@ -39,6 +39,7 @@ export class KeyBroker {
   readonly #now: () => number;
   readonly #byId = new Map<string, Entry>();
   readonly #byAltName = new Map<string, string>();
+  #inflight: Promise<void> | undefined;
 
   constructor(options: KeyBrokerOptions) {
     const ttl = options.keyExpirationMS ?? 60_000;
@@ -59,12 +60,18 @@ export class KeyBroker {
 
   /** The key with this `_id`. Throws KEY_NOT_FOUND, UNWRAP_FAILED, KMS provider errors. */
   async getKeyById(id: Uint8Array | Binary): Promise<CachedDataKey> {
+    // Hit path: one hex conversion and one Map lookup, no arrays.
+    const hit = this.#byId.get(keyIdHex(id));
+    if (this.#live(hit, this.#now())) return hit.value;
     const [k] = await this.getKeys({ ids: [id] });
     return k as CachedDataKey;
   }
 
   /** The key carrying `name` in keyAltNames. Throws KEY_NOT_FOUND. */
   async getKeyByAltName(name: string): Promise<CachedDataKey> {
+    const hex = this.#byAltName.get(name);
+    const hit = hex === undefined ? undefined : this.#byId.get(hex);
+    if (this.#live(hit, this.#now()) && hit.value.keyAltNames.includes(name)) return hit.value;
     const [k] = await this.getKeys({ altNames: [name] });
     return k as CachedDataKey;
   }
@@ -77,18 +84,31 @@ export class KeyBroker {
     const ids = (request.ids ?? []).map((id) => keyIdHex(id));
     const altNames = [...(request.altNames ?? [])];
     const now = this.#now();
-    const missIds = ids.filter((hex) => !this.#live(this.#byId.get(hex), now));
-    const missNames = altNames.filter((n) => {
-      const hex = this.#byAltName.get(n);
-      return hex === undefined || !this.#live(this.#byId.get(hex), now);
-    });
-    if (missIds.length > 0 || missNames.length > 0) {
+    for (;;) {
+      const missIds = ids.filter((hex) => !this.#live(this.#byId.get(hex), now));
+      const missNames = altNames.filter((n) => {
+        const hex = this.#byAltName.get(n);
+        return hex === undefined || !this.#live(this.#byId.get(hex), now);
+      });
+      if (missIds.length === 0 && missNames.length === 0) break;
+      // Concurrent requests (e.g. many documents decrypted at once on a cold cache) wait for the
+      // fetch already under way and look again, rather than each finding and unwrapping the key.
+      if (this.#inflight) {
+        await this.#inflight.catch(() => undefined);
+        continue;
+      }
       this.#sweep(); // expired entries are dropped, not kept around until overwritten
-      const docs = await this.#vault.find({
+      const fetch = this.#vault.find({
         ids: [...new Set(missIds)].map((hex) => hexToBytes(hex)),
         altNames: [...new Set(missNames)],
-      });
-      await this.#admit(docs, now);
+      }).then((docs) => this.#admit(docs, now));
+      this.#inflight = fetch;
+      try {
+        await fetch;
+      } finally {
+        if (this.#inflight === fetch) this.#inflight = undefined;
+      }
+      break;
     }
     const out: CachedDataKey[] = [];
     for (const hex of ids) out.push(this.#require(this.#byId.get(hex), now, `_id ${hex}`));

@@ -146,6 +146,21 @@ describe('LMC key broker: KeyBroker cache (keyExpirationMS, 60 s default)', () =
     expect(unwraps()).toBe(4);
   });
 
+  it('concurrent requests on a cold cache share fetches: one unwrap per key; an unknown key still fails alone', async () => {
+    const { broker, vault, unwraps, ids } = await setup();
+    const results = await Promise.all([
+      ...Array.from({ length: 20 }, (_, i) => broker.getKeyById(ids[i % 2] as Binary)),
+      broker.getKeys({ ids: [ids[0] as Binary], altNames: ['k1'] }),
+    ]);
+    // The first request fetches key 0; the others wait; then one of them fetches key 1 (21 without sharing).
+    expect(vault.finds).toBe(2);
+    expect(unwraps()).toBe(2);
+    expect(new Set(results.flat().map((r) => r.key)).size).toBe(2);
+    const [bad, good] = await Promise.allSettled([broker.getKeyByAltName('missing'), broker.getKeyById(ids[4] as Binary)]);
+    expect(bad.status === 'rejected' && (bad.reason as { code?: string }).code).toBe('KEY_NOT_FOUND');
+    expect(good.status).toBe('fulfilled');
+  });
+
   it('property: any request served from the cache gives keys equal to a fresh unwrap', async () => {
     const { broker, ids } = await setup(0);
     await fc.assert(fc.asyncProperty(fc.array(fc.nat(4), { minLength: 1, maxLength: 8 }), async (idx) => {
