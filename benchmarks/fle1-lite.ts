@@ -33,10 +33,18 @@ function fromBsonValue(type: number, bytes: Uint8Array): unknown {
  */
 export class LiteKeyCache {
   readonly #keys = new Map<string, AeadKey>();
+  readonly #material = new Map<string, Uint8Array>();
   #lastId = new Uint8Array(16);
   #last: AeadKey | undefined;
   add(keyId: Uint8Array, material: Uint8Array): void {
     this.#keys.set(bytesToHex(keyId), new AeadKey(material));
+    this.#material.set(bytesToHex(keyId), material.slice());
+  }
+  /** The 96 bytes behind a key id, to register the same key elsewhere (libmongocrypt, @fle-ts/client). */
+  material(keyId: Uint8Array): Uint8Array {
+    const m = this.#material.get(bytesToHex(keyId));
+    if (!m) throw new Error('unknown key id');
+    return m;
   }
   /** The key whose id is bytes[offset..offset+16). */
   get(bytes: Uint8Array, offset = 0): AeadKey {
