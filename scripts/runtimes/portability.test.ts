@@ -6,10 +6,8 @@ import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { transform } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-// @ts-expect-error -- plain .mjs script without declarations
 import { measureBundleSizes } from './bundle-size.mjs';
-// @ts-expect-error -- plain .mjs script without declarations
-import { scoreRuns } from './matrix.mjs';
+import { scoreRuns, type RuntimeRun } from './matrix.mjs';
 import { REPO_ROOT } from '../test-support/shared.js';
 
 const PACKAGES = readdirSync(join(REPO_ROOT, 'packages'));
@@ -81,7 +79,7 @@ describe('library code is runtime-neutral (README "Dependencies"; issue 7)', () 
 
 describe('bundle size budgets (issue 7: crypto-core <= 12 KB, browser encrypt+decrypt app <= 80 KB, min+gzip)', () => {
   it('every measured bundle is within budget and tree-shaking drops unused modules', async () => {
-    const rows = (await measureBundleSizes()) as { name: string; gzipped: number | null; budget: number; ok: boolean; note: string }[];
+    const rows = await measureBundleSizes();
     expect(rows.length).toBeGreaterThanOrEqual(3);
     for (const r of rows) {
       expect(r.note, r.name).toBe('');
@@ -93,9 +91,9 @@ describe('bundle size budgets (issue 7: crypto-core <= 12 KB, browser encrypt+de
 });
 
 describe('runtime matrix scoring (scripts/runtimes/matrix.mjs): every runtime must equal Node', () => {
-  type Run = { label: string; runtime: string; results: { name: string; ok: boolean; detail: string }[]; error?: string; passed?: number; failed?: number };
+  type Run = RuntimeRun;
   const node: Run = { label: 'node', runtime: 'node', results: [{ name: 'a', ok: true, detail: 'x' }, { name: 'b', ok: true, detail: 'y' }] };
-  const score = (...runs: Run[]) => scoreRuns([structuredClone(node), ...runs]) as { passed: number; failed: number; checks: number };
+  const score = (...runs: Run[]) => scoreRuns([structuredClone(node), ...runs]);
 
   it('counts each check of each runtime, Node included', () => {
     expect(score(structuredClone({ ...node, label: 'deno' }))).toEqual({ passed: 4, failed: 0, checks: 2 });
