@@ -230,7 +230,13 @@ export async function runMatrix({ log = console.log } = {}) {
     Object.entries(runs).map(async ([label, fn]) => {
       const t0 = performance.now();
       try {
-        return { label, ...(await fn()), ms: performance.now() - t0 };
+        // No runtime may hang the test run: each has TIMEOUT_MS plus time to start.
+        let timer;
+        const timeout = new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${(TIMEOUT_MS + 30_000) / 1000} s`)), TIMEOUT_MS + 30_000);
+        });
+        const r = await Promise.race([fn(), timeout]).finally(() => clearTimeout(timer));
+        return { label, ...r, ms: performance.now() - t0 };
       } catch (e) {
         return { label, runtime: label, error: e instanceof Error ? e.message : String(e), results: [], ms: performance.now() - t0 };
       }
