@@ -259,10 +259,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     report.seconds = (performance.now() - t0) / 1000;
     if (jsonArg) writeFileSync(jsonArg.slice(7), JSON.stringify(report, null, 2));
     console.log(`runtime matrix: ${report.passed} passed, ${report.failed} failed (${report.checks} checks x ${report.runtimes.length} runtimes, ${report.seconds.toFixed(1)} s)`);
-    process.exitCode = report.failed ? 1 : 0;
+    // Exit explicitly: a runtime that timed out may still hold handles (a browser, a socket).
+    process.exit(report.failed ? 1 : 0);
   } catch (e) {
     console.error(`runtime matrix failed: ${e instanceof Error ? e.stack : e}`);
     if (jsonArg) writeFileSync(jsonArg.slice(7), JSON.stringify({ runtimes: [], passed: 0, failed: 1, error: String(e) }));
-    process.exitCode = 1;
+    process.exit(1);
   }
 }
