@@ -1,9 +1,8 @@
-// The value level and the bulk-decryption benchmark need ClientEncryption / AutoEncrypter
-// (@fle-ts/client), which did not exist yet when this was written. Until they do, this is the
-// FLE1 layer done the shortest honest way over @fle-ts/crypto-core and `bson`: the blob of
-// fle1-spec.md section 2 (subtype || key id || BSON type || AEAD output, AAD = first 18 bytes)
-// and the BSON value as the plaintext, exactly as libmongocrypt builds them. Its output is
-// checked byte for byte against libmongocrypt (mcoracle encrypt) before the bulk benchmark.
+// The minimal FLE1 layer over @fle-ts/crypto-core and `bson`, kept as a yardstick beside
+// fle-format and the client: the blob of fle1-spec.md section 2 (subtype || key id || BSON type
+// || AEAD output, AAD = first 18 bytes) and the BSON value as the plaintext, exactly as
+// libmongocrypt builds them. Its output is checked byte for byte against libmongocrypt
+// (mcoracle encrypt) before the bulk benchmark.
 import { Binary, deserialize, serialize } from 'bson';
 import { AeadKey, bytesToHex } from '@fle-ts/crypto-core';
 
@@ -84,75 +83,4 @@ export function decryptValueLite(keys: LiteKeyCache, blob: Binary): unknown {
   const aad = b.subarray(0, 18);
   const plain = keys.get(b, 1).decrypt(b.subarray(18), aad);
   return fromBsonValue(b[17]!, plain);
-}
-
-/**
- * Decrypts every BinData 6 FLE1 value of a BSON document, nested documents and arrays
- * included, BSON in and BSON out, in one pass over the bytes as libmongocrypt's
- * `_mongocrypt_transform_binary_in_bson` does: each encrypted element becomes an element of
- * the plaintext's BSON type with the decrypted value bytes; every other element is copied.
- * The output is never longer than the input (a blob always outweighs its value).
- */
-export function decryptDocumentLite(keys: LiteKeyCache, bsonBytes: Uint8Array): Uint8Array {
-  const out = new Uint8Array(bsonBytes.length);
-  const end = transformDocument(keys, bsonBytes, 0, out, 0);
-  return out.slice(0, end);
-}
-
-const i32 = (b: Uint8Array, o: number) => b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24);
-function putI32(b: Uint8Array, o: number, v: number): void {
-  b[o] = v;
-  b[o + 1] = v >>> 8;
-  b[o + 2] = v >>> 16;
-  b[o + 3] = v >>> 24;
-}
-
-/** Byte length of a BSON value of `type` at `o` (BSON spec element grammar). */
-function valueLength(type: number, b: Uint8Array, o: number): number {
-  switch (type) {
-    case 0x01: case 0x09: case 0x11: case 0x12: return 8;
-    case 0x02: case 0x0d: case 0x0e: return 4 + i32(b, o);
-    case 0x03: case 0x04: case 0x0f: return i32(b, o);
-    case 0x05: return 5 + i32(b, o);
-    case 0x06: case 0x0a: case 0x7f: case 0xff: return 0;
-    case 0x07: return 12;
-    case 0x08: return 1;
-    case 0x0b: { let e = o; while (b[e] !== 0) e++; e++; while (b[e] !== 0) e++; return e + 1 - o; }
-    case 0x0c: return 4 + i32(b, o) + 12;
-    case 0x10: return 4;
-    case 0x13: return 16;
-    default: throw new Error(`unknown BSON type 0x${type.toString(16)}`);
-  }
-}
-
-function transformDocument(keys: LiteKeyCache, b: Uint8Array, start: number, out: Uint8Array, outStart: number): number {
-  const docEnd = start + i32(b, start) - 1;
-  let i = start + 4;
-  let o = outStart + 4;
-  while (i < docEnd) {
-    const type = b[i]!;
-    let nameEnd = i + 1;
-    while (b[nameEnd] !== 0) nameEnd++;
-    const v = nameEnd + 1;
-    const len = valueLength(type, b, v);
-    if (type === 0x05 && b[v + 4] === 6 && (b[v + 5] === 1 || b[v + 5] === 2)) {
-      const blob = b.subarray(v + 5, v + 5 + i32(b, v));
-      const plain = keys.get(blob, 1).decrypt(blob.subarray(18), blob.subarray(0, 18));
-      out[o] = blob[17]!;
-      out.set(b.subarray(i + 1, v), o + 1);
-      o += v - i;
-      out.set(plain, o);
-      o += plain.length;
-    } else if (type === 0x03 || type === 0x04) {
-      out.set(b.subarray(i, v), o);
-      o = transformDocument(keys, b, v, out, o + (v - i));
-    } else {
-      out.set(b.subarray(i, v + len), o);
-      o += v + len - i;
-    }
-    i = v + len;
-  }
-  out[o++] = 0;
-  putI32(out, outStart, o - outStart);
-  return o;
 }

@@ -1,4 +1,4 @@
-import { decryptDocumentWith } from './decrypt-document.js';
+import { decryptBsonWith, decryptDocumentWith } from './decrypt-document.js';
 import { encryptDocumentWith } from './encrypt-document.js';
 import { encryptFilterWith } from './encrypt-filter.js';
 import { encryptUpdateWith } from './encrypt-update.js';
@@ -71,5 +71,19 @@ export class AutoEncrypter {
   /** Decrypts every FLE1 ciphertext anywhere in `doc` (a server reply), fetching all its keys in one lookup. */
   async decryptDocument<T>(doc: T): Promise<T> {
     return decryptDocumentWith(this.#source, doc);
+  }
+
+  /**
+   * {@link AutoEncrypter.decryptDocument} for a reply still in BSON bytes (what a driver's
+   * auto-encryption hook and libmongocrypt exchange): BSON in, BSON out, in one pass, every type
+   * kept byte for byte (DBPointer included). About 1.3x faster than deserializing first
+   * (README Performance, bulk decryption). Errors: fle-format's `MALFORMED_BSON`, crypto-core's
+   * `HMAC_MISMATCH`, `KEY_NOT_FOUND`.
+   *
+   * @example
+   * const plain = deserialize(await auto.decryptBson(replyBytes));
+   */
+  async decryptBson(bson: Uint8Array): Promise<Uint8Array> {
+    return decryptBsonWith(this.#source, bson);
   }
 }

@@ -63,6 +63,9 @@ export class BrokerCipherSource implements FieldCipherSource {
         const k = byId.get(keyIdKey(blob.buffer, 1)) ?? missing('id');
         return decryptValue(k.key, blob);
       },
+      aeadKey(keyId) {
+        return (byId.get(keyIdKey(keyId)) ?? missing('id')).key;
+      },
     };
   }
 }

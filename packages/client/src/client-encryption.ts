@@ -108,7 +108,7 @@ export class ClientEncryption {
       // libmongocrypt returns unknown kinds unchanged; a clear error is more useful (mcoracle README).
       throw new FleClientError('NOT_A_CIPHERTEXT', `decrypt handles CSFLE ciphertexts (first byte 1 or 2); this BinData 6 starts with ${first}`);
     }
-    const keyId = new Binary(value.buffer.slice(1, 17), Binary.SUBTYPE_UUID);
+    const keyId = new Binary(Uint8Array.from(value.buffer.subarray(1, 17)), Binary.SUBTYPE_UUID);
     const cipher = await this.#source.prepare({ ids: [keyId], altNames: [] });
     return cipher.decrypt(value);
   }

@@ -1,11 +1,7 @@
-import { Binary } from 'bson';
+import { decryptBsonDocument, fle1KeyIdsInBson } from '@fle-ts/fle-format';
+import type { Binary } from 'bson';
 import { isFle1Ciphertext, isPlainDocument } from './bson-types.js';
 import { type FieldCipherSource, KeyNeedsCollector } from './field-cipher.js';
-
-/** The data key UUID inside a FLE1 blob: bytes 1..17 (fle1-spec.md §2). */
-function blobKeyUuid(blob: Binary): Uint8Array {
-  return blob.buffer.subarray(1, 17);
-}
 
 function collect(value: unknown, found: Binary[]): void {
   if (isFle1Ciphertext(value)) found.push(value);
@@ -45,7 +41,23 @@ export async function decryptDocumentWith<T>(source: FieldCipherSource, doc: T):
   collect(doc, blobs);
   if (blobs.length === 0) return doc;
   const needs = new KeyNeedsCollector();
-  for (const b of blobs) needs.add({ keyId: new Binary(blobKeyUuid(b).slice(), Binary.SUBTYPE_UUID) });
+  // FLE1 blob: key UUID at bytes 1..17 (fle1-spec.md §2).
+  for (const b of blobs) needs.addKeyIdBytes(b.buffer, 1);
   const cipher = await source.prepare(needs);
   return replace(doc, (b) => cipher.decrypt(b)) as T;
+}
+
+/**
+ * {@link decryptDocumentWith} on BSON bytes, as a driver holds a server reply: the key ids are
+ * gathered in one pass and fetched in one batch, then fle-format's one-pass BSON-to-BSON
+ * decryptor rewrites the document (no js-bson objects in between). Returns `bson` itself when
+ * it holds no FLE1 ciphertext.
+ */
+export async function decryptBsonWith(source: FieldCipherSource, bson: Uint8Array): Promise<Uint8Array> {
+  const ids = fle1KeyIdsInBson(bson);
+  if (ids.length === 0) return bson;
+  const needs = new KeyNeedsCollector();
+  for (const id of ids) needs.addKeyIdBytes(id);
+  const cipher = await source.prepare(needs);
+  return decryptBsonDocument(bson, (id) => cipher.aeadKey(id));
 }

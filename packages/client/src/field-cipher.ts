@@ -1,4 +1,5 @@
-import type { Binary } from 'bson';
+import type { AeadKey } from '@fle-ts/crypto-core';
+import { Binary } from 'bson';
 import type { Fle1Algorithm } from './schema.js';
 
 /** How one value is to be encrypted: exactly one of keyId / keyAltName. */
@@ -22,6 +23,8 @@ export interface KeyNeeds {
 export interface FieldCipher {
   encrypt(value: unknown, options: FieldEncryptOptions): Binary;
   decrypt(blob: Binary): unknown;
+  /** The data key for a 16-byte key UUID (a view; not kept), for BSON-to-BSON decryption. */
+  aeadKey(keyId: Uint8Array): AeadKey;
 }
 
 /** Fetches the keys named in `needs` (one batched lookup) and returns a cipher that holds them. */
@@ -49,6 +52,14 @@ export class KeyNeedsCollector implements KeyNeeds {
   readonly altNames: string[] = [];
   readonly #seenIds = new Set<string>();
   readonly #seenNames = new Set<string>();
+
+  /** Adds the key UUID at `bytes[offset..offset+16)`, copied only when it is new (1500 blobs, often one key). */
+  addKeyIdBytes(bytes: Uint8Array, offset = 0): void {
+    const k = keyIdKey(bytes, offset);
+    if (this.#seenIds.has(k)) return;
+    this.#seenIds.add(k);
+    this.ids.push(new Binary(new Uint8Array(bytes.subarray(offset, offset + 16)), Binary.SUBTYPE_UUID));
+  }
 
   add(options: { keyId?: Binary; keyAltName?: string }): void {
     if (options.keyId) {

@@ -1,7 +1,7 @@
 // ClientEncryption and AutoEncrypter wired to keyvault + fle-format: the Node driver API surface
 // (fle1-spec.md §6), argument errors, lower-layer errors passing through with their own codes,
 // BSON types kept on decrypt, and the one-batched-key-fetch rule of automatic decryption.
-import { Binary, Double, Int32, Long, UUID } from 'bson';
+import { Binary, deserialize, Double, Int32, Long, serialize, UUID } from 'bson';
 import { describe, expect, it } from 'vitest';
 import { AutoEncrypter, ClientEncryption, FleClientError, FleError, MemoryKeyVault, type KeyQuery, type KeyVault } from '../src/index.js';
 import './binary-equality.js';
@@ -119,7 +119,7 @@ describe('ClientEncryption: explicit encryption (NODE client_encryption.ts)', ()
     expect(await codeOf(ce.encrypt(null, { keyId, algorithm: RAND }))).toBe('FORBIDDEN_BSON_TYPE');
     expect(await codeOf(ce.encrypt('v', { keyAltName: 'missing', algorithm: DET }))).toBe('KEY_NOT_FOUND');
     const blob = await ce.encrypt('v', { keyId, algorithm: DET });
-    const tampered = new Binary(blob.buffer.slice(0, blob.position), 6);
+    const tampered = new Binary(Uint8Array.from(blob.buffer.subarray(0, blob.position)), 6);
     tampered.buffer[30] = (tampered.buffer[30] as number) ^ 1;
     expect(await codeOf(ce.decrypt(tampered))).toBe('HMAC_MISMATCH');
     expect(await codeOf(ce.createDataKey('aws', { masterKey: { provider: 'aws', region: 'us-east-1', key: 'arn:aws:kms:us-east-1:1:key/x' } }))).toBe('KMS_PROVIDER_NOT_CONFIGURED');
@@ -170,6 +170,39 @@ describe('AutoEncrypter wiring', () => {
     keyVault.finds = 0;
     await auto.decryptDocument(doc); // cached now
     expect(keyVault.finds).toBe(0);
+  });
+
+  it('decryptBson of the same 1500-field document: ONE key-vault lookup, and the BSON of decryptDocument', async () => {
+    const keyVault = new CountingVault();
+    const ce = new ClientEncryption({ keyVault, kmsProviders });
+    const doc: Record<string, unknown> = { plain: 1, nested: { arr: [] as unknown[] } };
+    const ids: Binary[] = [];
+    for (let i = 0; i < 1500; i++) ids.push(await ce.createDataKey('local'));
+    for (let i = 0; i < 1500; i++) doc[`f${i}`] = await ce.encrypt(`value ${i}`, { keyId: ids[i] as Binary, algorithm: i % 2 ? DET : RAND });
+    (doc.nested as { arr: unknown[] }).arr.push(await ce.encrypt(new Long(7), { keyId: ids[0] as Binary, algorithm: DET }));
+    const auto = new AutoEncrypter({ keyVault, kmsProviders });
+    keyVault.finds = 0;
+    const out = await auto.decryptBson(serialize(doc));
+    expect(keyVault.finds).toBe(1);
+    expect(Buffer.from(out).equals(Buffer.from(serialize(await auto.decryptDocument(doc))))).toBe(true);
+    const plainDoc = { plain: 1, nested: { arr: [new Long(7)] }, ...Object.fromEntries(Array.from({ length: 1500 }, (_, i) => [`f${i}`, `value ${i}`])) };
+    expect(Buffer.from(out).equals(Buffer.from(serialize(plainDoc)))).toBe(true);
+    const none = serialize({ a: 1 });
+    expect(await auto.decryptBson(none)).toBe(none);
+  });
+
+  it('decryptBson: a missing key is KEY_NOT_FOUND, a tampered blob HMAC_MISMATCH, bad bytes MALFORMED_BSON', async () => {
+    const keyVault = new MemoryKeyVault();
+    const ce = new ClientEncryption({ keyVault, kmsProviders });
+    const bytes = serialize({ a: await ce.encrypt('v', { keyId: await ce.createDataKey('local'), algorithm: DET }) });
+    const stranger = new AutoEncrypter({ keyVault: new MemoryKeyVault(), kmsProviders });
+    expect(await codeOf(stranger.decryptBson(bytes))).toBe('KEY_NOT_FOUND');
+    const auto = new AutoEncrypter({ keyVault, kmsProviders });
+    const tampered = Uint8Array.from(bytes); // serialize gives a Buffer, whose slice() is a view
+    tampered[tampered.length - 3]! ^= 1;
+    expect(await codeOf(auto.decryptBson(tampered))).toBe('HMAC_MISMATCH');
+    expect(await codeOf(auto.decryptBson(bytes.subarray(1)))).toBe('MALFORMED_BSON');
+    expect(deserialize(await auto.decryptBson(bytes))).toEqual({ a: 'v' });
   });
 
   it('a missing key in decryptDocument fails with KEY_NOT_FOUND and nothing half-decrypted is returned', async () => {

@@ -3,7 +3,7 @@
 // by alt name, auto cases with AutoEncrypter and corpus-schema.json, and decryptDocument of the whole
 // encrypted corpus. Rules from ../shared/test-vectors/README.md (EJSON relaxed:false, the DBPointer
 // quirk, the master key decoded once).
-import { Binary, DBRef, EJSON, ObjectId } from 'bson';
+import { Binary, DBRef, deserialize, EJSON, ObjectId, serialize } from 'bson';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { describeShared, readSharedText } from '../../../scripts/test-support/shared.js';
 import { AutoEncrypter, ClientEncryption, MemoryKeyVault, RawBsonValue } from '../src/index.js';
@@ -155,6 +155,27 @@ describeShared('spec corpus, local KMS (tests/README.md §6)', () => {
     const uuidCase = local.find(([, c]) => c.type === 'binData=04' && c.allowed)?.[0];
     expect(uuidCase).toBeDefined();
     expect(((out[uuidCase as string] as CorpusCase).value as Binary).sub_type).toBe(4);
+  });
+
+  it('decryptBson of the encrypted corpus (BSON bytes) gives the same document as decryptDocument, DBPointer as type 0x0C', async () => {
+    const doc: Record<string, unknown> = {};
+    for (const [name] of local) doc[name] = encrypted[name];
+    const viaBson = deserialize(await auto.decryptBson(serialize(doc)), { promoteValues: false, bsonRegExp: true }) as Record<string, CorpusCase>;
+    const viaJs = await auto.decryptDocument(doc);
+    let pointers = 0;
+    for (const [name] of local) {
+      const js = (viaJs[name] as CorpusCase).value;
+      if (js instanceof RawBsonValue) {
+        // decryptDocument hands DBPointer back raw; decryptBson writes the element itself: type 0x0C, same bytes.
+        const one = await auto.decryptBson(serialize({ v: (encrypted[name] as CorpusCase).value }));
+        expect(one[4], name).toBe(0x0c);
+        expect(Buffer.from(one.subarray(7, one.length - 1)).equals(Buffer.from(js.bytes)), name).toBe(true);
+        pointers++;
+        continue;
+      }
+      expect(viaBson[name], name).toEqual(deserialize(serialize({ v: viaJs[name] }), { promoteValues: false, bsonRegExp: true }).v);
+    }
+    expect(pointers).toBe(7);
   });
 
   it('counts: every local case was checked', () => {

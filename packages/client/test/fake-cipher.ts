@@ -29,6 +29,9 @@ export class FakeCipherSource implements FieldCipherSource {
         return new Binary(out, 6);
       },
       decrypt: (blob) => BSON.deserialize(blob.buffer.subarray(18, blob.position)).v,
+      aeadKey: () => {
+        throw new Error('fake: no AEAD keys (BSON-to-BSON decryption is tested with real keys)');
+      },
     };
   }
 }

@@ -37,3 +37,4 @@ export {
   type KeyIdInput,
   type DecryptValueOptions,
 } from './encrypt.js';
+export { decryptBsonDocument, fle1KeyIdsInBson, type AeadKeyLookup } from './bson-document.js';

@@ -42,7 +42,7 @@ describe('async value encryption (fle1-spec.md §1-2, same bytes as sync)', () =
     expect(await codeOf(encryptValueAsync(key, TEST_KEY_ID, 'deterministic', 1.5))).toBe('FORBIDDEN_BSON_TYPE');
     expect(await codeOf(encryptValueAsync(key, TEST_KEY_ID, 'Indexed' as 'random', 'x'))).toBe('BAD_ALGORITHM');
     const blob = encryptValue(key, TEST_KEY_ID, 'deterministic', large);
-    const t = blob.buffer.slice(0, blob.position);
+    const t = Uint8Array.from(blob.buffer.subarray(0, blob.position));
     t[t.length - 1]! ^= 1;
     expect(await codeOf(decryptValueAsync(key, t))).toBe('HMAC_MISMATCH');
     expect(await codeOf(decryptValueAsync(key, new Uint8Array(0)))).toBe('EMPTY_BLOB');

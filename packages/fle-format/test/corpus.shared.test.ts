@@ -1,9 +1,9 @@
 // The driver spec corpus (spec tests/README.md §6), restricted to the kms "local" cases that run offline
 // (../shared/test-vectors/README.md "spec-corpus/").
 import { aeadDecrypt, AeadKey, bytesToHex, FleCryptoError } from '@fle-ts/crypto-core';
-import { Binary, DBRef, EJSON, serialize } from 'bson';
+import { Binary, DBRef, deserialize, EJSON, serialize } from 'bson';
 import { expect, it } from 'vitest';
-import { decryptValue, encryptValue, FleFormatError, parseFle1Blob, RawBsonValue } from '../src/index.js';
+import { decryptBsonDocument, decryptValue, encryptValue, EXACT_DESERIALIZE_OPTIONS, FleFormatError, fle1KeyIdsInBson, parseFle1Blob, RawBsonValue } from '../src/index.js';
 import { describeShared, readSharedJson, readSharedText } from '../../../scripts/test-support/shared.js';
 
 interface Case {
@@ -135,9 +135,33 @@ describeShared('spec corpus, local key (spec tests/README.md §6)', () => {
 
   it('a flipped byte in a stored blob fails as FleCryptoError HMAC_MISMATCH, not a format error', () => {
     const stored = encrypted['local_string_det_explicit_id']!.value as Binary;
-    const bytes = stored.buffer.slice(0, stored.position);
+    const bytes = Uint8Array.from(stored.buffer.subarray(0, stored.position));
     bytes[40]! ^= 1;
     expect(() => decryptValue(key, bytes)).toThrowError(FleCryptoError);
     expect(() => decryptValue(key, bytes)).toThrowError(expect.objectContaining({ code: 'HMAC_MISMATCH' }) as Error);
+  });
+
+  it('decryptBsonDocument: the whole local corpus document, BSON in and BSON out, gives every corpus value (dbPointer as type 0x0C)', () => {
+    const local: Record<string, unknown> = {};
+    for (const [name] of plain) local[name] = encrypted[name];
+    const bytes = serialize(local);
+    expect(fle1KeyIdsInBson(bytes).map(bytesToHex)).toEqual([bytesToHex(keyId.buffer)]);
+    const out = decryptBsonDocument(bytes, (id) => {
+      expect(bytesToHex(id)).toBe(bytesToHex(keyId.buffer));
+      return key;
+    });
+    const back = deserialize(out, EXACT_DESERIALIZE_OPTIONS) as Record<string, Case>;
+    let decrypted = 0;
+    for (const [name, c] of plain) {
+      // js-bson reads the DBPointer element (0x0C) back as a DBRef, as it does corpus.json's $dbPointer.
+      expect(valueBytes(back[name]!.value), name).toBe(valueBytes(c.value));
+      expect(back[name]!.allowed).toBe(c.allowed);
+      if (c.allowed) decrypted++;
+    }
+    expect(decrypted).toBe(142);
+    // The DBPointer bytes themselves: a one-field document keeps type 0x0C and the exact value.
+    const one = decryptBsonDocument(serialize({ v: encrypted['local_dbPointer_rand_explicit_id']!.value }), () => key);
+    expect(one[4]).toBe(0x0c);
+    expect(bytesToHex(one.subarray(7, one.length - 1))).toBe(bytesToHex(dbPointerOf(plain.find(([n]) => n === 'local_dbPointer_rand_explicit_id')![1].value).bytes));
   });
 });
