@@ -96,6 +96,7 @@ export class AeadKey {
   /** Raw key copy for WebCrypto, imported lazily on the first large async call. */
   readonly #raw: Uint8Array;
   #subtle: SubtleAead | undefined;
+  #destroyed = false;
 
   constructor(key: Uint8Array) {
     checkKey(key, 'AEAD key');
@@ -108,6 +109,7 @@ export class AeadKey {
 
   /** Encrypts with a caller-chosen 16-byte IV; output IV || S || T. */
   encrypt(plaintext: Uint8Array, aad: Uint8Array, iv: Uint8Array): Uint8Array {
+    this.#checkLive();
     assertBytes(plaintext, 'plaintext');
     assertBytes(aad, 'associated data');
     checkIv(iv);
@@ -119,6 +121,7 @@ export class AeadKey {
 
   /** Encrypts with a fresh random IV (FLE1 "Random", key wrapping). */
   encryptRandom(plaintext: Uint8Array, aad: Uint8Array = EMPTY): Uint8Array {
+    this.#checkLive();
     assertBytes(plaintext, 'plaintext');
     assertBytes(aad, 'associated data');
     const out = new Uint8Array(ciphertextLength(plaintext.length));
@@ -129,6 +132,7 @@ export class AeadKey {
 
   /** Encrypts with the IV derived from key, AAD and plaintext (FLE1 "Deterministic"). */
   encryptDeterministic(plaintext: Uint8Array, aad: Uint8Array = EMPTY): Uint8Array {
+    this.#checkLive();
     assertBytes(plaintext, 'plaintext');
     assertBytes(aad, 'associated data');
     const out = new Uint8Array(ciphertextLength(plaintext.length));
@@ -142,6 +146,7 @@ export class AeadKey {
    * (LMC `_mongocrypt_calculate_deterministic_iv`; AL sits before P here, after C in the tag).
    */
   deriveIv(plaintext: Uint8Array, aad: Uint8Array = EMPTY): Uint8Array {
+    this.#checkLive();
     assertBytes(plaintext, 'plaintext');
     assertBytes(aad, 'associated data');
     const iv = new Uint8Array(IV_LENGTH);
@@ -154,6 +159,7 @@ export class AeadKey {
    * length, tag, block alignment, padding.
    */
   decrypt(ciphertext: Uint8Array, aad: Uint8Array = EMPTY): Uint8Array {
+    this.#checkLive();
     assertBytes(ciphertext, 'ciphertext');
     assertBytes(aad, 'associated data');
     checkCiphertextLength(ciphertext);
@@ -182,6 +188,7 @@ export class AeadKey {
    * const c = await k.encryptAsync(bigPlaintext, aad, 'deterministic');
    */
   async encryptAsync(plaintext: Uint8Array, aad: Uint8Array = EMPTY, iv: AeadIvChoice = 'random'): Promise<Uint8Array> {
+    this.#checkLive();
     assertBytes(plaintext, 'plaintext');
     assertBytes(aad, 'associated data');
     if (iv !== 'random' && iv !== 'deterministic') checkIv(iv);
@@ -206,6 +213,7 @@ export class AeadKey {
    * const p = await k.decryptAsync(c, aad);
    */
   async decryptAsync(ciphertext: Uint8Array, aad: Uint8Array = EMPTY): Promise<Uint8Array> {
+    this.#checkLive();
     assertBytes(ciphertext, 'ciphertext');
     assertBytes(aad, 'associated data');
     checkCiphertextLength(ciphertext);
@@ -218,13 +226,19 @@ export class AeadKey {
     return result;
   }
 
-  /** Overwrites the cached key schedules, HMAC states and raw key; the object is unusable afterwards. */
+  /** Overwrites the cached key schedules, HMAC states and raw key; every later call throws `KEY_DESTROYED`. */
   destroy(): void {
+    this.#destroyed = true;
     this.#aes.destroy();
     this.#mac.destroy();
     this.#ivMac.destroy();
     wipe(this.#raw);
     this.#subtle = undefined;
+  }
+
+  /** After destroy() the schedules are zeros: refuse rather than encrypt under an all-zero key. */
+  #checkLive(): void {
+    if (this.#destroyed) throw new FleCryptoError('KEY_DESTROYED', 'this AeadKey was destroyed; create a new one from the key material');
   }
 
   /** The WebCrypto half, or undefined when the runtime has no usable `crypto.subtle`. */

@@ -20,7 +20,8 @@ export type FleCryptoErrorCode =
   | 'BAD_CIPHERTEXT_LENGTH'
   | 'HMAC_MISMATCH'
   | 'BAD_PADDING'
-  | 'NO_RANDOM_SOURCE';
+  | 'NO_RANDOM_SOURCE'
+  | 'KEY_DESTROYED';
 
 /** Thrown by crypto-core for bad inputs and failed authentication. */
 export class FleCryptoError extends FleError {

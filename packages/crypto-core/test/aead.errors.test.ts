@@ -54,6 +54,20 @@ describe('bad input gives typed errors', () => {
     expect(thrown(() => k.decrypt(new Uint8Array(64))).code).toBe('HMAC_MISMATCH');
   });
 
+  it('every method of a destroyed AeadKey: KEY_DESTROYED (never an encryption under the wiped, all-zero key)', async () => {
+    const k = new AeadKey(key);
+    const c = k.encryptRandom(new Uint8Array(5));
+    k.destroy();
+    const p = new Uint8Array(5);
+    expect(thrown(() => k.encryptRandom(p)).code).toBe('KEY_DESTROYED');
+    expect(thrown(() => k.encryptDeterministic(p)).code).toBe('KEY_DESTROYED');
+    expect(thrown(() => k.encrypt(p, new Uint8Array(0), new Uint8Array(16))).code).toBe('KEY_DESTROYED');
+    expect(thrown(() => k.deriveIv(p)).code).toBe('KEY_DESTROYED');
+    expect(thrown(() => k.decrypt(c)).code).toBe('KEY_DESTROYED');
+    await expect(k.encryptAsync(p)).rejects.toMatchObject({ code: 'KEY_DESTROYED' });
+    await expect(k.decryptAsync(c)).rejects.toMatchObject({ code: 'KEY_DESTROYED' });
+  });
+
   it('errors never carry key or plaintext bytes', () => {
     const secret = new Uint8Array(40).fill(0x41);
     const c = new AeadKey(key).encryptRandom(secret);
