@@ -198,11 +198,11 @@ export class AeadKey {
       if (iv === 'deterministic') return this.encryptDeterministic(plaintext, aad);
       return this.encrypt(plaintext, aad, iv);
     }
-    let ivBytes: Uint8Array;
-    if (iv === 'random') randomInto((ivBytes = new Uint8Array(IV_LENGTH)), 0, IV_LENGTH);
-    else if (iv === 'deterministic') await subtle.deriveIvInto(plaintext, aad, aadBitLength(aad), (ivBytes = new Uint8Array(IV_LENGTH)));
-    else ivBytes = iv;
-    return subtle.encrypt(plaintext, aad, aadBitLength(aad), ivBytes);
+    let ivChoice: Uint8Array | 'derive';
+    if (iv === 'random') randomInto((ivChoice = new Uint8Array(IV_LENGTH)), 0, IV_LENGTH);
+    else if (iv === 'deterministic') ivChoice = 'derive';
+    else ivChoice = iv;
+    return subtle.encrypt(plaintext, aad, aadBitLength(aad), ivChoice);
   }
 
   /**

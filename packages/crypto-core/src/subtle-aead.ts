@@ -30,30 +30,27 @@ export class SubtleAead {
     return (await this.#keys) !== undefined;
   }
 
-  /** Deterministic IV = HMAC-SHA-512(IV key, AAD || AL || P)[0..16) into out[0..16). */
-  async deriveIvInto(plaintext: Uint8Array, aad: Uint8Array, al: Uint8Array, out: Uint8Array): Promise<void> {
-    const { subtle, keys } = await this.#ready();
-    const input = new Uint8Array(aad.length + 8 + plaintext.length);
-    input.set(aad, 0);
-    input.set(al, aad.length);
-    input.set(plaintext, aad.length + 8);
-    const digest = new Uint8Array(await subtle.sign('HMAC', keys.ivMac, input));
-    out.set(digest.subarray(0, 16), 0);
-    digest.fill(0);
-    input.fill(0);
-  }
-
   /**
    * IV || S || T. Built in one buffer laid out as AAD || IV || S || AL, which is exactly the
    * MAC input, so the 1 MiB-class S is copied once; the tag then overwrites AL and the result
    * is the view after the AAD (like `decrypt`'s result, a view into a larger buffer).
    */
-  async encrypt(plaintext: Uint8Array, aad: Uint8Array, al: Uint8Array, iv: Uint8Array): Promise<Uint8Array> {
+  async encrypt(plaintext: Uint8Array, aad: Uint8Array, al: Uint8Array, ivChoice: Uint8Array | 'derive'): Promise<Uint8Array> {
     const { subtle, keys } = await this.#ready();
     const sLength = 16 * (Math.floor(plaintext.length / 16) + 1);
     const macEnd = aad.length + 16 + sLength;
     const buf = new Uint8Array(macEnd + 32);
     buf.set(aad, 0);
+    let iv = ivChoice;
+    if (iv === 'derive') {
+      // Deterministic IV = HMAC-SHA-512(IV key, AAD || AL || P)[0..16), its input laid out in
+      // the same buffer: IV || S below overwrite the plaintext copy (S is longer than P).
+      buf.set(al, aad.length);
+      buf.set(plaintext, aad.length + 8);
+      const digest = new Uint8Array(await subtle.sign('HMAC', keys.ivMac, buf.subarray(0, aad.length + 8 + plaintext.length)));
+      iv = digest.slice(0, 16);
+      digest.fill(0);
+    }
     buf.set(iv, aad.length);
     const s = new Uint8Array(await subtle.encrypt({ name: 'AES-CBC', iv: iv.slice() }, keys.aes, source(plaintext)));
     buf.set(s, aad.length + 16);
