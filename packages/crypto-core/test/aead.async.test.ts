@@ -4,6 +4,7 @@ import { AeadKey, ASYNC_NATIVE_THRESHOLD, bytesToHex, FleCryptoError, hexToBytes
 import { Aes256Key, cbcEncrypt } from '../src/aes.js';
 import { hmacSha512 } from '../src/hmac-sha512.js';
 import { describeShared, readSharedJson } from '../../../scripts/test-support/shared.js';
+import type { RoundtripCase } from './roundtrip-case.js';
 
 // AeadKey.encryptAsync / decryptAsync: WebCrypto from ASYNC_NATIVE_THRESHOLD bytes on, the
 // synchronous path below it and when crypto.subtle is missing. Same bytes, same error codes.
@@ -26,15 +27,6 @@ function forge(key: Uint8Array, aad: Uint8Array, iv: Uint8Array, s: Uint8Array):
   return new Uint8Array([...ivs, ...tag]);
 }
 
-interface RoundtripCase {
-  name: string;
-  algo: string;
-  key: string;
-  iv: string;
-  aad?: string;
-  plaintext: string;
-  ciphertext: string;
-}
 
 describeShared('async path: libmongocrypt roundtrip vectors (mcgrew.json)', () => {
   const cases = readSharedJson<RoundtripCase[]>('libmongocrypt/roundtrip/mcgrew.json').filter((c) => c.algo === 'AES-256-CBC/SHA-512-256');

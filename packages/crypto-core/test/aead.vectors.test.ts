@@ -1,19 +1,8 @@
 import { expect, it } from 'vitest';
 import { AeadKey, aeadDecrypt, aeadEncrypt, bytesToHex, hexToBytes } from '../src/index.js';
 import { describeShared, readSharedJson } from '../../../scripts/test-support/shared.js';
+import type { RoundtripCase } from './roundtrip-case.js';
 
-interface RoundtripCase {
-  name: string;
-  algo: string;
-  key: string;
-  iv: string;
-  aad?: string;
-  plaintext: string;
-  ciphertext: string;
-  ignore_ciphertext_mismatch_on_encrypt?: boolean;
-  encrypt_error?: string;
-  decrypt_error?: string;
-}
 
 // [MCGREW 5.4] in libmongocrypt's form: test/data/roundtrip/mcgrew.json, run like `_test_roundtrip`.
 describeShared('libmongocrypt roundtrip vectors (AES-256-CBC/SHA-512-256)', () => {
