@@ -1,7 +1,7 @@
 // `pnpm bench`: fle-ts against node:crypto, WebCrypto, noble and libmongocrypt, side by side in
 // one run, on the same keys and data. Prints a Markdown table and writes results/latest.{md,json}.
 // `pnpm bench --quick` shortens every timing (for checking the script, not for numbers).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -385,7 +385,14 @@ async function main(): Promise<void> {
     mkdirSync(join(HERE, 'results'), { recursive: true });
     writeFileSync(join(HERE, 'results', 'latest.md'), md);
     writeFileSync(join(HERE, 'results', 'latest.json'), JSON.stringify(json, null, 2) + '\n');
-    process.stderr.write('wrote benchmarks/results/latest.md and latest.json\n');
+    // The README's Performance section quotes the latest table between these markers.
+    const readme = join(ROOT, 'README.md');
+    const text = readFileSync(readme, 'utf8');
+    const [start, end] = ['<!-- bench:start -->\n', '<!-- bench:end -->'];
+    const a = text.indexOf(start);
+    const z = text.indexOf(end);
+    if (a >= 0 && z > a) writeFileSync(readme, text.slice(0, a + start.length) + md.replaceAll('### ', '#### ').trim() + '\n' + text.slice(z));
+    process.stderr.write('wrote benchmarks/results/latest.md and latest.json, and the README table\n');
   }
 }
 
