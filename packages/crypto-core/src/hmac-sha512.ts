@@ -1,4 +1,4 @@
-import { compress, SHA512_IV, Sha512, writeDigest } from './sha512.js';
+import { compress, compressWords, SHA512_IV, Sha512, writeDigest } from './sha512.js';
 
 /**
  * HMAC-SHA-512 (RFC 2104, FIPS 198-1) keyed once: the chaining values after the ipad and
@@ -12,8 +12,11 @@ export class HmacSha512 {
   readonly #inner = new Int32Array(16);
   readonly #outer = new Int32Array(16);
   readonly #hash = new Sha512();
-  /** The outer hash's only block: inner digest (64 bytes), then padding for 128 + 64 bytes, fixed. */
-  readonly #outerBlock = new Uint8Array(128);
+  /**
+   * The outer hash's only block as 32 int32 halves: the inner digest's 8 words, then the
+   * fixed padding for 128 + 64 bytes (0x80, zeros, bit length 1536).
+   */
+  readonly #outerWords = new Int32Array(32);
   readonly #outerState = new Int32Array(16);
 
   constructor(key: Uint8Array) {
@@ -29,10 +32,9 @@ export class HmacSha512 {
     compress(this.#outer, block, 0, 1);
     block.fill(0);
     this.#hash.reset(this.#inner, 128);
-    this.#outerBlock[64] = 0x80;
-    // (128 + 64) * 8 = 1536 bits, big-endian in the last two bytes.
-    this.#outerBlock[126] = 1536 >>> 8;
-    this.#outerBlock[127] = 1536 & 0xff;
+    this.#outerWords[16] = 0x80 << 24;
+    // (128 + 64) * 8 = 1536 bits, the low half of the last word.
+    this.#outerWords[31] = 1536;
   }
 
   /** Starts a new MAC from the keyed inner state. */
@@ -51,15 +53,15 @@ export class HmacSha512 {
   finish(out: Uint8Array, outOffset = 0, length = 64): void {
     const h = this.#hash;
     h.finalize();
-    // The inner digest goes straight into the outer block, which is compressed once from
-    // the precomputed outer state: no buffering, no second padding pass.
-    const block = this.#outerBlock;
-    writeDigest(h.state, block, 0, 64);
+    // The inner digest's words go straight into the outer block, compressed once from the
+    // precomputed outer state: no bytes round trip, no buffering, no second padding pass.
+    const words = this.#outerWords;
+    words.set(h.state, 0);
     const st = this.#outerState;
     st.set(this.#outer);
-    compress(st, block, 0, 1);
+    compressWords(st, words);
     writeDigest(st, out, outOffset, length);
-    block.fill(0, 0, 64);
+    words.fill(0, 0, 16);
     st.fill(0);
   }
 
@@ -68,7 +70,7 @@ export class HmacSha512 {
     this.#inner.fill(0);
     this.#outer.fill(0);
     this.#hash.destroy();
-    this.#outerBlock.fill(0, 0, 64);
+    this.#outerWords.fill(0, 0, 16);
   }
 }
 

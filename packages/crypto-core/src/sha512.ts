@@ -36,15 +36,31 @@ const W = new Int32Array(160);
 
 /** Processes `blocks` 128-byte blocks of `data` from `offset` into `state` (FIPS 180-4 6.4.2). */
 export function compress(state: Int32Array, data: Uint8Array, offset: number, blocks: number): void {
-  let ah = state[0]! | 0, al = state[1]! | 0, bh = state[2]! | 0, bl = state[3]! | 0;
-  let ch = state[4]! | 0, cl = state[5]! | 0, dh = state[6]! | 0, dl = state[7]! | 0;
-  let eh = state[8]! | 0, el = state[9]! | 0, fh = state[10]! | 0, fl = state[11]! | 0;
-  let gh = state[12]! | 0, gl = state[13]! | 0, hh = state[14]! | 0, hl = state[15]! | 0;
   for (let b = 0; b < blocks; b++, offset += 128) {
     for (let i = 0; i < 32; i++) {
       const o = offset + 4 * i;
       W[i] = (data[o]! << 24) | (data[o + 1]! << 16) | (data[o + 2]! << 8) | data[o + 3]!;
     }
+    compressLoaded(state);
+  }
+}
+
+/**
+ * Compresses one block given as 16 big-endian 64-bit words, i.e. 32 int32 (high, low) halves,
+ * so HMAC's outer block (inner digest + fixed padding) skips the bytes round trip.
+ */
+export function compressWords(state: Int32Array, words: Int32Array): void {
+  W.set(words);
+  compressLoaded(state);
+}
+
+/** One block from W[0..32) (the first 16 words, as int32 halves) into `state` (FIPS 180-4 6.4.2). */
+function compressLoaded(state: Int32Array): void {
+  let ah = state[0]! | 0, al = state[1]! | 0, bh = state[2]! | 0, bl = state[3]! | 0;
+  let ch = state[4]! | 0, cl = state[5]! | 0, dh = state[6]! | 0, dl = state[7]! | 0;
+  let eh = state[8]! | 0, el = state[9]! | 0, fh = state[10]! | 0, fl = state[11]! | 0;
+  let gh = state[12]! | 0, gl = state[13]! | 0, hh = state[14]! | 0, hl = state[15]! | 0;
+  {
     for (let i = 32; i < 160; i += 2) {
       // W[t] = sigma1(W[t-2]) + W[t-7] + sigma0(W[t-15]) + W[t-16]
       const xh = W[i - 4]!, xl = W[i - 3]!;
@@ -63,16 +79,17 @@ export function compress(state: Int32Array, data: Uint8Array, offset: number, bl
       // T1 = H + Sigma1(E) + Ch(E, F, G) + K[t] + W[t]
       const S1h = ((Eh >>> 14) | (El << 18)) ^ ((Eh >>> 18) | (El << 14)) ^ ((El >>> 9) | (Eh << 23));
       const S1l = ((El >>> 14) | (Eh << 18)) ^ ((El >>> 18) | (Eh << 14)) ^ ((Eh >>> 9) | (El << 23));
-      const chh = (Eh & Fh) ^ (~Eh & Gh);
-      const chl = (El & Fl) ^ (~El & Gl);
+      // Ch and Maj in their 3-operation forms, equal to FIPS 180-4 (4.8) and (4.9).
+      const chh = Gh ^ (Eh & (Fh ^ Gh));
+      const chl = Gl ^ (El & (Fl ^ Gl));
       const t1lo = (Hl >>> 0) + (S1l >>> 0) + (chl >>> 0) + (K[i + 1]! >>> 0) + (W[i + 1]! >>> 0);
       const T1h = (Hh + S1h + chh + K[i]! + W[i]! + ((t1lo / 0x1_0000_0000) | 0)) | 0;
       const T1l = t1lo | 0;
       // T2 = Sigma0(A) + Maj(A, B, C)
       const S0h = ((Ah >>> 28) | (Al << 4)) ^ ((Al >>> 2) | (Ah << 30)) ^ ((Al >>> 7) | (Ah << 25));
       const S0l = ((Al >>> 28) | (Ah << 4)) ^ ((Ah >>> 2) | (Al << 30)) ^ ((Ah >>> 7) | (Al << 25));
-      const majh = (Ah & Bh) ^ (Ah & Ch) ^ (Bh & Ch);
-      const majl = (Al & Bl) ^ (Al & Cl) ^ (Bl & Cl);
+      const majh = (Ah & Bh) | (Ch & (Ah | Bh));
+      const majl = (Al & Bl) | (Cl & (Al | Bl));
       Hh = Gh; Hl = Gl;
       Gh = Fh; Gl = Fl;
       Fh = Eh; Fl = El;
