@@ -15,7 +15,7 @@ import {
 } from '@fle-ts/crypto-core';
 import { blobKeyId, decryptValue, encryptValue, RawBsonValue } from '@fle-ts/fle-format';
 import { KeyBroker, keyMaterialBytes, KmsProviders, LocalKmsProvider, MemoryKeyVault, parseKeyDocument } from '@fle-ts/keyvault';
-import { ClientEncryption } from '@fle-ts/client';
+import { AutoEncrypter, ClientEncryption } from '@fle-ts/client';
 import { Binary, DBRef, EJSON, serialize } from 'bson';
 
 /** Vector files by path below test-vectors/ (e.g. `libmongocrypt/roundtrip/mcgrew.json`), as text. */
@@ -167,6 +167,23 @@ function checks(files: VectorFiles): Array<[string, Check]> {
     const first = await ce.encrypt('text', { keyAltName: 'fresh', algorithm: DET });
     if (bytesToHex(binaryBytes(again)) !== bytesToHex(binaryBytes(first))) fail('deterministic encryption is not deterministic');
     return `${values.length} values x 2 algorithms round-trip; det stable`;
+  }]);
+
+  list.push(['client: AutoEncrypter.decryptBson turns a BSON reply with nested ciphertexts into the plain BSON', async () => {
+    const options = { keyVault: new MemoryKeyVault(), kmsProviders: { local: { key: randomBytes(96) } } };
+    const ce = new ClientEncryption(options);
+    const keyId = await ce.createDataKey('local');
+    const plain = { _id: 1, ssn: '123-45-6789', billing: { card: '4111', exp: [1, 2] }, tags: ['a', { n: 2 }] };
+    const stored = {
+      _id: 1,
+      ssn: await ce.encrypt(plain.ssn, { keyId, algorithm: DET }),
+      billing: await ce.encrypt(plain.billing, { keyId, algorithm: RAND }),
+      tags: ['a', { n: await ce.encrypt(2, { keyId, algorithm: DET }) }],
+    };
+    const out = await new AutoEncrypter(options).decryptBson(serialize(stored));
+    const want = serialize(plain);
+    if (bytesToHex(out) !== bytesToHex(want)) fail('decrypted BSON differs from the plain document');
+    return `${out.length}-byte document, byte for byte`;
   }]);
 
   if (has('fle-format/mcoracle-vectors.json')) {

@@ -1,6 +1,6 @@
 // test-vectors/client/auto-encryption-local.json: AutoEncrypter against ciphertexts libmongocrypt
 // made (see its make script). Runs everywhere: no mcoracle, no ../shared needed.
-import { Binary, EJSON } from 'bson';
+import { Binary, EJSON, serialize } from 'bson';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readOwnText } from '../../../scripts/test-support/shared.js';
 import { AutoEncrypter, MemoryKeyVault } from '../src/index.js';
@@ -43,6 +43,11 @@ describe('auto-encryption known answer (libmongocrypt ciphertexts)', () => {
 
   it('decryptDocument of the document libmongocrypt encrypted gives the original', async () => {
     expect(await auto.decryptDocument(v.encryptedByLibmongocrypt)).toEqual(v.document);
+  });
+
+  it('decryptBson of the BSON libmongocrypt encrypted gives exactly the BSON of the original', async () => {
+    const out = await auto.decryptBson(serialize(v.encryptedByLibmongocrypt));
+    expect(Buffer.from(out).equals(Buffer.from(serialize(v.document)))).toBe(true);
   });
 
   it('encryptFilter: equality on ssn becomes $eq of the stored ciphertext', async () => {
