@@ -62,13 +62,8 @@ export class KeyNeedsCollector implements KeyNeeds {
   }
 
   add(options: { keyId?: Binary; keyAltName?: string }): void {
-    if (options.keyId) {
-      const hex = keyIdKey(options.keyId.buffer);
-      if (!this.#seenIds.has(hex)) {
-        this.#seenIds.add(hex);
-        this.ids.push(options.keyId);
-      }
-    } else if (options.keyAltName !== undefined && !this.#seenNames.has(options.keyAltName)) {
+    if (options.keyId) this.addKeyIdBytes(options.keyId.buffer);
+    else if (options.keyAltName !== undefined && !this.#seenNames.has(options.keyAltName)) {
       this.#seenNames.add(options.keyAltName);
       this.altNames.push(options.keyAltName);
     }

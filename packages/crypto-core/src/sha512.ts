@@ -60,59 +60,57 @@ function compressLoaded(state: Int32Array): void {
   let ch = state[4]! | 0, cl = state[5]! | 0, dh = state[6]! | 0, dl = state[7]! | 0;
   let eh = state[8]! | 0, el = state[9]! | 0, fh = state[10]! | 0, fl = state[11]! | 0;
   let gh = state[12]! | 0, gl = state[13]! | 0, hh = state[14]! | 0, hl = state[15]! | 0;
-  {
-    for (let i = 32; i < 160; i += 2) {
-      // W[t] = sigma1(W[t-2]) + W[t-7] + sigma0(W[t-15]) + W[t-16]
-      const xh = W[i - 4]!, xl = W[i - 3]!;
-      const s1h = ((xh >>> 19) | (xl << 13)) ^ ((xl >>> 29) | (xh << 3)) ^ (xh >>> 6);
-      const s1l = ((xl >>> 19) | (xh << 13)) ^ ((xh >>> 29) | (xl << 3)) ^ ((xl >>> 6) | (xh << 26));
-      const yh = W[i - 30]!, yl = W[i - 29]!;
-      const s0h = ((yh >>> 1) | (yl << 31)) ^ ((yh >>> 8) | (yl << 24)) ^ (yh >>> 7);
-      const s0l = ((yl >>> 1) | (yh << 31)) ^ ((yl >>> 8) | (yh << 24)) ^ ((yl >>> 7) | (yh << 25));
-      const lo = (s1l >>> 0) + (W[i - 13]! >>> 0) + (s0l >>> 0) + (W[i - 31]! >>> 0);
-      W[i] = (s1h + W[i - 14]! + s0h + W[i - 32]! + ((lo / 0x1_0000_0000) | 0)) | 0;
-      W[i + 1] = lo | 0;
-    }
-    let Ah = ah, Al = al, Bh = bh, Bl = bl, Ch = ch, Cl = cl, Dh = dh, Dl = dl;
-    let Eh = eh, El = el, Fh = fh, Fl = fl, Gh = gh, Gl = gl, Hh = hh, Hl = hl;
-    for (let i = 0; i < 160; i += 2) {
-      // T1 = H + Sigma1(E) + Ch(E, F, G) + K[t] + W[t]
-      const S1h = ((Eh >>> 14) | (El << 18)) ^ ((Eh >>> 18) | (El << 14)) ^ ((El >>> 9) | (Eh << 23));
-      const S1l = ((El >>> 14) | (Eh << 18)) ^ ((El >>> 18) | (Eh << 14)) ^ ((Eh >>> 9) | (El << 23));
-      // Ch and Maj in their 3-operation forms, equal to FIPS 180-4 (4.8) and (4.9).
-      const chh = Gh ^ (Eh & (Fh ^ Gh));
-      const chl = Gl ^ (El & (Fl ^ Gl));
-      const t1lo = (Hl >>> 0) + (S1l >>> 0) + (chl >>> 0) + (K[i + 1]! >>> 0) + (W[i + 1]! >>> 0);
-      const T1h = (Hh + S1h + chh + K[i]! + W[i]! + ((t1lo / 0x1_0000_0000) | 0)) | 0;
-      const T1l = t1lo | 0;
-      // T2 = Sigma0(A) + Maj(A, B, C)
-      const S0h = ((Ah >>> 28) | (Al << 4)) ^ ((Al >>> 2) | (Ah << 30)) ^ ((Al >>> 7) | (Ah << 25));
-      const S0l = ((Al >>> 28) | (Ah << 4)) ^ ((Ah >>> 2) | (Al << 30)) ^ ((Ah >>> 7) | (Al << 25));
-      const majh = (Ah & Bh) | (Ch & (Ah | Bh));
-      const majl = (Al & Bl) | (Cl & (Al | Bl));
-      Hh = Gh; Hl = Gl;
-      Gh = Fh; Gl = Fl;
-      Fh = Eh; Fl = El;
-      const elo = (Dl >>> 0) + (T1l >>> 0);
-      Eh = (Dh + T1h + ((elo / 0x1_0000_0000) | 0)) | 0;
-      El = elo | 0;
-      Dh = Ch; Dl = Cl;
-      Ch = Bh; Cl = Bl;
-      Bh = Ah; Bl = Al;
-      const alo = (T1l >>> 0) + (S0l >>> 0) + (majl >>> 0);
-      Ah = (T1h + S0h + majh + ((alo / 0x1_0000_0000) | 0)) | 0;
-      Al = alo | 0;
-    }
-    let s;
-    s = (al >>> 0) + (Al >>> 0); ah = (ah + Ah + ((s / 0x1_0000_0000) | 0)) | 0; al = s | 0;
-    s = (bl >>> 0) + (Bl >>> 0); bh = (bh + Bh + ((s / 0x1_0000_0000) | 0)) | 0; bl = s | 0;
-    s = (cl >>> 0) + (Cl >>> 0); ch = (ch + Ch + ((s / 0x1_0000_0000) | 0)) | 0; cl = s | 0;
-    s = (dl >>> 0) + (Dl >>> 0); dh = (dh + Dh + ((s / 0x1_0000_0000) | 0)) | 0; dl = s | 0;
-    s = (el >>> 0) + (El >>> 0); eh = (eh + Eh + ((s / 0x1_0000_0000) | 0)) | 0; el = s | 0;
-    s = (fl >>> 0) + (Fl >>> 0); fh = (fh + Fh + ((s / 0x1_0000_0000) | 0)) | 0; fl = s | 0;
-    s = (gl >>> 0) + (Gl >>> 0); gh = (gh + Gh + ((s / 0x1_0000_0000) | 0)) | 0; gl = s | 0;
-    s = (hl >>> 0) + (Hl >>> 0); hh = (hh + Hh + ((s / 0x1_0000_0000) | 0)) | 0; hl = s | 0;
+  for (let i = 32; i < 160; i += 2) {
+    // W[t] = sigma1(W[t-2]) + W[t-7] + sigma0(W[t-15]) + W[t-16]
+    const xh = W[i - 4]!, xl = W[i - 3]!;
+    const s1h = ((xh >>> 19) | (xl << 13)) ^ ((xl >>> 29) | (xh << 3)) ^ (xh >>> 6);
+    const s1l = ((xl >>> 19) | (xh << 13)) ^ ((xh >>> 29) | (xl << 3)) ^ ((xl >>> 6) | (xh << 26));
+    const yh = W[i - 30]!, yl = W[i - 29]!;
+    const s0h = ((yh >>> 1) | (yl << 31)) ^ ((yh >>> 8) | (yl << 24)) ^ (yh >>> 7);
+    const s0l = ((yl >>> 1) | (yh << 31)) ^ ((yl >>> 8) | (yh << 24)) ^ ((yl >>> 7) | (yh << 25));
+    const lo = (s1l >>> 0) + (W[i - 13]! >>> 0) + (s0l >>> 0) + (W[i - 31]! >>> 0);
+    W[i] = (s1h + W[i - 14]! + s0h + W[i - 32]! + ((lo / 0x1_0000_0000) | 0)) | 0;
+    W[i + 1] = lo | 0;
   }
+  let Ah = ah, Al = al, Bh = bh, Bl = bl, Ch = ch, Cl = cl, Dh = dh, Dl = dl;
+  let Eh = eh, El = el, Fh = fh, Fl = fl, Gh = gh, Gl = gl, Hh = hh, Hl = hl;
+  for (let i = 0; i < 160; i += 2) {
+    // T1 = H + Sigma1(E) + Ch(E, F, G) + K[t] + W[t]
+    const S1h = ((Eh >>> 14) | (El << 18)) ^ ((Eh >>> 18) | (El << 14)) ^ ((El >>> 9) | (Eh << 23));
+    const S1l = ((El >>> 14) | (Eh << 18)) ^ ((El >>> 18) | (Eh << 14)) ^ ((Eh >>> 9) | (El << 23));
+    // Ch and Maj in their 3-operation forms, equal to FIPS 180-4 (4.8) and (4.9).
+    const chh = Gh ^ (Eh & (Fh ^ Gh));
+    const chl = Gl ^ (El & (Fl ^ Gl));
+    const t1lo = (Hl >>> 0) + (S1l >>> 0) + (chl >>> 0) + (K[i + 1]! >>> 0) + (W[i + 1]! >>> 0);
+    const T1h = (Hh + S1h + chh + K[i]! + W[i]! + ((t1lo / 0x1_0000_0000) | 0)) | 0;
+    const T1l = t1lo | 0;
+    // T2 = Sigma0(A) + Maj(A, B, C)
+    const S0h = ((Ah >>> 28) | (Al << 4)) ^ ((Al >>> 2) | (Ah << 30)) ^ ((Al >>> 7) | (Ah << 25));
+    const S0l = ((Al >>> 28) | (Ah << 4)) ^ ((Ah >>> 2) | (Al << 30)) ^ ((Ah >>> 7) | (Al << 25));
+    const majh = (Ah & Bh) | (Ch & (Ah | Bh));
+    const majl = (Al & Bl) | (Cl & (Al | Bl));
+    Hh = Gh; Hl = Gl;
+    Gh = Fh; Gl = Fl;
+    Fh = Eh; Fl = El;
+    const elo = (Dl >>> 0) + (T1l >>> 0);
+    Eh = (Dh + T1h + ((elo / 0x1_0000_0000) | 0)) | 0;
+    El = elo | 0;
+    Dh = Ch; Dl = Cl;
+    Ch = Bh; Cl = Bl;
+    Bh = Ah; Bl = Al;
+    const alo = (T1l >>> 0) + (S0l >>> 0) + (majl >>> 0);
+    Ah = (T1h + S0h + majh + ((alo / 0x1_0000_0000) | 0)) | 0;
+    Al = alo | 0;
+  }
+  let s;
+  s = (al >>> 0) + (Al >>> 0); ah = (ah + Ah + ((s / 0x1_0000_0000) | 0)) | 0; al = s | 0;
+  s = (bl >>> 0) + (Bl >>> 0); bh = (bh + Bh + ((s / 0x1_0000_0000) | 0)) | 0; bl = s | 0;
+  s = (cl >>> 0) + (Cl >>> 0); ch = (ch + Ch + ((s / 0x1_0000_0000) | 0)) | 0; cl = s | 0;
+  s = (dl >>> 0) + (Dl >>> 0); dh = (dh + Dh + ((s / 0x1_0000_0000) | 0)) | 0; dl = s | 0;
+  s = (el >>> 0) + (El >>> 0); eh = (eh + Eh + ((s / 0x1_0000_0000) | 0)) | 0; el = s | 0;
+  s = (fl >>> 0) + (Fl >>> 0); fh = (fh + Fh + ((s / 0x1_0000_0000) | 0)) | 0; fl = s | 0;
+  s = (gl >>> 0) + (Gl >>> 0); gh = (gh + Gh + ((s / 0x1_0000_0000) | 0)) | 0; gl = s | 0;
+  s = (hl >>> 0) + (Hl >>> 0); hh = (hh + Hh + ((s / 0x1_0000_0000) | 0)) | 0; hl = s | 0;
   state[0] = ah; state[1] = al; state[2] = bh; state[3] = bl;
   state[4] = ch; state[5] = cl; state[6] = dh; state[7] = dl;
   state[8] = eh; state[9] = el; state[10] = fh; state[11] = fl;
