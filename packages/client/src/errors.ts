@@ -26,7 +26,11 @@ export type FleClientErrorCode =
 /** Thrown by `@fle-ts/client`. Errors of lower layers (fle-format, keyvault, crypto-core) pass through with their own codes. */
 export class FleClientError extends FleError {
   declare readonly code: FleClientErrorCode;
-  constructor(code: FleClientErrorCode, message: string) {
-    super(code, message);
+  constructor(code: FleClientErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+
+  override get name(): 'FleClientError' {
+    return 'FleClientError';
   }
 }

@@ -17,4 +17,4 @@ export {
   type MasterKey,
 } from '@fle-ts/keyvault';
 export { FleFormatError, RawBsonValue } from '@fle-ts/fle-format';
-export { FleError, FleCryptoError } from '@fle-ts/crypto-core';
+export { FleError, FleCryptoError, isFleError } from '@fle-ts/crypto-core';

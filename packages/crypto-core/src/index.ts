@@ -1,4 +1,4 @@
-export { FleError, FleCryptoError, type FleCryptoErrorCode } from './errors.js';
+export { FleError, FleCryptoError, isFleError, type FleCryptoErrorCode } from './errors.js';
 export {
   AeadKey,
   aeadEncrypt,

@@ -18,7 +18,11 @@ export type FleFormatErrorCode =
 /** Thrown by `@fle-ts/fle-format` for malformed blobs, forbidden types and bad arguments. */
 export class FleFormatError extends FleError {
   declare readonly code: FleFormatErrorCode;
-  constructor(code: FleFormatErrorCode, message: string) {
-    super(code, message);
+  constructor(code: FleFormatErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+
+  override get name(): 'FleFormatError' {
+    return 'FleFormatError';
   }
 }

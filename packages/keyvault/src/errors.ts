@@ -21,9 +21,10 @@ export type KeyVaultErrorCode =
 export class KeyVaultError extends FleError {
   declare readonly code: KeyVaultErrorCode;
   constructor(code: KeyVaultErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message);
-    if (options && 'cause' in options) {
-      Object.defineProperty(this, 'cause', { value: options.cause, enumerable: false, writable: true, configurable: true });
-    }
+    super(code, message, options);
+  }
+
+  override get name(): 'KeyVaultError' {
+    return 'KeyVaultError';
   }
 }
