@@ -1,4 +1,5 @@
 export { FleError, FleCryptoError, isFleError, type FleCryptoErrorCode } from './errors.js';
+export { MAX_NESTING_DEPTH } from './limits.js';
 export {
   AeadKey,
   aeadEncrypt,
