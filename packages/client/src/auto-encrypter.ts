@@ -3,7 +3,6 @@ import { encryptDocumentWith } from './encrypt-document.js';
 import { encryptFilterWith } from './encrypt-filter.js';
 import { encryptUpdateWith } from './encrypt-update.js';
 import { FleClientError } from './errors.js';
-import type { FieldCipherSource } from './field-cipher.js';
 import { BrokerCipherSource, makeKeyBroker, type KeySourceOptions } from './broker-cipher.js';
 import { compileSchema, type SchemaNode } from './schema.js';
 
@@ -23,7 +22,8 @@ export interface AutoEncrypterOptions extends KeySourceOptions {
  */
 export class AutoEncrypter {
   readonly #schemas = new Map<string, SchemaNode>();
-  readonly #source: FieldCipherSource;
+  readonly #source: BrokerCipherSource;
+  #closed = false;
 
   constructor(options: AutoEncrypterOptions) {
     if (typeof options !== 'object' || options === null) throw new FleClientError('INVALID_ARGUMENT', 'AutoEncrypter needs an options object { keyVault, kmsProviders, schemaMap }');
@@ -39,7 +39,22 @@ export class AutoEncrypter {
     this.#source = new BrokerCipherSource(makeKeyBroker(options));
   }
 
+  /**
+   * Drops and destroys every cached data key (the key broker's `clear`); every later call throws
+   * `CLOSED`. Idempotent. The key vault itself is not closed: it belongs to the caller.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#source.close();
+  }
+
+  #open(): void {
+    if (this.#closed) throw new FleClientError('CLOSED', 'This AutoEncrypter was closed; create a new one');
+  }
+
   #schema(ns: string): SchemaNode | undefined {
+    this.#open();
     if (typeof ns !== 'string') throw new FleClientError('INVALID_ARGUMENT', 'namespace must be a string "db.collection"');
     return this.#schemas.get(ns);
   }
@@ -70,6 +85,7 @@ export class AutoEncrypter {
 
   /** Decrypts every FLE1 ciphertext anywhere in `doc` (a server reply), fetching all its keys in one lookup. */
   async decryptDocument<T>(doc: T): Promise<T> {
+    this.#open();
     return decryptDocumentWith(this.#source, doc);
   }
 
@@ -84,6 +100,7 @@ export class AutoEncrypter {
    * const plain = deserialize(await auto.decryptBson(replyBytes));
    */
   async decryptBson(bson: Uint8Array): Promise<Uint8Array> {
+    this.#open();
     return decryptBsonWith(this.#source, bson);
   }
 }

@@ -39,13 +39,27 @@ export function makeKeyBroker(options: KeySourceOptions, kms = makeKmsProviders(
  */
 export class BrokerCipherSource implements FieldCipherSource {
   readonly #broker: KeyBroker;
+  #closed = false;
 
   constructor(broker: KeyBroker) {
     this.#broker = broker;
   }
 
+  /** Drops (and, with keyvault's clear, destroys) every cached key; later `prepare` calls throw `CLOSED`. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#broker.clear();
+  }
+
+  #open(): void {
+    if (this.#closed) throw new FleClientError('CLOSED', 'The ClientEncryption / AutoEncrypter was closed; create a new one');
+  }
+
   async prepare(needs: KeyNeeds): Promise<FieldCipher> {
+    this.#open();
     const keys = needs.ids.length + needs.altNames.length === 0 ? [] : await this.#broker.getKeys({ ids: needs.ids, altNames: needs.altNames });
+    this.#open(); // closed while the keys were fetched: do not hand them out
     const byId = new Map<string, CachedDataKey>();
     const byAltName = new Map<string, CachedDataKey>();
     needs.ids.forEach((id, i) => byId.set(keyIdKey(id.buffer), keys[i] as CachedDataKey));

@@ -1,10 +1,18 @@
 import { Binary } from 'bson';
+import { FleFormatError, parseFle1Algorithm, parseFle1Blob } from '@fle-ts/fle-format';
 import { createDataKey, rewrapManyDataKey, type DataKeyDocument, type KeyBroker, type KeyFilter, type KeyVault, type KmsProviders, type MasterKey } from '@fle-ts/keyvault';
-import { isFle1Ciphertext, isSubtype6 } from './bson-types.js';
+import { hasBinaryBytes, isSubtype6 } from './bson-types.js';
 import { BrokerCipherSource, makeKeyBroker, makeKmsProviders, type KeySourceOptions } from './broker-cipher.js';
 import { FleClientError } from './errors.js';
 import type { FieldEncryptOptions } from './field-cipher.js';
 import { DETERMINISTIC, RANDOM, type Fle1Algorithm } from './schema.js';
+
+/**
+ * A master key as the Node driver spells it in `createDataKey(provider, { masterKey })` and
+ * `rewrapManyDataKey(filter, { provider, masterKey })`: `provider` may be left out, it is taken
+ * from the provider argument (NODE `client_encryption.ts`).
+ */
+export type MasterKeyOptions = Omit<MasterKey, 'provider'> & { readonly provider?: string };
 
 /** Options of {@link ClientEncryption} (the Node driver's names, minus the MongoClient). */
 export type ClientEncryptionOptions = KeySourceOptions;
@@ -18,7 +26,8 @@ export interface ClientEncryptOptions {
 
 /** Options of {@link ClientEncryption.createDataKey}. */
 export interface DataKeyOptions {
-  readonly masterKey?: MasterKey;
+  /** The master key fields (`{}` for local; `{ region, key }` for aws, ...); `provider` optional. */
+  readonly masterKey?: MasterKeyOptions;
   readonly keyAltNames?: readonly string[];
   /** A fixed 96-byte data key (the driver's `keyMaterial`); default: fresh random bytes. */
   readonly keyMaterial?: Uint8Array | Binary;
@@ -27,7 +36,7 @@ export interface DataKeyOptions {
 /** Options of {@link ClientEncryption.rewrapManyDataKey}: the new provider and masterKey. */
 export interface RewrapOptions {
   readonly provider: string;
-  readonly masterKey?: MasterKey;
+  readonly masterKey?: MasterKeyOptions;
 }
 
 /** What {@link ClientEncryption.rewrapManyDataKey} did: `bulkWriteResult` as the driver reports it (absent when nothing matched). */
@@ -36,14 +45,23 @@ export interface RewrapResult {
   readonly keyIds: Binary[];
 }
 
+/**
+ * The algorithm of explicit encryption, through fle-format's one parser (`parseFle1Algorithm`),
+ * so `encrypt` accepts exactly the spellings `encryptValue` and schemas accept (issue 11 item 17).
+ */
 function checkAlgorithm(algorithm: unknown): Fle1Algorithm {
-  if (typeof algorithm === 'string') {
-    const lower = algorithm.toLowerCase();
-    // libmongocrypt matches the names case-insensitively (`mongocrypt_ctx_setopt_algorithm`).
-    if (lower === DETERMINISTIC.toLowerCase()) return DETERMINISTIC;
-    if (lower === RANDOM.toLowerCase()) return RANDOM;
+  try {
+    return parseFle1Algorithm(algorithm);
+  } catch (e) {
+    if (e instanceof FleFormatError) throw new FleClientError('INVALID_ARGUMENT', e.message, { cause: e });
+    throw e;
   }
-  throw new FleClientError('INVALID_ARGUMENT', `algorithm must be '${DETERMINISTIC}' or '${RANDOM}' (Queryable Encryption algorithms are not supported)`);
+}
+
+/** The master key for `provider`, with `provider` filled in from the argument when the options leave it out. */
+function withProvider(provider: string, masterKey: MasterKeyOptions | undefined): MasterKey | undefined {
+  if (typeof masterKey !== 'object' || masterKey === null || Array.isArray(masterKey)) return masterKey as MasterKey | undefined; // keyvault refuses it
+  return masterKey.provider === undefined ? { ...masterKey, provider } : (masterKey as MasterKey);
 }
 
 /** Checks `{keyId | keyAltName, algorithm}` as the Node driver does (`MongoCryptInvalidArgumentError`). */
@@ -79,6 +97,7 @@ export class ClientEncryption {
   readonly #kms: KmsProviders;
   readonly #broker: KeyBroker;
   readonly #source: BrokerCipherSource;
+  #closed = false;
 
   constructor(options: ClientEncryptionOptions) {
     this.#kms = makeKmsProviders(options);
@@ -87,50 +106,81 @@ export class ClientEncryption {
     this.#source = new BrokerCipherSource(this.#broker);
   }
 
-  /** Creates a data key wrapped by `provider`'s master key, stores it, and returns its `_id` (Binary subtype 4). */
+  #open(): void {
+    if (this.#closed) throw new FleClientError('CLOSED', 'This ClientEncryption was closed; create a new one');
+  }
+
+  /**
+   * Drops and destroys every cached data key (the key broker's `clear`); every later call throws
+   * `CLOSED`. Idempotent. The key vault itself is not closed: it belongs to the caller.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#source.close();
+  }
+
+  /**
+   * Creates a data key wrapped by `provider`'s master key, stores it, and returns its `_id` (Binary subtype 4).
+   * `options.masterKey` is spelled as the Node driver does: its `provider` may be left out.
+   */
   async createDataKey(provider: string, options: DataKeyOptions = {}): Promise<Binary> {
+    this.#open();
     if (typeof provider !== 'string') throw new FleClientError('INVALID_ARGUMENT', `provider must be a string such as 'local'`);
-    return createDataKey(this.#vault, this.#kms, provider, options);
+    const { masterKey: given, ...rest } = options ?? {};
+    const masterKey = withProvider(provider, given);
+    return createDataKey(this.#vault, this.#kms, provider, { ...rest, ...(masterKey !== undefined ? { masterKey } : {}) });
   }
 
   /** Encrypts one value into BinData subtype 6 with the key named by `keyId` or `keyAltName`. */
   async encrypt(value: unknown, options: ClientEncryptOptions): Promise<Binary> {
+    this.#open();
     const opts = checkEncryptOptions(options);
     const cipher = await this.#source.prepare(opts.keyId ? { ids: [opts.keyId], altNames: [] } : { ids: [], altNames: [opts.keyAltName as string] });
     return cipher.encrypt(value, opts);
   }
 
-  /** Decrypts a FLE1 BinData subtype 6; the value keeps its BSON type (Int32, Long, Double, Binary subtype, …). */
+  /**
+   * Decrypts a FLE1 BinData subtype 6; the value keeps its BSON type (Int32, Long, Double, Binary subtype, …).
+   * The blob is parsed (fle-format's `parseFle1Blob`) before its key is looked up, so a truncated
+   * blob is `BLOB_TOO_SHORT` here as in `decryptBson` (issue 11 item 10).
+   */
   async decrypt(value: Binary): Promise<unknown> {
+    this.#open();
     if (!isSubtype6(value)) throw new FleClientError('NOT_A_CIPHERTEXT', 'decrypt expects a BSON Binary of subtype 6 (an encrypted value)');
-    const first = value.position > 0 ? String(value.buffer[0]) : 'nothing (empty)';
-    if (!isFle1Ciphertext(value)) {
+    if (!hasBinaryBytes(value)) throw new FleClientError('NOT_A_CIPHERTEXT', 'decrypt expects a bson Binary with its bytes; this subtype 6 object has no byte buffer');
+    const first = value.position > 0 ? value.buffer[0] : undefined;
+    if (first !== 1 && first !== 2) {
       // libmongocrypt returns unknown kinds unchanged; a clear error is more useful (mcoracle README).
-      throw new FleClientError('NOT_A_CIPHERTEXT', `decrypt handles CSFLE ciphertexts (first byte 1 or 2); this BinData 6 starts with ${first}`);
+      throw new FleClientError('NOT_A_CIPHERTEXT', `decrypt handles CSFLE ciphertexts (first byte 1 or 2); this BinData 6 starts with ${first ?? 'nothing (empty)'}`);
     }
-    const keyId = new Binary(Uint8Array.from(value.buffer.subarray(1, 17)), Binary.SUBTYPE_UUID);
-    const cipher = await this.#source.prepare({ ids: [keyId], altNames: [] });
+    const { keyId } = parseFle1Blob(value);
+    const cipher = await this.#source.prepare({ ids: [new Binary(Uint8Array.from(keyId), Binary.SUBTYPE_UUID)], altNames: [] });
     return cipher.decrypt(value);
   }
 
   /** The key document with this `_id`, or null. */
   async getKey(id: Binary): Promise<DataKeyDocument | null> {
+    this.#open();
     return (await this.#vault.find({ ids: [id] }))[0] ?? null;
   }
 
   /** Every key document in the key vault. */
   async getKeys(): Promise<DataKeyDocument[]> {
+    this.#open();
     return this.#vault.findAll();
   }
 
   /** The key document carrying `keyAltName`, or null. */
   async getKeyByAltName(keyAltName: string): Promise<DataKeyDocument | null> {
+    this.#open();
     if (typeof keyAltName !== 'string') throw new FleClientError('INVALID_ARGUMENT', 'keyAltName must be a string');
     return (await this.#vault.find({ altNames: [keyAltName] }))[0] ?? null;
   }
 
   /** Adds an alt name; returns the document before the change, or null when there is no such key. */
   async addKeyAltName(id: Binary, keyAltName: string): Promise<DataKeyDocument | null> {
+    this.#open();
     const before = await this.#vault.addKeyAltName(id, keyAltName);
     this.#broker.clear(); // cached alt-name mappings are stale now
     return before;
@@ -138,6 +188,7 @@ export class ClientEncryption {
 
   /** Removes an alt name; returns the document before the change, or null when there is no such key. */
   async removeKeyAltName(id: Binary, keyAltName: string): Promise<DataKeyDocument | null> {
+    this.#open();
     const before = await this.#vault.removeKeyAltName(id, keyAltName);
     this.#broker.clear();
     return before;
@@ -145,6 +196,7 @@ export class ClientEncryption {
 
   /** Deletes a key document. Values encrypted with it can no longer be decrypted. */
   async deleteKey(id: Binary): Promise<{ deletedCount: number }> {
+    this.#open();
     const deleted = await this.#vault.delete(id);
     this.#broker.clear();
     return { deletedCount: deleted ? 1 : 0 };
@@ -152,7 +204,9 @@ export class ClientEncryption {
 
   /** Re-wraps the keys matching `filter` under a new master key (or their current one without `options`). */
   async rewrapManyDataKey(filter: KeyFilter = {}, options?: RewrapOptions): Promise<RewrapResult> {
-    const result = await rewrapManyDataKey(this.#vault, this.#kms, filter, options && { provider: options.provider, ...(options.masterKey ? { masterKey: options.masterKey } : {}) });
+    this.#open();
+    const masterKey = options && withProvider(options.provider, options.masterKey);
+    const result = await rewrapManyDataKey(this.#vault, this.#kms, filter, options && { provider: options.provider, ...(masterKey ? { masterKey } : {}) });
     this.#broker.clear();
     const n = result.rewrapped;
     return n > 0 ? { bulkWriteResult: { matchedCount: n, modifiedCount: n }, keyIds: result.keyIds } : { keyIds: result.keyIds };

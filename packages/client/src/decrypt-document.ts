@@ -1,16 +1,43 @@
-import { decryptBsonDocument, fle1KeyIdsInBson } from '@fle-ts/fle-format';
+import { decryptBsonDocument, fle1KeyIdsInBson, MIN_FLE1_BLOB_LENGTH, parseFle1Blob } from '@fle-ts/fle-format';
 import type { Binary } from 'bson';
-import { isFle1Ciphertext, isPlainDocument } from './bson-types.js';
+import { hasBinaryBytes, isPlainDocument, isSubtype6 } from './bson-types.js';
+import { checkDepth, documentEntries, setField } from './document-entries.js';
+import { FleClientError } from './errors.js';
 import { type FieldCipherSource, KeyNeedsCollector } from './field-cipher.js';
 
-function collect(value: unknown, found: Binary[]): void {
-  if (isFle1Ciphertext(value)) found.push(value);
-  else if (Array.isArray(value)) for (const v of value) collect(v, found);
-  else if (isPlainDocument(value)) for (const v of Object.values(value)) collect(v, found);
+const WHERE = 'The document to decrypt';
+
+/**
+ * True for a FLE1 ciphertext (BinData 6, first byte 1 or 2) to decrypt. A subtype-6 Binary-like
+ * without bytes is a typed error (it used to be a TypeError); a FLE1 blob too short to hold a key
+ * id and a ciphertext is fle-format's BLOB_TOO_SHORT, as decryptBson and
+ * ClientEncryption.decrypt report it (issue 11 item 10), before any key lookup.
+ */
+function isFle1Blob(value: unknown): value is Binary {
+  if (!isSubtype6(value)) return false;
+  if (!hasBinaryBytes(value)) throw new FleClientError('INVALID_ARGUMENT', `${WHERE} holds a BinData subtype 6 object without a byte buffer; pass bson Binary values`);
+  const first = value.position > 0 ? value.buffer[0] : undefined;
+  if (first !== 1 && first !== 2) return false; // other kinds stay as they are (LMC TRAVERSE_MATCH_CIPHERTEXT)
+  if (value.position < MIN_FLE1_BLOB_LENGTH) parseFle1Blob(value); // throws BLOB_TOO_SHORT
+  return true;
+}
+
+function collect(value: unknown, found: Binary[], depth: number): void {
+  if (isFle1Blob(value)) found.push(value);
+  else if (Array.isArray(value)) {
+    checkDepth(depth, WHERE);
+    for (const v of value) collect(v, found, depth + 1);
+  } else if (value instanceof Map) {
+    checkDepth(depth, WHERE);
+    for (const [, v] of documentEntries(value, WHERE)) collect(v, found, depth + 1);
+  } else if (isPlainDocument(value)) {
+    checkDepth(depth, WHERE);
+    for (const k in value) if (Object.prototype.hasOwnProperty.call(value, k)) collect(value[k], found, depth + 1);
+  }
 }
 
 function replace(value: unknown, decrypt: (b: Binary) => unknown): unknown {
-  if (isFle1Ciphertext(value)) return decrypt(value);
+  if (isFle1Blob(value)) return decrypt(value);
   if (Array.isArray(value)) {
     let out: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
@@ -19,11 +46,22 @@ function replace(value: unknown, decrypt: (b: Binary) => unknown): unknown {
     }
     return out ?? value;
   }
+  if (value instanceof Map) {
+    let out: Map<unknown, unknown> | undefined;
+    for (const [k, v] of value) {
+      const r = replace(v, decrypt);
+      if (r !== v) (out ??= new Map(value)).set(k, r);
+    }
+    return out ?? value;
+  }
   if (isPlainDocument(value)) {
     let out: Record<string, unknown> | undefined;
-    for (const [k, v] of Object.entries(value)) {
+    for (const k in value) {
+      if (!Object.prototype.hasOwnProperty.call(value, k)) continue;
+      const v = value[k];
       const r = replace(v, decrypt);
-      if (r !== v) (out ??= { ...value })[k] = r;
+      // The copy is a plain object with own data fields; setField keeps an own '__proto__' a field.
+      if (r !== v) setField((out ??= { ...value }), k, r);
     }
     return out ?? value;
   }
@@ -33,12 +71,14 @@ function replace(value: unknown, decrypt: (b: Binary) => unknown): unknown {
 /**
  * Decrypts every FLE1 ciphertext (BinData 6, first byte 1 or 2) anywhere in `doc`, as libmongocrypt
  * does for replies (`TRAVERSE_MATCH_CIPHERTEXT`); other subtype-6 kinds (markings, Queryable
- * Encryption payloads) are left as they are. All key ids are gathered first and fetched in one
- * batch; then the document is rebuilt in one synchronous pass. The input is not modified.
+ * Encryption payloads) are left as they are. Plain objects (own fields, `__proto__` included),
+ * arrays and Maps are walked; a Map stays a Map. All key ids are gathered first and fetched in
+ * one batch; then the document is rebuilt in one synchronous pass. The input is not modified.
+ * Nesting past MAX_NESTING_DEPTH → `NESTING_TOO_DEEP`; a FLE1 blob too short → `BLOB_TOO_SHORT`.
  */
 export async function decryptDocumentWith<T>(source: FieldCipherSource, doc: T): Promise<T> {
   const blobs: Binary[] = [];
-  collect(doc, blobs);
+  collect(doc, blobs, 1);
   if (blobs.length === 0) return doc;
   const needs = new KeyNeedsCollector();
   // FLE1 blob: key UUID at bytes 1..17 (fle1-spec.md §2).

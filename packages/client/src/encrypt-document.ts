@@ -1,5 +1,5 @@
-import { isPlainDocument } from './bson-types.js';
 import { checkValueForRule, optionsForRule } from './encrypt-value-rule.js';
+import { checkDepth, documentEntries, documentFromEntries, hasField, isDocumentInput, type DocumentInput } from './document-entries.js';
 import { FleClientError } from './errors.js';
 import { type FieldCipherSource, type FieldEncryptOptions, KeyNeedsCollector } from './field-cipher.js';
 import { childNode, type SchemaNode } from './schema.js';
@@ -15,29 +15,34 @@ function join(prefix: string, name: string): string {
  * Walks `doc` under schema `node`, handing every value the schema marks to `sink`, and returns a
  * copy with the sink's results in place (objects off the encrypted paths are shared, never
  * mutated). `topDoc` is what JSON-pointer keyIds resolve against (undefined inside updates).
+ * `doc` may be a plain object or a Map (read by its real entries, an own `__proto__` included);
+ * the copy is a plain object whose fields are all own data properties, so its BSON is the
+ * input's. `depth` is `doc`'s nesting level (top-level document = 1); past MAX_NESTING_DEPTH
+ * → `NESTING_TOO_DEEP`.
  */
-export function walkDocument(node: SchemaNode, doc: Record<string, unknown>, topDoc: unknown, prefix: string, sink: ValueSink): Record<string, unknown> {
-  if (!node.hasEncryption) return doc;
-  const out: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(doc)) {
+export function walkDocument(node: SchemaNode, doc: DocumentInput, topDoc: unknown, prefix: string, sink: ValueSink, depth = 1): Record<string, unknown> {
+  if (!node.hasEncryption) return doc as Record<string, unknown>;
+  checkDepth(depth, prefix ? `Field '${prefix}'` : 'The document');
+  const out: [string, unknown][] = [];
+  for (const [name, value] of documentEntries(doc, prefix ? `Field '${prefix}'` : 'The document')) {
     const path = join(prefix, name);
     const child = childNode(node, name);
     if (!child || !child.hasEncryption || value === undefined && !child.encrypt) {
-      out[name] = value;
+      out.push([name, value]);
     } else if (child.encrypt) {
       checkValueForRule(path, child.encrypt, value);
-      out[name] = sink(path, value, optionsForRule(path, child.encrypt, topDoc));
+      out.push([name, sink(path, value, optionsForRule(path, child.encrypt, topDoc))]);
     } else if (Array.isArray(value)) {
       // FLE1 has no per-element encryption: an array on the way to an encrypted field is refused
       // (query-analysis.md §4/§5, "Cannot encrypt element of type").
       throw new FleClientError('ARRAY_IN_ENCRYPTED_PATH', `Field '${path}' is an array but the schema encrypts fields inside it; encrypt the whole array with Random instead`);
-    } else if (isPlainDocument(value)) {
-      out[name] = walkDocument(child, value, topDoc, path, sink);
+    } else if (isDocumentInput(value)) {
+      out.push([name, walkDocument(child, value, topDoc, path, sink, depth + 1)]);
     } else {
-      out[name] = value; // not an object: no field of it can be encrypted
+      out.push([name, value]); // not an object: no field of it can be encrypted
     }
   }
-  return out;
+  return documentFromEntries(out);
 }
 
 /**
@@ -57,8 +62,16 @@ export async function encryptWithSchema<T>(source: FieldCipherSource, walk: (sin
   return walk((_path, value, options) => cipher.encrypt(value, options));
 }
 
-/** Encrypts every field of `doc` that the schema marks; the input is not modified. */
+/**
+ * Encrypts every field of `doc` (a plain object or a Map) that the schema marks; the input is not
+ * modified. An insert must carry `_id` when the schema encrypts `_id`: mongocryptd refuses a
+ * document without it (query-analysis.md §5, "Inserts"), since the driver or server would fill
+ * in a plaintext ObjectId → `MISSING_ENCRYPTED_ID`.
+ */
 export async function encryptDocumentWith(source: FieldCipherSource, root: SchemaNode, doc: Record<string, unknown>): Promise<Record<string, unknown>> {
-  if (!isPlainDocument(doc)) throw new FleClientError('INVALID_ARGUMENT', 'encryptDocument expects a plain document object');
+  if (!isDocumentInput(doc)) throw new FleClientError('INVALID_ARGUMENT', 'encryptDocument expects a plain document object (or a Map)');
+  if (childNode(root, '_id')?.encrypt && !hasField(doc, '_id')) {
+    throw new FleClientError('MISSING_ENCRYPTED_ID', "The schema encrypts '_id' but the document has none; set _id (e.g. new ObjectId()) before encrypting, as mongocryptd refuses an insert without it");
+  }
   return encryptWithSchema(source, (sink) => walkDocument(root, doc, doc, '', sink));
 }

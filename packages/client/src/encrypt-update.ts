@@ -1,4 +1,4 @@
-import { isPlainDocument } from './bson-types.js';
+import { checkDepth, documentEntries, documentFromEntries, isDocumentInput, type DocumentInput } from './document-entries.js';
 import { checkValueForRule, optionsForRule } from './encrypt-value-rule.js';
 import { encryptWithSchema, walkDocument, type ValueSink } from './encrypt-document.js';
 import { FleClientError } from './errors.js';
@@ -46,41 +46,47 @@ function signature(where: PathResolution): string {
   }
 }
 
-function rewriteSet(root: SchemaNode, op: string, fields: Record<string, unknown>, sink: ValueSink): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [path, value] of Object.entries(fields)) {
+function rewriteSet(root: SchemaNode, op: string, fields: readonly [string, unknown][], sink: ValueSink, depth: number): Record<string, unknown> {
+  const out: [string, unknown][] = [];
+  for (const [path, value] of fields) {
     const where = resolveUpdatePath(root, path, op);
-    if (where.kind === 'clear') out[path] = value;
+    if (where.kind === 'clear') out.push([path, value]);
     else if (where.kind === 'encrypted') {
       checkValueForRule(path, where.rule, value);
-      out[path] = sink(path, value, optionsForRule(path, where.rule, undefined));
+      out.push([path, sink(path, value, optionsForRule(path, where.rule, undefined))]);
     } else if (where.kind === 'below') {
       throw new FleClientError('UNSUPPORTED_UPDATE_OPERATOR', `${op} '${path}': the path lies inside the encrypted field '${where.encryptedPath}'; set the whole field instead`);
     } else if (Array.isArray(value)) {
       throw new FleClientError('ARRAY_IN_ENCRYPTED_PATH', `${op} '${path}': an array cannot hold fields the schema encrypts`);
-    } else if (isPlainDocument(value)) {
-      out[path] = walkDocument(where.node, value, undefined, path, sink);
+    } else if (isDocumentInput(value)) {
+      out.push([path, walkDocument(where.node, value, undefined, path, sink, depth + 1)]);
     } else {
-      out[path] = value;
+      out.push([path, value]);
     }
   }
-  return out;
+  return documentFromEntries(out);
 }
 
-/** Rewrites an update document (operators) or a replacement document. */
-export function walkUpdate(root: SchemaNode, update: Record<string, unknown>, sink: ValueSink): Record<string, unknown> {
-  const keys = Object.keys(update);
-  if (!keys.some((k) => k.startsWith('$'))) return walkDocument(root, update, update, '', sink); // replacement document
-  if (!keys.every((k) => k.startsWith('$'))) throw new FleClientError('INVALID_ARGUMENT', 'An update mixes operators ($set, ...) and plain fields; use one or the other');
-  const out: Record<string, unknown> = {};
-  for (const [op, arg] of Object.entries(update)) {
-    if (!isPlainDocument(arg)) throw new FleClientError('INVALID_ARGUMENT', `${op} needs a document of fields`);
-    if (op === '$set') out[op] = rewriteSet(root, op, arg, sink);
+/**
+ * Rewrites an update document (operators) or a replacement document; plain objects or Maps,
+ * read by their real entries, the result a plain object with every field kept. `depth` is the
+ * update's nesting level (top-level = 1); past MAX_NESTING_DEPTH → `NESTING_TOO_DEEP`.
+ */
+export function walkUpdate(root: SchemaNode, update: DocumentInput, sink: ValueSink, depth = 1): Record<string, unknown> {
+  checkDepth(depth, 'The update');
+  const entries = documentEntries(update, 'The update');
+  if (!entries.some(([k]) => k.startsWith('$'))) return walkDocument(root, update, update, '', sink, depth); // replacement document
+  if (!entries.every(([k]) => k.startsWith('$'))) throw new FleClientError('INVALID_ARGUMENT', 'An update mixes operators ($set, ...) and plain fields; use one or the other');
+  const out: [string, unknown][] = [];
+  for (const [op, arg] of entries) {
+    if (!isDocumentInput(arg)) throw new FleClientError('INVALID_ARGUMENT', `${op} needs a document of fields`);
+    const fields = documentEntries(arg, `The update's ${op}`);
+    if (op === '$set') out.push([op, rewriteSet(root, op, fields, sink, depth + 1)]);
     else if (op === '$unset') {
-      for (const path of Object.keys(arg)) resolveUpdatePath(root, path, op);
-      out[op] = arg;
+      for (const [path] of fields) resolveUpdatePath(root, path, op);
+      out.push([op, arg]);
     } else if (op === '$rename') {
-      for (const [from, to] of Object.entries(arg)) {
+      for (const [from, to] of fields) {
         if (typeof to !== 'string') throw new FleClientError('INVALID_ARGUMENT', `$rename '${from}' needs a string target`);
         const a = resolveUpdatePath(root, from, op);
         const b = resolveUpdatePath(root, to, op);
@@ -88,17 +94,17 @@ export function walkUpdate(root: SchemaNode, update: Record<string, unknown>, si
           throw new FleClientError('RENAME_METADATA_MISMATCH', `$rename '${from}' -> '${to}': source and target must have the same encryption metadata in the schema`);
         }
       }
-      out[op] = arg;
+      out.push([op, arg]);
     } else {
-      for (const path of Object.keys(arg)) {
+      for (const [path] of fields) {
         if (resolveUpdatePath(root, path, op).kind !== 'clear') {
           throw new FleClientError('UNSUPPORTED_UPDATE_OPERATOR', `${op} is not allowed on the encrypted field '${path}' (only $set, $unset and $rename)`);
         }
       }
-      out[op] = arg;
+      out.push([op, arg]);
     }
   }
-  return out;
+  return documentFromEntries(out);
 }
 
 /** Encrypts the values an update writes to encrypted fields; the input is not modified. */
@@ -107,7 +113,7 @@ export async function encryptUpdateWith(source: FieldCipherSource, root: SchemaN
     if (root.hasEncryption) throw new FleClientError('UNSUPPORTED_UPDATE_OPERATOR', 'Pipeline (aggregation) updates are not supported on collections with encrypted fields');
     return update as never;
   }
-  if (!isPlainDocument(update)) throw new FleClientError('INVALID_ARGUMENT', 'encryptUpdate expects an update or replacement document');
-  if (!root.hasEncryption) return update;
+  if (!isDocumentInput(update)) throw new FleClientError('INVALID_ARGUMENT', 'encryptUpdate expects an update or replacement document (a plain object or a Map)');
+  if (!root.hasEncryption) return update as Record<string, unknown>;
   return encryptWithSchema(source, (sink) => walkUpdate(root, update, sink));
 }

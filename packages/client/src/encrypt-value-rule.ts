@@ -1,32 +1,40 @@
-import { bsonTypeOf, isSubtype6, NEVER_ENCRYPTABLE, NOT_DETERMINISTIC } from './bson-types.js';
+import { BsonType, bsonTypeName, bsonTypeOfValue, encryptionRefusal, normalizeAlgorithm, RawBsonValue } from '@fle-ts/fle-format';
+import type { Binary } from 'bson';
 import { FleClientError } from './errors.js';
 import type { FieldEncryptOptions } from './field-cipher.js';
-import { DETERMINISTIC, type EncryptRule } from './schema.js';
+import type { EncryptRule } from './schema.js';
 
-/**
- * Checks that `value` may be encrypted under `rule` at document path `path` (schema `bsonType`,
- * then LMC `_permitted_for_encryption`, fle1-spec.md §3). Runs before anything is encrypted so a
- * bad value never leaves a document half-encrypted.
- */
-export function checkValueForRule(path: string, rule: EncryptRule, value: unknown): void {
-  const t = bsonTypeOf(value);
-  if (NEVER_ENCRYPTABLE.has(t)) throw new FleClientError('BSON_TYPE_MISMATCH', `Cannot encrypt field '${path}': BSON type ${t} can never be encrypted`);
-  if (rule.bsonTypes && !rule.bsonTypes.includes(t)) {
-    throw new FleClientError('BSON_TYPE_MISMATCH', `Cannot encrypt field '${path}': value has BSON type ${t}, schema ${rule.schemaPath} requires ${rule.bsonTypes.join(' or ')}`);
-  }
-  if (rule.algorithm === DETERMINISTIC && NOT_DETERMINISTIC.has(t)) {
-    throw new FleClientError('BSON_TYPE_MISMATCH', `Cannot encrypt field '${path}': BSON type ${t} is not allowed with deterministic encryption`);
-  }
-  if (isSubtype6(value)) throw new FleClientError('BSON_TYPE_MISMATCH', `Cannot encrypt field '${path}': BinData subtype 6 (already encrypted?) cannot be encrypted`);
+/** The binData subtype of a value (a Binary or a RawBsonValue's value bytes: int32 length, then the subtype). */
+function binarySubtype(value: unknown): number | undefined {
+  if (value instanceof RawBsonValue) return value.bytes[4];
+  return (value as Binary).sub_type;
 }
 
-/** Reads an RFC 6901 JSON pointer from the top-level document. */
+/**
+ * Checks that `value` may be encrypted under `rule` at document path `path`: the schema's
+ * `bsonType`, then fle-format's one rule table (`encryptionRefusal`, LMC
+ * `_permitted_for_encryption`, fle1-spec.md §3), the same rules explicit encryption applies.
+ * Runs before anything is encrypted so a bad value never leaves a document half-encrypted.
+ * Messages name types, never the value.
+ */
+export function checkValueForRule(path: string, rule: EncryptRule, value: unknown): void {
+  const type = bsonTypeOfValue(value);
+  const alias = bsonTypeName(type);
+  if (rule.bsonTypes && !rule.bsonTypes.includes(alias)) {
+    throw new FleClientError('BSON_TYPE_MISMATCH', `Cannot encrypt field '${path}': value has BSON type ${alias}, schema ${rule.schemaPath} requires ${rule.bsonTypes.join(' or ')}`);
+  }
+  const refusal = encryptionRefusal(type, normalizeAlgorithm(rule.algorithm), type === BsonType.binData ? binarySubtype(value) : undefined);
+  if (refusal !== undefined) throw new FleClientError('BSON_TYPE_MISMATCH', `Cannot encrypt field '${path}': ${refusal}`);
+}
+
+/** Reads an RFC 6901 JSON pointer from the top-level document (own fields and Map entries only). */
 function readPointer(doc: unknown, pointer: string): unknown {
   let cur: unknown = doc;
   for (const raw of pointer.slice(1).split('/')) {
     const part = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    if (typeof cur !== 'object' || cur === null) return undefined;
-    cur = (cur as Record<string, unknown>)[part];
+    if (cur instanceof Map) cur = cur.get(part);
+    else if (typeof cur === 'object' && cur !== null && Object.prototype.hasOwnProperty.call(cur, part)) cur = (cur as Record<string, unknown>)[part];
+    else return undefined;
   }
   return cur;
 }

@@ -21,7 +21,13 @@ export type FleClientErrorCode =
   /** A `$rename` between fields with different encryption metadata (mongocryptd 51160). */
   | 'RENAME_METADATA_MISMATCH'
   /** `decrypt` was given something that is not a FLE1 ciphertext (BinData subtype 6, first byte 1 or 2). */
-  | 'NOT_A_CIPHERTEXT';
+  | 'NOT_A_CIPHERTEXT'
+  /** Documents, filters, updates or schemas nested deeper than MAX_NESTING_DEPTH (200, from crypto-core). */
+  | 'NESTING_TOO_DEEP'
+  /** An insert without `_id` when the schema encrypts `_id` (query-analysis.md §5): give it an `_id` first. */
+  | 'MISSING_ENCRYPTED_ID'
+  /** The ClientEncryption / AutoEncrypter was closed; make a new one. */
+  | 'CLOSED';
 
 /** Thrown by `@fle-ts/client`. Errors of lower layers (fle-format, keyvault, crypto-core) pass through with their own codes. */
 export class FleClientError extends FleError {

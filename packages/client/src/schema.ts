@@ -1,11 +1,11 @@
 import type { Binary } from 'bson';
-import { BSON_TYPE_NAMES, bsonTypeOf, NEVER_ENCRYPTABLE, NOT_DETERMINISTIC } from './bson-types.js';
+import { BSON_TYPE_BY_ALIAS, DETERMINISTIC, encryptionRefusal, FleFormatError, parseFle1Algorithm, RANDOM, type BsonTypeAlias, type Fle1Algorithm } from '@fle-ts/fle-format';
+import { bsonTypeOf } from './bson-types.js';
+import { checkDepth, documentEntries, isDocumentInput } from './document-entries.js';
 import { FleClientError } from './errors.js';
 
-export const DETERMINISTIC = 'AEAD_AES_256_CBC_HMAC_SHA_512-Deterministic';
-export const RANDOM = 'AEAD_AES_256_CBC_HMAC_SHA_512-Random';
-/** The two FLE1 algorithms, spelled as the schema and the Node driver spell them. */
-export type Fle1Algorithm = typeof DETERMINISTIC | typeof RANDOM;
+// The algorithm names and their one parser live in fle-format (issue 11 item 17).
+export { DETERMINISTIC, RANDOM, type Fle1Algorithm };
 
 /** Where a field's data key comes from: a fixed key id, or the key alt name held by another field (JSON pointer). */
 export type SchemaKeyId = { readonly kind: 'id'; readonly id: Binary } | { readonly kind: 'pointer'; readonly pointer: string };
@@ -42,23 +42,45 @@ const ALLOWED_KEYWORDS = new Set([
 ]);
 const ENCRYPT_FIELDS = new Set(['keyId', 'algorithm', 'bsonType']);
 const METADATA_FIELDS = new Set(['keyId', 'algorithm']);
+// $jsonSchema's 'number' alias (MongoDB manual, $type): every numeric BSON type.
+const NUMBER_TYPES: readonly BsonTypeAlias[] = ['int', 'long', 'double', 'decimal'];
 
 interface Inherited {
   readonly algorithm?: Fle1Algorithm;
   readonly keyId?: SchemaKeyId;
 }
 
+/** A schema object's fields: a null-prototype record built from its real entries (Map or own keys). */
+type Fields = Readonly<Record<string, unknown>>;
+
 function fail(path: string, what: string): never {
   throw new FleClientError('SCHEMA_INVALID', `Invalid encryption schema at '${path || '(root)'}': ${what}`);
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && bsonTypeOf(v) === 'object';
+function isObject(v: unknown): boolean {
+  return isDocumentInput(v) && bsonTypeOf(v) === 'object';
+}
+
+/** The fields of a schema object (a plain object or a Map), read by their real entries; an own `__proto__` is an ordinary key. */
+function fieldsOf(path: string, v: unknown, depth: number): Fields {
+  checkDepth(depth, `The encryption schema at '${path || '(root)'}'`);
+  if (!isObject(v)) fail(path, 'must be an object');
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  for (const [k, val] of documentEntries(v as Record<string, unknown>, `The encryption schema at '${path || '(root)'}'`)) out[k] = val;
+  return out;
+}
+
+function has(f: Fields, k: string): boolean {
+  return Object.prototype.hasOwnProperty.call(f, k);
 }
 
 function parseAlgorithm(path: string, v: unknown): Fle1Algorithm {
-  if (v === DETERMINISTIC || v === RANDOM) return v;
-  return fail(path, `algorithm must be '${DETERMINISTIC}' or '${RANDOM}'`);
+  try {
+    return parseFle1Algorithm(v);
+  } catch (e) {
+    if (e instanceof FleFormatError) return fail(path, `algorithm must be '${DETERMINISTIC}' or '${RANDOM}' (${e.message})`);
+    throw e;
+  }
 }
 
 function parseKeyId(path: string, v: unknown): SchemaKeyId {
@@ -69,15 +91,16 @@ function parseKeyId(path: string, v: unknown): SchemaKeyId {
   }
   if (Array.isArray(v) && v.length === 1) {
     const id = v[0] as Binary;
-    if (bsonTypeOf(id) === 'binData' && id.sub_type === 4 && id.position === 16) return { kind: 'id', id };
+    if (bsonTypeOf(id) === 'binData' && id.sub_type === 4 && id.position === 16 && id.buffer instanceof Uint8Array && id.buffer.length >= 16) return { kind: 'id', id };
   }
   return fail(path, 'keyId must be an array of exactly one UUID (BinData subtype 4) or a JSON pointer string');
 }
 
-function parseMetadata(path: string, v: unknown, fields: ReadonlySet<string>): { algorithm?: Fle1Algorithm; keyId?: SchemaKeyId; bsonType?: unknown } {
-  if (!isObject(v)) fail(path, 'must be an object');
+function parseMetadata(path: string, v: unknown, fields: ReadonlySet<string>, depth: number): { algorithm?: Fle1Algorithm; keyId?: SchemaKeyId; bsonType?: unknown } {
+  const f = fieldsOf(path, v, depth);
   const out: { algorithm?: Fle1Algorithm; keyId?: SchemaKeyId; bsonType?: unknown } = {};
-  for (const [k, val] of Object.entries(v)) {
+  for (const k of Object.keys(f)) {
+    const val = f[k];
     if (!fields.has(k)) fail(path, `unknown field '${k}' (allowed: ${[...fields].join(', ')})`);
     if (k === 'algorithm') out.algorithm = parseAlgorithm(`${path}.algorithm`, val);
     else if (k === 'keyId') out.keyId = parseKeyId(`${path}.keyId`, val);
@@ -86,19 +109,22 @@ function parseMetadata(path: string, v: unknown, fields: ReadonlySet<string>): {
   return out;
 }
 
+/** Type names from the one table in fle-format; a type no algorithm can encrypt is refused here already. */
 function parseBsonTypes(path: string, v: unknown): string[] | undefined {
   if (v === undefined) return undefined;
   const list = typeof v === 'string' ? [v] : Array.isArray(v) && v.length > 0 && v.every((t) => typeof t === 'string') ? (v as string[]) : fail(path, 'bsonType must be a type name or a non-empty array of type names');
   for (const t of list) {
-    if (t === 'number') continue; // alias for int, long, double, decimal
-    if (!BSON_TYPE_NAMES.has(t)) fail(path, `unknown bsonType '${t}'`);
-    if (NEVER_ENCRYPTABLE.has(t)) fail(path, `bsonType '${t}' can never be encrypted`);
+    if (t === 'number') continue;
+    const type = BSON_TYPE_BY_ALIAS.get(t as BsonTypeAlias);
+    if (type === undefined) return fail(path, `unknown bsonType '${t}'`);
+    const refusal = encryptionRefusal(type, 'random');
+    if (refusal !== undefined) fail(path, `bsonType '${t}' can never be encrypted (${refusal})`);
   }
-  return list.flatMap((t) => (t === 'number' ? ['int', 'long', 'double', 'decimal'] : [t]));
+  return list.flatMap((t) => (t === 'number' ? [...NUMBER_TYPES] : [t]));
 }
 
-function compileEncrypt(path: string, v: unknown, inherited: Inherited): EncryptRule {
-  const own = parseMetadata(path, v, ENCRYPT_FIELDS);
+function compileEncrypt(path: string, v: unknown, inherited: Inherited, depth: number): EncryptRule {
+  const own = parseMetadata(path, v, ENCRYPT_FIELDS, depth);
   const algorithm = own.algorithm ?? inherited.algorithm;
   const keyId = own.keyId ?? inherited.keyId;
   if (!algorithm) fail(path, 'no algorithm (set it in encrypt or an enclosing encryptMetadata)');
@@ -106,8 +132,9 @@ function compileEncrypt(path: string, v: unknown, inherited: Inherited): Encrypt
   const bsonTypes = parseBsonTypes(`${path}.bsonType`, own.bsonType);
   if (algorithm === DETERMINISTIC) {
     if (!bsonTypes || bsonTypes.length !== 1) fail(path, 'deterministic encryption needs exactly one bsonType');
-    const t = bsonTypes[0] as string;
-    if (NOT_DETERMINISTIC.has(t)) fail(path, `bsonType '${t}' is not allowed with deterministic encryption`);
+    const t = bsonTypes[0] as BsonTypeAlias;
+    const refusal = encryptionRefusal(BSON_TYPE_BY_ALIAS.get(t) as number, 'deterministic');
+    if (refusal !== undefined) fail(path, `bsonType '${t}' is not allowed with deterministic encryption (${refusal})`);
   }
   return { schemaPath: path, algorithm, keyId, bsonTypes };
 }
@@ -120,59 +147,63 @@ function at(path: string): string {
 const NO_CHILDREN: ReadonlyMap<string, SchemaNode> = new Map();
 
 /** Checks that no `encrypt`/`encryptMetadata` hides where it cannot work (items, additionalItems, logical keywords). */
-function rejectNestedEncryption(path: string, v: unknown): void {
+function rejectNestedEncryption(path: string, v: unknown, depth: number): void {
   if (Array.isArray(v)) {
-    v.forEach((x, i) => rejectNestedEncryption(`${path}.${i}`, x));
+    checkDepth(depth, `The encryption schema at '${path}'`);
+    v.forEach((x, i) => rejectNestedEncryption(`${path}.${i}`, x, depth + 1));
     return;
   }
   if (!isObject(v)) return;
-  for (const [k, val] of Object.entries(v)) {
+  const f = fieldsOf(path, v, depth);
+  for (const k of Object.keys(f)) {
     if (k === 'encrypt' || k === 'encryptMetadata') fail(`${path}.${k}`, `'${k}' is not allowed here (not inside items, additionalItems, allOf, anyOf, oneOf or not)`);
-    rejectNestedEncryption(`${path}.${k}`, val);
+    rejectNestedEncryption(`${path}.${k}`, f[k], depth + 1);
   }
 }
 
-function compileNode(path: string, schema: unknown, inherited: Inherited, topLevel: boolean): SchemaNode {
-  if (!isObject(schema)) fail(path, 'a schema must be an object');
-  for (const k of Object.keys(schema)) {
+function compileNode(path: string, input: unknown, inherited: Inherited, topLevel: boolean, depth: number): SchemaNode {
+  if (!isObject(input)) fail(path, 'a schema must be an object');
+  const schema = fieldsOf(path, input, depth);
+  const keys = Object.keys(schema);
+  for (const k of keys) {
     if (!ALLOWED_KEYWORDS.has(k)) fail(`${at(path)}${k}`, `keyword '${k}' is not supported in a local encryption schema (allowed: ${[...ALLOWED_KEYWORDS].join(', ')})`);
   }
-  if ('encrypt' in schema) {
+  if (has(schema, 'encrypt')) {
     // mongocryptd 51078: encrypt must be the only keyword of its subschema.
-    const siblings = Object.keys(schema).filter((k) => k !== 'encrypt');
+    const siblings = keys.filter((k) => k !== 'encrypt');
     if (siblings.length > 0) fail(path, `'encrypt' cannot be used together with ${siblings.map((s) => `'${s}'`).join(', ')}`);
-    const rule = compileEncrypt(`${at(path)}encrypt`, schema.encrypt, inherited);
+    const rule = compileEncrypt(`${at(path)}encrypt`, schema.encrypt, inherited, depth + 1);
     return { encrypt: rule, properties: NO_CHILDREN, patternProperties: [], hasEncryption: true };
   }
   for (const k of ['items', 'additionalItems', 'allOf', 'anyOf', 'oneOf', 'not']) {
-    if (k in schema) rejectNestedEncryption(`${at(path)}${k}`, schema[k]);
+    if (has(schema, k)) rejectNestedEncryption(`${at(path)}${k}`, schema[k], depth + 1);
   }
   let scope = inherited;
-  if ('encryptMetadata' in schema) {
-    const m = parseMetadata(`${at(path)}encryptMetadata`, schema.encryptMetadata, METADATA_FIELDS);
+  if (has(schema, 'encryptMetadata')) {
+    const m = parseMetadata(`${at(path)}encryptMetadata`, schema.encryptMetadata, METADATA_FIELDS, depth + 1);
     scope = { algorithm: m.algorithm ?? inherited.algorithm, keyId: m.keyId ?? inherited.keyId };
   }
-  const hasChildren = 'properties' in schema || 'patternProperties' in schema || 'additionalProperties' in schema || 'encryptMetadata' in schema;
+  const hasChildren = has(schema, 'properties') || has(schema, 'patternProperties') || has(schema, 'additionalProperties') || has(schema, 'encryptMetadata');
   if (hasChildren) {
     // QA 51077: properties only count below a subschema restricted to exactly type object.
     const t = schema.bsonType ?? schema.type;
     if (t !== undefined && t !== 'object') fail(path, `properties need bsonType 'object', got ${JSON.stringify(t)}`);
   }
   const properties = new Map<string, SchemaNode>();
-  if ('properties' in schema) {
-    if (!isObject(schema.properties)) fail(`${at(path)}properties`, 'must be an object');
-    for (const [name, sub] of Object.entries(schema.properties)) {
+  if (has(schema, 'properties')) {
+    const props = fieldsOf(`${at(path)}properties`, schema.properties, depth + 1);
+    for (const name of Object.keys(props)) {
       const subPath = `${at(path)}properties.${name}`;
-      const node = compileNode(subPath, sub, scope, false);
+      const node = compileNode(subPath, props[name], scope, false, depth + 2);
       if (node.hasEncryption && name.includes('.')) fail(subPath, 'a dotted property name cannot hold encrypted fields');
       if (topLevel && name === '_id' && node.encrypt?.algorithm === RANDOM) fail(subPath, "top-level '_id' cannot use random encryption");
       properties.set(name, node);
     }
   }
   const patternProperties: { pattern: RegExp; node: SchemaNode }[] = [];
-  if ('patternProperties' in schema) {
-    if (!isObject(schema.patternProperties)) fail(`${at(path)}patternProperties`, 'must be an object');
-    for (const [source, sub] of Object.entries(schema.patternProperties)) {
+  if (has(schema, 'patternProperties')) {
+    const patterns = fieldsOf(`${at(path)}patternProperties`, schema.patternProperties, depth + 1);
+    for (const source of Object.keys(patterns)) {
       const subPath = `${at(path)}patternProperties.${source}`;
       let pattern: RegExp;
       try {
@@ -180,14 +211,14 @@ function compileNode(path: string, schema: unknown, inherited: Inherited, topLev
       } catch {
         return fail(subPath, 'pattern is not a valid regular expression');
       }
-      const node = compileNode(subPath, sub, scope, false);
+      const node = compileNode(subPath, patterns[source], scope, false, depth + 2);
       if (topLevel && pattern.test('_id') && node.encrypt?.algorithm === RANDOM) fail(subPath, "top-level '_id' cannot use random encryption");
       patternProperties.push({ pattern, node });
     }
   }
   let additionalProperties: SchemaNode | undefined;
   if (isObject(schema.additionalProperties)) {
-    additionalProperties = compileNode(`${at(path)}additionalProperties`, schema.additionalProperties, scope, false);
+    additionalProperties = compileNode(`${at(path)}additionalProperties`, schema.additionalProperties, scope, false, depth + 1);
     if (topLevel && !properties.has('_id') && additionalProperties.encrypt?.algorithm === RANDOM) fail(`${at(path)}additionalProperties`, "top-level '_id' cannot use random encryption");
   }
   const hasEncryption = [...properties.values()].some((n) => n.hasEncryption) || patternProperties.some((p) => p.node.hasEncryption) || (additionalProperties?.hasEncryption ?? false);
@@ -195,11 +226,14 @@ function compileNode(path: string, schema: unknown, inherited: Inherited, topLev
 }
 
 /**
- * Compiles a `$jsonSchema` for automatic encryption (fle1-spec.md §7). All schema errors surface
- * here, as `FleClientError('SCHEMA_INVALID')` naming the schema path, not later while encrypting.
+ * Compiles a `$jsonSchema` (a plain object or a Map, read by its real entries) for automatic
+ * encryption (fle1-spec.md §7). All schema errors surface here, as
+ * `FleClientError('SCHEMA_INVALID')` naming the schema path, not later while encrypting;
+ * a schema nested deeper than MAX_NESTING_DEPTH throws `NESTING_TOO_DEEP`. Algorithm names
+ * are parsed by fle-format's `parseFle1Algorithm`, the parser `ClientEncryption.encrypt` uses.
  */
 export function compileSchema(schema: unknown): CompiledSchema {
-  return { root: compileNode('', schema, {}, true) };
+  return { root: compileNode('', schema, {}, true, 1) };
 }
 
 /**

@@ -20,7 +20,8 @@ export class FakeCipherSource implements FieldCipherSource {
     return {
       encrypt: (value, options) => {
         this.encryptCalls++;
-        const payload = BSON.serialize({ v: value });
+        // Padded to a real blob's minimum size (18-byte header + 64-byte AEAD minimum, fle1-spec.md §2).
+        const payload = BSON.serialize({ v: value, pad: new Binary(new Uint8Array(64)) });
         const out = new Uint8Array(18 + payload.length);
         out[0] = options.algorithm.endsWith('Deterministic') ? 1 : 2;
         out.set(keyFor(options).buffer.subarray(0, 16), 1);

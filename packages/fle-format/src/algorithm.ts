@@ -35,3 +35,15 @@ export function normalizeAlgorithm(name: string): 'deterministic' | 'random' {
   }
   throw new FleFormatError('BAD_ALGORITHM', `unsupported algorithm '${name}': use '${DETERMINISTIC}' or '${RANDOM}'`);
 }
+
+/**
+ * The canonical FLE1 algorithm name for any spelling {@link normalizeAlgorithm} accepts: the one
+ * parser behind `encryptValue`, `ClientEncryption.encrypt` and schema `encrypt.algorithm`, so
+ * every entry accepts and refuses the same spellings (issue 11 item 17). Throws `BAD_ALGORITHM`.
+ *
+ * @example
+ * parseFle1Algorithm('deterministic'); // 'AEAD_AES_256_CBC_HMAC_SHA_512-Deterministic'
+ */
+export function parseFle1Algorithm(name: unknown): Fle1Algorithm {
+  return normalizeAlgorithm(name as string) === 'deterministic' ? DETERMINISTIC : RANDOM;
+}

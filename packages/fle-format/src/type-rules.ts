@@ -75,36 +75,40 @@ function plural(alias: string): string {
 }
 
 /**
+ * Why a value of BSON type `type` (and, for binData, of `binarySubtype`) may not be encrypted
+ * with `algorithm`, or undefined when it may (LMC `_permitted_for_encryption`, fle1-spec.md §3).
+ * The one rule table: {@link checkEncryptable}, schema `bsonType` checks and automatic
+ * encryption all ask it. The reason names the type and the algorithm and what to do instead.
+ *
+ * @example
+ * encryptionRefusal(0x01, 'deterministic'); // "BSON type 'double' cannot be encrypted with deterministic encryption: use Random for doubles"
+ * encryptionRefusal(0x02, 'deterministic'); // undefined
+ */
+export function encryptionRefusal(type: number, algorithm: 'deterministic' | 'random', binarySubtype?: number): string | undefined {
+  const alias = bsonTypeName(type);
+  if (!BSON_ALIAS_BY_TYPE.has(type)) return `BSON type ${alias} is not a BSON type: it cannot be encrypted`;
+  if (ALWAYS_FORBIDDEN.has(type)) {
+    return `BSON type '${alias}' cannot be encrypted with ${algorithm} or random encryption: store the field unencrypted or leave it out`;
+  }
+  if (type === BsonType.binData && binarySubtype === BINARY_SUBTYPE_ENCRYPTED) {
+    return `BSON binData subtype 6 is already encrypted and cannot be encrypted again (${algorithm}): store it as is`;
+  }
+  if (algorithm === 'deterministic' && DET_FORBIDDEN.has(type)) {
+    return `BSON type '${alias}' cannot be encrypted with deterministic encryption: use Random for ${plural(alias)}`;
+  }
+  return undefined;
+}
+
+/**
  * Throws `FORBIDDEN_BSON_TYPE` unless a value of BSON type `type` (and, for binData, of
  * `binarySubtype`) may be encrypted with `algorithm`, following libmongocrypt
- * (`_permitted_for_encryption`, fle1-spec.md §3). The message names the type and the
- * algorithm and what to do instead.
+ * (`_permitted_for_encryption`, fle1-spec.md §3); the reason is {@link encryptionRefusal}'s.
  *
  * @example
  * checkEncryptable(0x02, 'deterministic');   // ok
  * checkEncryptable(0x03, 'deterministic');   // throws: use Random for objects
  */
 export function checkEncryptable(type: number, algorithm: 'deterministic' | 'random', binarySubtype?: number): void {
-  const alias = bsonTypeName(type);
-  if (!BSON_ALIAS_BY_TYPE.has(type)) {
-    throw new FleFormatError('FORBIDDEN_BSON_TYPE', `BSON type ${alias} is not a BSON type: it cannot be encrypted`);
-  }
-  if (ALWAYS_FORBIDDEN.has(type)) {
-    throw new FleFormatError(
-      'FORBIDDEN_BSON_TYPE',
-      `BSON type '${alias}' cannot be encrypted with ${algorithm} or random encryption: store the field unencrypted or leave it out`,
-    );
-  }
-  if (type === BsonType.binData && binarySubtype === BINARY_SUBTYPE_ENCRYPTED) {
-    throw new FleFormatError(
-      'FORBIDDEN_BSON_TYPE',
-      `BSON binData subtype 6 is already encrypted and cannot be encrypted again (${algorithm}): store it as is`,
-    );
-  }
-  if (algorithm === 'deterministic' && DET_FORBIDDEN.has(type)) {
-    throw new FleFormatError(
-      'FORBIDDEN_BSON_TYPE',
-      `BSON type '${alias}' cannot be encrypted with deterministic encryption: use Random for ${plural(alias)}`,
-    );
-  }
+  const refusal = encryptionRefusal(type, algorithm, binarySubtype);
+  if (refusal !== undefined) throw new FleFormatError('FORBIDDEN_BSON_TYPE', refusal);
 }
