@@ -205,6 +205,7 @@ export class ClientEncryption {
   /** Re-wraps the keys matching `filter` under a new master key (or their current one without `options`). */
   async rewrapManyDataKey(filter: KeyFilter = {}, options?: RewrapOptions): Promise<RewrapResult> {
     this.#open();
+    if (typeof filter !== 'object' || filter === null || Array.isArray(filter)) throw new FleClientError('INVALID_ARGUMENT', 'rewrapManyDataKey needs a filter document ({} for every key)');
     const masterKey = options && withProvider(options.provider, options.masterKey);
     const result = await rewrapManyDataKey(this.#vault, this.#kms, filter, options && { provider: options.provider, ...(masterKey ? { masterKey } : {}) });
     this.#broker.clear();

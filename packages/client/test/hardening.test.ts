@@ -419,6 +419,8 @@ describe('bad inputs to the public entries are typed errors', () => {
     expect(await codeOf(auto.encryptUpdate('db.c', null as never))).toBe('INVALID_ARGUMENT');
     expect(await codeOf(auto.encryptDocument(5 as never, {}))).toBe('INVALID_ARGUMENT');
     expect(await codeOf(auto.decryptBson('x' as never))).not.toBeUndefined();
+    const ce = new ClientEncryption({ keyVault, kmsProviders });
+    expect(await codeOf(ce.rewrapManyDataKey(null as never))).toBe('INVALID_ARGUMENT');
   });
 
   it('error messages never carry the plaintext of a refused value', async () => {
