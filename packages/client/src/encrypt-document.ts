@@ -1,3 +1,5 @@
+import { BsonType, RawBsonValue } from '@fle-ts/fle-format';
+import { bsonTypeOf } from './bson-types.js';
 import { checkValueForRule, optionsForRule } from './encrypt-value-rule.js';
 import { checkDepth, documentEntries, documentFromEntries, hasField, isDocumentInput, type DocumentInput } from './document-entries.js';
 import { FleClientError } from './errors.js';
@@ -62,16 +64,33 @@ export async function encryptWithSchema<T>(source: FieldCipherSource, walk: (sin
   return walk((_path, value, options) => cipher.encrypt(value, options));
 }
 
+/** True for BSON Timestamp(0, 0), which the server replaces with the current time in a top-level field. */
+function isZeroTimestamp(value: unknown): boolean {
+  if (bsonTypeOf(value) !== 'timestamp') return false;
+  if (value instanceof RawBsonValue) return value.type === BsonType.timestamp && value.bytes.length === 8 && value.bytes.every((b) => b === 0);
+  const ts = value as { t?: unknown; i?: unknown };
+  return ts.t === 0 && ts.i === 0;
+}
+
 /**
  * Encrypts every field of `doc` (a plain object or a Map) that the schema marks; the input is not
- * modified. An insert must carry `_id` when the schema encrypts `_id`: mongocryptd refuses a
- * document without it (query-analysis.md §5, "Inserts"), since the driver or server would fill
- * in a plaintext ObjectId → `MISSING_ENCRYPTED_ID`.
+ * modified. The insert checks of mongocryptd (query-analysis.md §5, "Inserts"): a document must
+ * carry `_id` when the schema encrypts `_id`, since the driver or server would fill in a
+ * plaintext ObjectId → `MISSING_ENCRYPTED_ID`; an encrypted top-level field cannot hold
+ * Timestamp(0, 0) (spec-unified badQueries "an insert with a Timestamp(0,0) value in the
+ * top-level fails") → `INSERT_TIMESTAMP_ZERO`.
  */
 export async function encryptDocumentWith(source: FieldCipherSource, root: SchemaNode, doc: Record<string, unknown>): Promise<Record<string, unknown>> {
   if (!isDocumentInput(doc)) throw new FleClientError('INVALID_ARGUMENT', 'encryptDocument expects a plain document object (or a Map)');
   if (childNode(root, '_id')?.encrypt && !hasField(doc, '_id')) {
     throw new FleClientError('MISSING_ENCRYPTED_ID', "The schema encrypts '_id' but the document has none; set _id (e.g. new ObjectId()) before encrypting, as mongocryptd refuses an insert without it");
+  }
+  if (root.hasEncryption) {
+    for (const [name, value] of documentEntries(doc, 'The document')) {
+      if (isZeroTimestamp(value) && childNode(root, name)?.encrypt) {
+        throw new FleClientError('INSERT_TIMESTAMP_ZERO', `A command that inserts cannot supply Timestamp(0, 0) for the encrypted top-level field '${name}' (the server would replace it with the current time); pass a real timestamp`);
+      }
+    }
   }
   return encryptWithSchema(source, (sink) => walkDocument(root, doc, doc, '', sink));
 }

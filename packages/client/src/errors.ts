@@ -26,6 +26,8 @@ export type FleClientErrorCode =
   | 'NESTING_TOO_DEEP'
   /** An insert without `_id` when the schema encrypts `_id` (query-analysis.md §5): give it an `_id` first. */
   | 'MISSING_ENCRYPTED_ID'
+  /** An insert puts Timestamp(0, 0) in an encrypted top-level field: the server would replace it with the current time, which it cannot do inside a ciphertext (query-analysis.md §5). */
+  | 'INSERT_TIMESTAMP_ZERO'
   /** The ClientEncryption / AutoEncrypter was closed; make a new one. */
   | 'CLOSED';
 

@@ -197,6 +197,16 @@ describe('item 4: inserting without _id when the schema encrypts _id (query-anal
     expect(await codeOf(encryptDocumentWith(new FakeCipherSource(), viaAdditional, { a: 'x' }))).toBe('MISSING_ENCRYPTED_ID');
   });
 
+  it('Timestamp(0, 0) in an encrypted top-level field is refused (spec-unified badQueries), elsewhere it is not', async () => {
+    const tsSchema = compileSchema({ bsonType: 'object', properties: { random: { encrypt: { keyId: [K1], algorithm: RANDOM } }, o: { bsonType: 'object', properties: { r: { encrypt: { keyId: [K1], algorithm: RANDOM } } } } } }).root;
+    const zero = new Timestamp({ t: 0, i: 0 });
+    expect(await codeOf(encryptDocumentWith(new FakeCipherSource(), tsSchema, { random: zero }))).toBe('INSERT_TIMESTAMP_ZERO');
+    expect(isBlob((await encryptDocumentWith(new FakeCipherSource(), tsSchema, { random: new Timestamp({ t: 1, i: 0 }) })).random)).toBe(true);
+    expect((await encryptDocumentWith(new FakeCipherSource(), tsSchema, { clear: zero })).clear).toBe(zero);
+    const nested = await encryptDocumentWith(new FakeCipherSource(), tsSchema, { o: { r: zero } });
+    expect(isBlob((nested.o as Record<string, unknown>).r)).toBe(true);
+  });
+
   it('a schema that does not encrypt _id still accepts documents without one', async () => {
     const out = await encryptDocumentWith(new FakeCipherSource(), root, { ssn: '1' });
     expect('_id' in out).toBe(false);
