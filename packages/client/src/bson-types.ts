@@ -1,5 +1,5 @@
 import type { Binary } from 'bson';
-import { bsonTypeName, bsonTypeOfValue, RawBsonValue, type BsonTypeAlias } from '@fle-ts/fle-format';
+import { BsonType, bsonTypeName, bsonTypeOfValue, RawBsonValue, type BsonTypeAlias } from '@fle-ts/fle-format';
 
 /**
  * BSON type names as `$jsonSchema` `bsonType` spells them (MongoDB "$type" aliases): fle-format's
@@ -17,12 +17,12 @@ export function bsonTypeOf(value: unknown): BsonTypeName {
  * objects (any prototype) and Maps; not arrays, BSON value classes, Date/RegExp, DBRef.
  */
 export function isPlainDocument(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !(value instanceof RawBsonValue) && bsonTypeOf(value) === 'object' && (value as { _bsontype?: string })._bsontype !== 'DBRef';
+  return typeof value === 'object' && value !== null && !(value instanceof RawBsonValue) && bsonTypeOfValue(value) === BsonType.object && (value as { _bsontype?: string })._bsontype !== 'DBRef';
 }
 
 /** True for a BinData subtype 6 value (a `Binary` or a Binary-like with `_bsontype: 'Binary'`). */
 export function isSubtype6(value: unknown): value is Binary {
-  return bsonTypeOf(value) === 'binData' && (value as Binary).sub_type === 6;
+  return typeof value === 'object' && value !== null && bsonTypeOfValue(value) === BsonType.binData && (value as Binary).sub_type === 6;
 }
 
 /**

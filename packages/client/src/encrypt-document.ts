@@ -1,7 +1,7 @@
 import { BsonType, RawBsonValue } from '@fle-ts/fle-format';
 import { bsonTypeOf } from './bson-types.js';
 import { checkValueForRule, optionsForRule } from './encrypt-value-rule.js';
-import { checkDepth, documentEntries, documentFromEntries, hasField, isDocumentInput, type DocumentInput } from './document-entries.js';
+import { checkDepth, documentEntries, hasField, isDocumentInput, setField, type DocumentInput } from './document-entries.js';
 import { FleClientError } from './errors.js';
 import { type FieldCipherSource, type FieldEncryptOptions, KeyNeedsCollector } from './field-cipher.js';
 import { childNode, type SchemaNode } from './schema.js';
@@ -25,26 +25,26 @@ function join(prefix: string, name: string): string {
 export function walkDocument(node: SchemaNode, doc: DocumentInput, topDoc: unknown, prefix: string, sink: ValueSink, depth = 1): Record<string, unknown> {
   if (!node.hasEncryption) return doc as Record<string, unknown>;
   checkDepth(depth, prefix ? `Field '${prefix}'` : 'The document');
-  const out: [string, unknown][] = [];
+  const out: Record<string, unknown> = {};
   for (const [name, value] of documentEntries(doc, prefix ? `Field '${prefix}'` : 'The document')) {
     const path = join(prefix, name);
     const child = childNode(node, name);
+    let result = value;
     if (!child || !child.hasEncryption || value === undefined && !child.encrypt) {
-      out.push([name, value]);
+      // kept as is
     } else if (child.encrypt) {
       checkValueForRule(path, child.encrypt, value);
-      out.push([name, sink(path, value, optionsForRule(path, child.encrypt, topDoc))]);
+      result = sink(path, value, optionsForRule(path, child.encrypt, topDoc));
     } else if (Array.isArray(value)) {
       // FLE1 has no per-element encryption: an array on the way to an encrypted field is refused
       // (query-analysis.md §4/§5, "Cannot encrypt element of type").
       throw new FleClientError('ARRAY_IN_ENCRYPTED_PATH', `Field '${path}' is an array but the schema encrypts fields inside it; encrypt the whole array with Random instead`);
     } else if (isDocumentInput(value)) {
-      out.push([name, walkDocument(child, value, topDoc, path, sink, depth + 1)]);
-    } else {
-      out.push([name, value]); // not an object: no field of it can be encrypted
-    }
+      result = walkDocument(child, value, topDoc, path, sink, depth + 1);
+    } // else not an object: no field of it can be encrypted
+    setField(out, name, result);
   }
-  return documentFromEntries(out);
+  return out;
 }
 
 /**
