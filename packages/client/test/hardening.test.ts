@@ -284,6 +284,26 @@ describe('item 8: deep nesting is a typed NESTING_TOO_DEEP, not a RangeError', (
   });
 });
 
+describe('item 9 (client part): decryptDocument places decrypted values as fle-format returns them', () => {
+  it('a decrypted array with a non-index key and an out-of-range date value are not rebuilt by the walker', async () => {
+    const odd: unknown[] = [1, 2];
+    (odd as unknown as Record<string, unknown>).k = 3;
+    const farDate = Long.fromString('9223372036854775807');
+    const values = [odd, farDate];
+    let next = 0;
+    const src = {
+      prepare: async () => ({ encrypt: () => { throw new Error('unused'); }, decrypt: () => values[next++], aeadKey: () => { throw new Error('unused'); } }),
+    };
+    const blob = (first: number): Binary => new Binary(Uint8Array.from({ length: 90 }, (_, i) => (i === 0 ? first : 5)), 6);
+    const sparse: unknown[] = [];
+    sparse[2] = 'x';
+    const out = (await decryptDocumentWith(src, { a: blob(2), d: blob(1), keep: sparse })) as Record<string, unknown>;
+    expect(out.a).toBe(odd);
+    expect(out.d).toBe(farDate);
+    expect(out.keep).toBe(sparse);
+  });
+});
+
 describe('item 10: short and malformed subtype-6 values give the same typed code everywhere', () => {
   it('lengths 1..81 with first byte 1 or 2: BLOB_TOO_SHORT from ClientEncryption.decrypt, decryptDocument and decryptBson', async () => {
     const keyVault = new MemoryKeyVault();
