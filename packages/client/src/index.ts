@@ -1,4 +1,4 @@
-export { ClientEncryption, type ClientEncryptionOptions, type ClientEncryptOptions, type DataKeyOptions, type RewrapOptions, type RewrapResult } from './client-encryption.js';
+export { ClientEncryption, type ClientEncryptionOptions, type ClientEncryptOptions, type DataKeyOptions, type MasterKeyOptions, type RewrapOptions, type RewrapResult } from './client-encryption.js';
 export { AutoEncrypter, type AutoEncrypterOptions } from './auto-encrypter.js';
 export type { KeySourceOptions } from './broker-cipher.js';
 export { FleClientError, type FleClientErrorCode } from './errors.js';
@@ -17,4 +17,4 @@ export {
   type MasterKey,
 } from '@fle-ts/keyvault';
 export { FleFormatError, RawBsonValue } from '@fle-ts/fle-format';
-export { FleError, FleCryptoError, isFleError } from '@fle-ts/crypto-core';
+export { FleError, FleCryptoError, isFleError, MAX_NESTING_DEPTH } from '@fle-ts/crypto-core';

@@ -168,6 +168,16 @@ describe('item 3: Map inputs and own __proto__ keys keep their meaning through e
     expect(isBlob(out.ssn)).toBe(true);
   });
 
+  it('a JSON schema whose field is literally named "__proto__" encrypts that field', async () => {
+    const parsed = JSON.parse('{"bsonType": "object", "properties": {"__proto__": {"encrypt": {"bsonType": "string", "algorithm": "AEAD_AES_256_CBC_HMAC_SHA_512-Random"}}}}') as Record<string, unknown>;
+    const withKey = { ...parsed, encryptMetadata: { keyId: [K1] } };
+    const compiled = compileSchema(withKey);
+    const doc = JSON.parse('{"__proto__": "secret", "a": 1}') as Record<string, unknown>;
+    const sent = wire(await encryptDocumentWith(new FakeCipherSource(), compiled.root, doc));
+    expect(Object.keys(sent)).toEqual(['__proto__', 'a']);
+    expect(isBlob(Object.getOwnPropertyDescriptor(sent, '__proto__')?.value)).toBe(true);
+  });
+
   it('what cannot be represented is a typed error, never a silently smaller filter or document', async () => {
     const src = new FakeCipherSource();
     const sym = { [Symbol('s')]: 1, name: 'a' };
