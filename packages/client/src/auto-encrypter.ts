@@ -2,13 +2,14 @@ import { decryptBsonWith, decryptDocumentWith } from './decrypt-document.js';
 import { encryptDocumentWith } from './encrypt-document.js';
 import { encryptFilterWith } from './encrypt-filter.js';
 import { encryptUpdateWith } from './encrypt-update.js';
+import { documentEntries, isDocumentInput } from './document-entries.js';
 import { FleClientError } from './errors.js';
 import { BrokerCipherSource, makeKeyBroker, type KeySourceOptions } from './broker-cipher.js';
 import { compileSchema, type SchemaNode } from './schema.js';
 
 /** Options of {@link AutoEncrypter}: a key source plus `schemaMap` (`{ "db.coll": $jsonSchema }`, the driver's option name). */
 export interface AutoEncrypterOptions extends KeySourceOptions {
-  readonly schemaMap?: Readonly<Record<string, unknown>>;
+  readonly schemaMap?: Readonly<Record<string, unknown>> | ReadonlyMap<string, unknown>;
 }
 
 /**
@@ -27,12 +28,15 @@ export class AutoEncrypter {
 
   constructor(options: AutoEncrypterOptions) {
     if (typeof options !== 'object' || options === null) throw new FleClientError('INVALID_ARGUMENT', 'AutoEncrypter needs an options object { keyVault, kmsProviders, schemaMap }');
-    for (const [ns, schema] of Object.entries(options.schemaMap ?? {})) {
+    const schemaMap: unknown = options.schemaMap ?? {};
+    // Read by its real entries: a Map schemaMap used to look empty, so nothing was encrypted.
+    if (!isDocumentInput(schemaMap)) throw new FleClientError('INVALID_ARGUMENT', 'schemaMap must be an object (or a Map) of { "db.collection": $jsonSchema }');
+    for (const [ns, schema] of documentEntries(schemaMap, 'schemaMap')) {
       if (!/^[^.]+\..+$/.test(ns)) throw new FleClientError('INVALID_ARGUMENT', `schemaMap key '${ns}' must be a namespace "db.collection"`);
       try {
         this.#schemas.set(ns, compileSchema(schema).root);
       } catch (e) {
-        if (e instanceof FleClientError) throw new FleClientError(e.code, `schemaMap['${ns}']: ${e.message}`);
+        if (e instanceof FleClientError) throw new FleClientError(e.code, `schemaMap['${ns}']: ${e.message}`, { cause: e });
         throw e;
       }
     }

@@ -168,6 +168,13 @@ describe('item 3: Map inputs and own __proto__ keys keep their meaning through e
     expect(isBlob(out.ssn)).toBe(true);
   });
 
+  it('a Map schemaMap is read by its entries (it used to look empty, so documents were stored in the clear)', async () => {
+    const auto = new AutoEncrypter({ keyVault: new MemoryKeyVault(), kmsProviders, schemaMap: new Map([['db.c', schema]]) });
+    expect(await codeOf(auto.encryptDocument('db.c', { ssn: 5 }))).toBe('BSON_TYPE_MISMATCH');
+    expect(await codeOf(() => new AutoEncrypter({ keyVault: new MemoryKeyVault(), kmsProviders, schemaMap: new Map([[1, schema]]) as never }))).toBe('INVALID_ARGUMENT');
+    expect(await codeOf(() => new AutoEncrypter({ keyVault: new MemoryKeyVault(), kmsProviders, schemaMap: 'db.c' as never }))).toBe('INVALID_ARGUMENT');
+  });
+
   it('a JSON schema whose field is literally named "__proto__" encrypts that field', async () => {
     const parsed = JSON.parse('{"bsonType": "object", "properties": {"__proto__": {"encrypt": {"bsonType": "string", "algorithm": "AEAD_AES_256_CBC_HMAC_SHA_512-Random"}}}}') as Record<string, unknown>;
     const withKey = { ...parsed, encryptMetadata: { keyId: [K1] } };
