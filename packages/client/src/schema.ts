@@ -75,6 +75,18 @@ function has(f: Fields, k: string): boolean {
 }
 
 function parseAlgorithm(path: string, v: unknown): Fle1Algorithm {
+  // A $jsonSchema takes only the two exact names: mongod's and mongocryptd's `encrypt.algorithm` is an
+  // enum, so a schema that fle-ts accepted with a short or re-cased name would fail with the official
+  // stack. The explicit API keeps libmongocrypt's case-insensitive reading (the one parser, below).
+  if (typeof v === 'string' && v !== DETERMINISTIC && v !== RANDOM && v.toLowerCase() !== 'indexed' && v.toLowerCase() !== 'unindexed' && v.toLowerCase() !== 'range') {
+    const exact = v.toLowerCase().includes('random') ? RANDOM : DETERMINISTIC;
+    try {
+      parseFle1Algorithm(v);
+    } catch {
+      return fail(path, `algorithm must be '${DETERMINISTIC}' or '${RANDOM}', got '${v}'`);
+    }
+    return fail(path, `algorithm in a $jsonSchema must be spelled exactly '${exact}' (mongocryptd refuses '${v}')`);
+  }
   try {
     return parseFle1Algorithm(v);
   } catch (e) {
