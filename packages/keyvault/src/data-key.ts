@@ -6,13 +6,13 @@ import { binaryBytes, copyBytes, isBinary, uuidBinary } from './bytes.js';
 import type { DataKeyDocument } from './key-document.js';
 import type { KeyVault } from './key-vault.js';
 import { DATA_KEY_LENGTH, type KmsProviders } from './kms.js';
-import { parseMasterKey, type MasterKey } from './master-key.js';
+import { masterKeyForProvider, type MasterKeyOptions } from './master-key.js';
 import { checkAltName } from './memory-key-vault.js';
 
 /** Options of createDataKey, as the driver names them. */
 export interface CreateDataKeyOptions {
-  /** Defaults to `{provider}`; must name the same provider. */
-  masterKey?: MasterKey;
+  /** The provider's fields (SPEC DataKeyOpts.masterKey); `provider` may be omitted or must repeat the argument. */
+  masterKey?: MasterKeyOptions;
   keyAltNames?: readonly string[];
   /** The 96-byte data key; default 96 CSPRNG bytes. */
   keyMaterial?: Uint8Array | Binary;
@@ -40,10 +40,7 @@ export async function createDataKey(
   provider: string,
   options: CreateDataKeyOptions = {},
 ): Promise<Binary> {
-  const masterKey = parseMasterKey(options.masterKey ?? { provider });
-  if (masterKey.provider !== provider) {
-    throw new KeyVaultError('INVALID_MASTER_KEY', `masterKey.provider '${masterKey.provider}' does not match provider '${provider}'`);
-  }
+  const masterKey = masterKeyForProvider(provider, options.masterKey);
   const names: string[] = [];
   for (const n of options.keyAltNames ?? []) {
     checkAltName(n);

@@ -1,6 +1,8 @@
 export { KeyVaultError, type KeyVaultErrorCode } from './errors.js';
 export {
   parseMasterKey,
+  masterKeyForProvider,
+  type MasterKeyOptions,
   parseProviderId,
   type MasterKey,
   type LocalMasterKey,

@@ -6,12 +6,13 @@ import { keyIdHex } from './bytes.js';
 import { cloneKeyDocument, keyMaterialBytes, type DataKeyDocument } from './key-document.js';
 import type { KeyFilter, KeyVault } from './key-vault.js';
 import type { KmsProviders } from './kms.js';
-import { parseMasterKey, type MasterKey } from './master-key.js';
+import { masterKeyForProvider, type MasterKey, type MasterKeyOptions } from './master-key.js';
 
 /** Where to rewrap to; absent = each key's current provider and masterKey (a fresh wrap). */
 export interface RewrapManyDataKeyOptions {
   provider: string;
-  masterKey?: MasterKey;
+  /** The provider's fields; `provider` may be omitted (it comes from `provider`) or must repeat it. */
+  masterKey?: MasterKeyOptions;
   /** Clock for updateDate (tests). */
   now?: () => number;
 }
@@ -39,10 +40,7 @@ export async function rewrapManyDataKey(
 ): Promise<RewrapManyDataKeyResult> {
   let target: MasterKey | undefined;
   if (options) {
-    target = parseMasterKey(options.masterKey ?? { provider: options.provider });
-    if (target.provider !== options.provider) {
-      throw new KeyVaultError('INVALID_MASTER_KEY', `masterKey.provider '${target.provider}' does not match provider '${options.provider}'`);
-    }
+    target = masterKeyForProvider(options.provider, options.masterKey);
     kms.get(target.provider); // fail before any read when the target is not configured
   }
   const docs = await vault.findByFilter(filter);

@@ -324,3 +324,32 @@ describeShared('SPEC unified keyCache.json: keyExpirationMS 1, decrypt, wait, de
     });
   });
 });
+
+describe('issue 11 item 15: createDataKey takes the driver\'s masterKey spelling (provider from the first argument)', () => {
+  it('accepts a masterKey without provider, as SPEC DataKeyOpts.masterKey and the Node driver spell it', async () => {
+    const vault = new MemoryKeyVault();
+    const kms = new KmsProviders({ local: { key: ZERO_MASTER_KEY }, 'local:t1': { key: SPEC_MASTER_KEY } });
+    const a = await createDataKey(vault, kms, 'local', { masterKey: {} });
+    const b = await createDataKey(vault, kms, 'local:t1', { masterKey: {} });
+    expect((await vault.find({ ids: [a] }))[0]?.masterKey).toEqual({ provider: 'local' });
+    expect((await vault.find({ ids: [b] }))[0]?.masterKey).toEqual({ provider: 'local:t1' });
+    // aws: the shape is checked with provider taken from the argument (then the provider is not implemented)
+    const aws = new KmsProviders({ aws: {} });
+    await expectCode(createDataKey(vault, aws, 'aws', { masterKey: { region: 'us-east-1', key: 'arn:aws:kms:us-east-1:1:key/x' } as unknown as MasterKey }), 'KMS_PROVIDER_NOT_SUPPORTED');
+    await expectCode(createDataKey(vault, aws, 'aws', { masterKey: { region: 'us-east-1' } as unknown as MasterKey }), 'INVALID_MASTER_KEY');
+    // a provider that disagrees with the argument is a typed error, naming both
+    const e = await expectCode(createDataKey(vault, kms, 'local', { masterKey: { provider: 'local:t1' } }), 'INVALID_MASTER_KEY');
+    expect(e.message).toContain("'local:t1'");
+    await expectCode(createDataKey(vault, kms, 'local', { masterKey: { provider: 5 } as unknown as MasterKey }), 'INVALID_MASTER_KEY');
+    await expectCode(createDataKey(vault, kms, 'local', { masterKey: 'local' as unknown as MasterKey }), 'INVALID_MASTER_KEY');
+    expect(vault.size).toBe(2);
+  });
+
+  it('rewrapManyDataKey takes the same spelling: { provider, masterKey } without masterKey.provider', async () => {
+    const vault = new MemoryKeyVault();
+    const kms = new KmsProviders({ local: { key: ZERO_MASTER_KEY }, 'local:new': { key: SPEC_MASTER_KEY } });
+    await createDataKey(vault, kms, 'local');
+    expect((await rewrapManyDataKey(vault, kms, {}, { provider: 'local:new', masterKey: {} })).rewrapped).toBe(1);
+    expect((await vault.findAll())[0]?.masterKey).toEqual({ provider: 'local:new' });
+  });
+});
