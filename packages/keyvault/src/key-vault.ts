@@ -2,6 +2,7 @@
 import type { Binary } from 'bson';
 import { constantTimeEqual } from '@fle-ts/crypto-core';
 import type { DataKeyDocument } from './key-document.js';
+import type { MasterKey } from './master-key.js';
 import { binaryBytes, isBinary } from './bytes.js';
 import { KeyVaultError } from './errors.js';
 
@@ -19,6 +20,19 @@ export interface KeyQuery {
  */
 export type KeyFilter = Record<string, unknown>;
 
+/**
+ * What a rewrap changes in a key document, and nothing else (SPEC rewrapManyDataKey: updateOne
+ * with `$set {masterKey, keyMaterial}` and `$currentDate {updateDate}`; LMC
+ * `mongocrypt-ctx-rewrap-many-datakey.c`).
+ */
+export interface KeyWrappingUpdate {
+  /** The newly wrapped data key, BinData subtype 0. */
+  keyMaterial: Binary;
+  masterKey: MasterKey;
+  /** Used by the in-process stores; MongoKeyVault lets the server set it ($currentDate). */
+  updateDate: Date;
+}
+
 /** An async store of data key documents (the key vault collection). */
 export interface KeyVault {
   /** Documents whose `_id` is one of `ids` or that carry one of `altNames`. */
@@ -31,6 +45,11 @@ export interface KeyVault {
   insert(doc: DataKeyDocument): Promise<void>;
   /** Replaces the document with the same `_id` in one write; false when there is none. */
   replace(doc: DataKeyDocument): Promise<boolean>;
+  /**
+   * Sets only keyMaterial, masterKey and updateDate of the key with this `_id`, in one write; every
+   * other field (e.g. an alt name added since the key was read) stays. False when there is no such key.
+   */
+  updateKeyWrapping(id: Uint8Array | Binary, update: KeyWrappingUpdate): Promise<boolean>;
   /** Deletes by id; true when a document was deleted. */
   delete(id: Uint8Array | Binary): Promise<boolean>;
   /** Adds an alt name ($addToSet); returns the document BEFORE the change, or null if no such key. */

@@ -4,7 +4,7 @@ import type { Binary } from 'bson';
 import { KeyVaultError } from './errors.js';
 import { keyIdHex } from './bytes.js';
 import { cloneKeyDocument, parseKeyDocument, type DataKeyDocument } from './key-document.js';
-import { matchesFilter, type KeyFilter, type KeyQuery, type KeyVault } from './key-vault.js';
+import { matchesFilter, type KeyFilter, type KeyQuery, type KeyVault, type KeyWrappingUpdate } from './key-vault.js';
 
 /** In-memory KeyVault. Documents are validated on the way in and copied both ways. */
 export class MemoryKeyVault implements KeyVault {
@@ -74,6 +74,18 @@ export class MemoryKeyVault implements KeyVault {
     for (const n of prev.keyAltNames ?? []) this.#byAltName.delete(n);
     for (const n of next.keyAltNames ?? []) this.#byAltName.set(n, hex);
     this.#byId.set(hex, next);
+    return true;
+  }
+
+  async updateKeyWrapping(id: Uint8Array | Binary, update: KeyWrappingUpdate): Promise<boolean> {
+    const hex = keyIdHex(id);
+    const prev = this.#byId.get(hex);
+    if (!prev) return false;
+    const next = cloneKeyDocument(prev);
+    next.keyMaterial = update.keyMaterial;
+    next.masterKey = update.masterKey;
+    next.updateDate = update.updateDate;
+    this.#byId.set(hex, parseKeyDocument(next)); // validates the new fields and copies them
     return true;
   }
 

@@ -2,16 +2,17 @@
 // majority, writes with write concern majority; commands as spec-extra/unified/*.json expect).
 // Type-only import: the driver is an optional peer and is never loaded by this package.
 import type { Collection, Document } from 'mongodb';
-import type { Binary } from 'bson';
+import { Binary } from 'bson';
 import { KeyVaultError } from './errors.js';
-import { keyIdBytes, uuidBinary } from './bytes.js';
+import { copyBinary, isBinary, keyIdBytes, uuidBinary } from './bytes.js';
+import { parseMasterKey } from './master-key.js';
 import { parseKeyDocument, type DataKeyDocument } from './key-document.js';
-import type { KeyFilter, KeyQuery, KeyVault } from './key-vault.js';
+import type { KeyFilter, KeyQuery, KeyVault, KeyWrappingUpdate } from './key-vault.js';
 import { checkAltName } from './memory-key-vault.js';
 
 /** The Collection methods MongoKeyVault calls (a real driver Collection satisfies it). */
 export type KeyVaultCollection = Pick<Collection<Document>,
-  'find' | 'insertOne' | 'replaceOne' | 'deleteOne' | 'findOneAndUpdate' | 'createIndex'>;
+  'find' | 'insertOne' | 'replaceOne' | 'updateOne' | 'deleteOne' | 'findOneAndUpdate' | 'createIndex'>;
 
 const MAJORITY_READ = { readConcern: { level: 'majority' as const } };
 const MAJORITY_WRITE = { writeConcern: { w: 'majority' as const } };
@@ -123,6 +124,23 @@ export class MongoKeyVault implements KeyVault {
       return r.matchedCount > 0;
     } catch (e) {
       throw writeFailed(e, 'replace');
+    }
+  }
+
+  /** updateOne `{$set: {masterKey, keyMaterial}, $currentDate: {updateDate: true}}` as the spec's rewrap sends. */
+  async updateKeyWrapping(id: Uint8Array | Binary, update: KeyWrappingUpdate): Promise<boolean> {
+    const _id = uuidBinary(keyIdBytes(id));
+    const material = update.keyMaterial;
+    if (!isBinary(material) || material.sub_type !== Binary.SUBTYPE_DEFAULT) {
+      throw new KeyVaultError('INVALID_KEY_DOCUMENT', "invalid key document: 'keyMaterial' must be BinData subtype 0");
+    }
+    const masterKey = parseMasterKey(update.masterKey, { stored: true });
+    try {
+      const r = await this.#coll.updateOne({ _id },
+        { $set: { masterKey, keyMaterial: copyBinary(material) }, $currentDate: { updateDate: true } }, MAJORITY_WRITE);
+      return r.matchedCount > 0;
+    } catch (e) {
+      throw writeFailed(e, 'updating the key wrapping');
     }
   }
 

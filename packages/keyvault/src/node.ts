@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Binary } from 'bson';
 import { KeyVaultError } from './errors.js';
 import { keyDocumentToEJSON, parseKeyDocument, type DataKeyDocument } from './key-document.js';
-import type { KeyFilter, KeyQuery, KeyVault } from './key-vault.js';
+import type { KeyFilter, KeyQuery, KeyVault, KeyWrappingUpdate } from './key-vault.js';
 import { MemoryKeyVault } from './memory-key-vault.js';
 
 /** The file operations FileKeyVault uses (a subset of `node:fs/promises`). */
@@ -96,6 +96,9 @@ export class FileKeyVault implements KeyVault {
   }
   replace(doc: DataKeyDocument): Promise<boolean> {
     return this.#mutate((v) => v.replace(doc), (r) => r);
+  }
+  updateKeyWrapping(id: Uint8Array | Binary, update: KeyWrappingUpdate): Promise<boolean> {
+    return this.#mutate((v) => v.updateKeyWrapping(id, update), (r) => r);
   }
   delete(id: Uint8Array | Binary): Promise<boolean> {
     return this.#mutate((v) => v.delete(id), (r) => r);
