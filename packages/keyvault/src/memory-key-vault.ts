@@ -4,7 +4,7 @@ import type { Binary } from 'bson';
 import { KeyVaultError } from './errors.js';
 import { keyIdHex } from './bytes.js';
 import { cloneKeyDocument, parseKeyDocument, type DataKeyDocument } from './key-document.js';
-import { matchesFilter, type KeyFilter, type KeyQuery, type KeyVault, type KeyWrappingUpdate } from './key-vault.js';
+import { keyFilterMatcher, type KeyFilter, type KeyQuery, type KeyVault, type KeyWrappingUpdate } from './key-vault.js';
 
 /** In-memory KeyVault. Documents are validated on the way in and copied both ways. */
 export class MemoryKeyVault implements KeyVault {
@@ -35,7 +35,8 @@ export class MemoryKeyVault implements KeyVault {
   }
 
   async findByFilter(filter: KeyFilter = {}): Promise<DataKeyDocument[]> {
-    return [...this.#byId.values()].filter((d) => matchesFilter(d, filter)).map(cloneKeyDocument);
+    const matches = keyFilterMatcher(filter); // validated once, before any document
+    return [...this.#byId.values()].filter(matches).map(cloneKeyDocument);
   }
 
   async findAll(): Promise<DataKeyDocument[]> {

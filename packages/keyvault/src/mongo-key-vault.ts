@@ -9,6 +9,7 @@ import { parseMasterKey } from './master-key.js';
 import { parseKeyDocument, type DataKeyDocument } from './key-document.js';
 import type { KeyFilter, KeyQuery, KeyVault, KeyWrappingUpdate } from './key-vault.js';
 import { checkAltName } from './memory-key-vault.js';
+import { checkValueDepth } from './depth.js';
 
 /** The Collection methods MongoKeyVault calls (a real driver Collection satisfies it). */
 export type KeyVaultCollection = Pick<Collection<Document>,
@@ -101,6 +102,7 @@ export class MongoKeyVault implements KeyVault {
   }
 
   async findByFilter(filter: KeyFilter = {}): Promise<DataKeyDocument[]> {
+    checkValueDepth(filter, 'key vault filter'); // before the driver's recursive serializer sees it
     return this.#findDocs(filter);
   }
 

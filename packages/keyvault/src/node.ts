@@ -10,6 +10,7 @@ import { KeyVaultError } from './errors.js';
 import { keyDocumentToEJSON, parseKeyDocument, type DataKeyDocument } from './key-document.js';
 import type { KeyFilter, KeyQuery, KeyVault, KeyWrappingUpdate } from './key-vault.js';
 import { MemoryKeyVault } from './memory-key-vault.js';
+import { checkJsonTextDepth } from './depth.js';
 
 /** The file operations FileKeyVault uses (a subset of `node:fs/promises`). */
 export interface FileKeyVaultFs {
@@ -83,6 +84,7 @@ export class FileKeyVault implements KeyVault {
       if (errCode(e) === 'ENOENT') return new MemoryKeyVault();
       throw new KeyVaultError('STORE_READ_FAILED', `cannot read key vault file ${this.path}`, { cause: e });
     }
+    checkJsonTextDepth(text, `key vault file ${this.path}`); // JSON.stringify below would overflow the stack
     let docs: unknown;
     try {
       docs = JSON.parse(text);
