@@ -5,7 +5,7 @@ import { KeyVaultError } from './errors.js';
 import { binaryBytes, copyBytes, isBinary, uuidBinary } from './bytes.js';
 import type { DataKeyDocument } from './key-document.js';
 import type { KeyVault } from './key-vault.js';
-import { DATA_KEY_LENGTH, type KmsProviders } from './kms.js';
+import { DATA_KEY_LENGTH, isKmsProviders, type KmsProviders } from './kms.js';
 import { masterKeyForProvider, type MasterKeyOptions } from './master-key.js';
 import { checkAltName } from './memory-key-vault.js';
 
@@ -38,8 +38,17 @@ export async function createDataKey(
   vault: KeyVault,
   kms: KmsProviders,
   provider: string,
-  options: CreateDataKeyOptions = {},
+  options: CreateDataKeyOptions | null = {},
 ): Promise<Binary> {
+  if (typeof vault !== 'object' || vault === null || typeof vault.insert !== 'function') {
+    throw new KeyVaultError('INVALID_ARGUMENT', 'createDataKey needs a KeyVault (e.g. new MemoryKeyVault())');
+  }
+  if (!isKmsProviders(kms)) throw new KeyVaultError('INVALID_ARGUMENT', 'createDataKey needs a KmsProviders');
+  options ??= {}; // SPEC: createDataKey(kmsProvider, opts: DataKeyOpts | null)
+  if (options.keyAltNames !== undefined && !Array.isArray(options.keyAltNames)) {
+    throw new KeyVaultError('INVALID_ARGUMENT', 'keyAltNames must be an array of strings');
+  }
+  if (options.now !== undefined && typeof options.now !== 'function') throw new KeyVaultError('INVALID_ARGUMENT', 'now must be a function returning ms');
   const masterKey = masterKeyForProvider(provider, options.masterKey);
   const names: string[] = [];
   for (const n of options.keyAltNames ?? []) {

@@ -4,8 +4,8 @@ import { AeadKey, hexToBytes, wipe } from '@fle-ts/crypto-core';
 import { KeyVaultError } from './errors.js';
 import { binaryBytes, copyBytes, keyIdHex } from './bytes.js';
 import { keyMaterialBytes, type DataKeyDocument } from './key-document.js';
-import type { KeyVault } from './key-vault.js';
-import type { KmsProviders } from './kms.js';
+import { checkKeyQuery, type KeyVault } from './key-vault.js';
+import { isKmsProviders, type KmsProviders } from './kms.js';
 
 /** A usable data key: its id and the AEAD key object (schedules precomputed once). */
 export interface CachedDataKey {
@@ -60,6 +60,9 @@ export class KeyBroker {
   #closed = false;
 
   constructor(options: KeyBrokerOptions) {
+    if (typeof options !== 'object' || options === null || typeof options.keyVault?.find !== 'function' || !isKmsProviders(options.kmsProviders)) {
+      throw new KeyVaultError('INVALID_ARGUMENT', 'KeyBroker needs {keyVault: a KeyVault, kmsProviders: a KmsProviders}');
+    }
     const ttl = options.keyExpirationMS ?? 60_000;
     if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 0) {
       throw new KeyVaultError('INVALID_ARGUMENT', `keyExpirationMS must be a non-negative number, got ${String(ttl)}`);
@@ -103,6 +106,7 @@ export class KeyBroker {
    */
   async getKeys(request: { ids?: readonly (Uint8Array | Binary)[]; altNames?: readonly string[] }): Promise<CachedDataKey[]> {
     this.#checkOpen();
+    checkKeyQuery(request);
     const ids = (request.ids ?? []).map((id) => keyIdHex(id));
     const altNames = [...(request.altNames ?? [])];
     const now = this.#now();

@@ -14,12 +14,34 @@ export interface KeyQuery {
 }
 
 /**
+ * Checks a KeyQuery's shape (INVALID_ARGUMENT): a document whose `ids` and `altNames`, when
+ * present, are arrays (a string is not taken as a list of one-letter names), names are strings.
+ */
+export function checkKeyQuery(query: KeyQuery): void {
+  if (typeof query !== 'object' || query === null) {
+    throw new KeyVaultError('INVALID_ARGUMENT', 'a key query must be a document {ids?: [...], altNames?: [...]}');
+  }
+  if (query.ids !== undefined && !Array.isArray(query.ids)) throw new KeyVaultError('INVALID_ARGUMENT', 'key query ids must be an array of key ids');
+  if (query.altNames !== undefined) {
+    if (!Array.isArray(query.altNames)) throw new KeyVaultError('INVALID_ARGUMENT', 'key query altNames must be an array of strings');
+    for (const n of query.altNames) if (typeof n !== 'string') throw new KeyVaultError('INVALID_ARGUMENT', 'keyAltName must be a string');
+  }
+}
+
+/**
  * A MongoDB-style filter over key documents. The in-process stores support: `{}`; equality on a
  * field or dotted path (`{'masterKey.provider': 'local'}`, `{_id: uuidBinary}`), where an array
  * field matches when any element equals (`{keyAltNames: 'name'}`); and the operators `$eq`, `$ne`,
  * `$in`, `$nin`, `$exists`, `$or`, `$and`. MongoKeyVault passes the filter to the server as is.
  */
 export type KeyFilter = Record<string, unknown>;
+
+/** Throws INVALID_ARGUMENT unless `update` is a document (the fields are validated by each store). */
+export function checkWrappingUpdate(update: unknown): asserts update is KeyWrappingUpdate {
+  if (typeof update !== 'object' || update === null) {
+    throw new KeyVaultError('INVALID_ARGUMENT', 'updateKeyWrapping needs {keyMaterial, masterKey, updateDate}');
+  }
+}
 
 /**
  * What a rewrap changes in a key document, and nothing else (SPEC rewrapManyDataKey: updateOne

@@ -45,6 +45,9 @@ export interface ParsedProviderId { type: KmsProviderType; name?: string }
  * Throws UNKNOWN_KMS_PROVIDER.
  */
 export function parseProviderId(provider: string): ParsedProviderId {
+  if (typeof provider !== 'string') {
+    throw new KeyVaultError('UNKNOWN_KMS_PROVIDER', `a KMS provider id must be a string such as 'local' or 'local:name', got ${provider === null ? 'null' : typeof provider}`);
+  }
   const colon = provider.indexOf(':');
   const type = colon < 0 ? provider : provider.slice(0, colon);
   if (!(type in SHAPES)) {

@@ -4,7 +4,7 @@ import type { Binary } from 'bson';
 import { KeyVaultError } from './errors.js';
 import { keyIdHex } from './bytes.js';
 import { cloneKeyDocument, parseKeyDocument, type DataKeyDocument } from './key-document.js';
-import { keyFilterMatcher, type KeyFilter, type KeyQuery, type KeyVault, type KeyWrappingUpdate } from './key-vault.js';
+import { checkKeyQuery, checkWrappingUpdate, keyFilterMatcher, type KeyFilter, type KeyQuery, type KeyVault, type KeyWrappingUpdate } from './key-vault.js';
 
 /** In-memory KeyVault. Documents are validated on the way in and copied both ways. */
 export class MemoryKeyVault implements KeyVault {
@@ -22,6 +22,7 @@ export class MemoryKeyVault implements KeyVault {
   }
 
   async find(query: KeyQuery): Promise<DataKeyDocument[]> {
+    checkKeyQuery(query);
     const hits = new Set<string>();
     for (const id of query.ids ?? []) {
       const hex = keyIdHex(id);
@@ -79,6 +80,7 @@ export class MemoryKeyVault implements KeyVault {
   }
 
   async updateKeyWrapping(id: Uint8Array | Binary, update: KeyWrappingUpdate): Promise<boolean> {
+    checkWrappingUpdate(update);
     const hex = keyIdHex(id);
     const prev = this.#byId.get(hex);
     if (!prev) return false;

@@ -7,7 +7,7 @@ import { KeyVaultError } from './errors.js';
 import { copyBinary, isBinary, keyIdBytes, uuidBinary } from './bytes.js';
 import { parseMasterKey } from './master-key.js';
 import { parseKeyDocument, type DataKeyDocument } from './key-document.js';
-import type { KeyFilter, KeyQuery, KeyVault, KeyWrappingUpdate } from './key-vault.js';
+import { checkKeyQuery, checkWrappingUpdate, type KeyFilter, type KeyQuery, type KeyVault, type KeyWrappingUpdate } from './key-vault.js';
 import { checkAltName } from './memory-key-vault.js';
 import { checkValueDepth } from './depth.js';
 
@@ -95,6 +95,7 @@ export class MongoKeyVault implements KeyVault {
 
   /** One find: `{$or: [{_id: {$in: ids}}, {keyAltNames: {$in: altNames}}]}` as libmongocrypt sends. */
   async find(query: KeyQuery): Promise<DataKeyDocument[]> {
+    checkKeyQuery(query);
     const ids = (query.ids ?? []).map((id) => uuidBinary(keyIdBytes(id)));
     const names = [...(query.altNames ?? [])];
     if (ids.length === 0 && names.length === 0) return [];
@@ -131,6 +132,7 @@ export class MongoKeyVault implements KeyVault {
 
   /** updateOne `{$set: {masterKey, keyMaterial}, $currentDate: {updateDate: true}}` as the spec's rewrap sends. */
   async updateKeyWrapping(id: Uint8Array | Binary, update: KeyWrappingUpdate): Promise<boolean> {
+    checkWrappingUpdate(update);
     const _id = uuidBinary(keyIdBytes(id));
     const material = update.keyMaterial;
     if (!isBinary(material) || material.sub_type !== Binary.SUBTYPE_DEFAULT) {

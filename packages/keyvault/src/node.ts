@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import type { Binary } from 'bson';
 import { KeyVaultError } from './errors.js';
 import { keyDocumentToEJSON, parseKeyDocument, type DataKeyDocument } from './key-document.js';
-import type { KeyFilter, KeyQuery, KeyVault, KeyWrappingUpdate } from './key-vault.js';
+import { checkKeyQuery, type KeyFilter, type KeyQuery, type KeyVault, type KeyWrappingUpdate } from './key-vault.js';
 import { MemoryKeyVault } from './memory-key-vault.js';
 import { checkJsonTextDepth } from './depth.js';
 
@@ -68,7 +68,10 @@ export class FileKeyVault implements KeyVault {
   readonly #staleAfter: number;
   #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(path: string, options: FileKeyVaultOptions = {}) {
+  constructor(path: string, options: FileKeyVaultOptions | null = {}) {
+    // A number would be taken by node:fs as a file descriptor.
+    if (typeof path !== 'string' || path === '') throw new KeyVaultError('INVALID_ARGUMENT', 'FileKeyVault needs the vault file path as a non-empty string');
+    options ??= {};
     this.path = path;
     this.#fs = options.fs ?? nodeFs;
     this.#lockPath = `${path}.lock`;
@@ -213,6 +216,7 @@ export class FileKeyVault implements KeyVault {
   }
 
   async find(query: KeyQuery): Promise<DataKeyDocument[]> {
+    checkKeyQuery(query);
     return (await this.#load()).find(query);
   }
   async findByFilter(filter: KeyFilter = {}): Promise<DataKeyDocument[]> {
