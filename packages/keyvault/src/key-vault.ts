@@ -32,9 +32,10 @@ export function checkKeyQuery(query: KeyQuery): void {
  * A MongoDB-style filter over key documents. The in-process stores support: `{}`; equality on a
  * field or dotted path (`{'masterKey.provider': 'local'}`, `{_id: uuidBinary}`), where an array
  * field matches when any element equals (`{keyAltNames: 'name'}`); and the operators `$eq`, `$ne`,
- * `$in`, `$nin`, `$exists`, `$or`, `$and`. MongoKeyVault passes the filter to the server as is.
+ * `$in`, `$nin`, `$exists`, `$or`, `$and`. A `Map` (also nested) means the document it
+ * serializes to. MongoKeyVault passes the filter to the server as is.
  */
-export type KeyFilter = Record<string, unknown>;
+export type KeyFilter = Record<string, unknown> | ReadonlyMap<string, unknown>;
 
 /** Throws INVALID_ARGUMENT unless `update` is a document (the fields are validated by each store). */
 export function checkWrappingUpdate(update: unknown): asserts update is KeyWrappingUpdate {
@@ -214,7 +215,7 @@ function match(doc: DataKeyDocument, filter: Record<string, unknown>): boolean {
  * NESTING_TOO_DEEP past MAX_NESTING_DEPTH levels) and returns a predicate over key documents.
  * A `Map` filter, or Map values in it, mean the document they serialize to.
  */
-export function keyFilterMatcher(filter: KeyFilter | ReadonlyMap<string, unknown> = {}): (doc: DataKeyDocument) => boolean {
+export function keyFilterMatcher(filter: KeyFilter = {}): (doc: DataKeyDocument) => boolean {
   if (!isDocument(filter)) {
     throw new KeyVaultError('INVALID_ARGUMENT', 'a key vault filter must be a document such as {} or {keyAltNames: "name"}');
   }

@@ -104,7 +104,7 @@ export class MongoKeyVault implements KeyVault {
 
   async findByFilter(filter: KeyFilter = {}): Promise<DataKeyDocument[]> {
     checkValueDepth(filter, 'key vault filter'); // before the driver's recursive serializer sees it
-    return this.#findDocs(filter);
+    return this.#findDocs(filter as Document);
   }
 
   async findAll(): Promise<DataKeyDocument[]> {
