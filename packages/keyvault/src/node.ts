@@ -44,7 +44,7 @@ interface LockOwner { pid: number; host: string; token: string }
 const errCode = (e: unknown): unknown => (e as { code?: unknown } | null)?.code;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-function positiveMs(v: number | undefined, fallback: number, what: string): number {
+function nonNegativeMs(v: number | undefined, fallback: number, what: string): number {
   if (v === undefined) return fallback;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
     throw new KeyVaultError('INVALID_ARGUMENT', `${what} must be a non-negative number of milliseconds`);
@@ -75,8 +75,8 @@ export class FileKeyVault implements KeyVault {
     this.path = path;
     this.#fs = options.fs ?? nodeFs;
     this.#lockPath = `${path}.lock`;
-    this.#lockTimeout = positiveMs(options.lockTimeoutMS, 10_000, 'lockTimeoutMS');
-    this.#staleAfter = positiveMs(options.staleLockMS, 30_000, 'staleLockMS');
+    this.#lockTimeout = nonNegativeMs(options.lockTimeoutMS, 10_000, 'lockTimeoutMS');
+    this.#staleAfter = nonNegativeMs(options.staleLockMS, 30_000, 'staleLockMS');
   }
 
   async #load(): Promise<MemoryKeyVault> {

@@ -29,8 +29,9 @@ export interface RewrapManyDataKeyResult {
  * Re-wraps every key matching `filter` under a new master key (or rewraps under its current one
  * when `options` is absent), setting `keyMaterial`, `masterKey` and `updateDate`. All keys are
  * unwrapped and re-wrapped before the first write, so a KMS failure writes nothing; then each
- * document's keyMaterial, masterKey and updateDate are set in ONE write (other fields untouched), so a store failure midway (STORE_WRITE_FAILED, `cause` kept,
- * message gives the count written) leaves every key readable under its old or its new master key.
+ * document gets those three fields in ONE write (KeyVault.updateKeyWrapping; other fields, e.g.
+ * an alt name added meanwhile, untouched), so a store failure midway (STORE_WRITE_FAILED, `cause`
+ * kept, message gives the count written) leaves every key readable under its old or new master key.
  */
 export async function rewrapManyDataKey(
   vault: KeyVault,
