@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Binary } from 'bson';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_NESTING_DEPTH } from '@fle-ts/crypto-core';
 import {
@@ -13,6 +14,7 @@ import {
 import { FileKeyVault } from '@fle-ts/keyvault/node';
 import { expectCode, SPEC_MASTER_KEY, uuid, ZERO_MASTER_KEY } from './helpers.js';
 import { asCollection, FakeCollection } from './fake-collection.js';
+import { checkJsonTextDepth, checkValueDepth } from '../src/depth.js';
 
 const LEVELS = 5000;
 const deepArrays = (n: number) => '['.repeat(n) + ']'.repeat(n);
@@ -144,5 +146,26 @@ describe('issue 11 item 3 (keyvault part): Map and __proto__ filters never widen
   it('parseKeyDocument names a Map instead of reporting a missing _id', async () => {
     const e = await expectCode(() => parseKeyDocument(new Map(Object.entries(doc(ID1))) as unknown as Record<string, unknown>), 'INVALID_KEY_DOCUMENT');
     expect(e.message).toContain('Map');
+  });
+});
+
+describe('the depth checks agree with a recursive reference', () => {
+  // Reference: containers count one level each; strings (any brackets, quotes, backslashes) none.
+  const depthOf = (v: unknown): number => typeof v === 'object' && v !== null
+    ? 1 + Math.max(0, ...Object.values(v).map(depthOf)) : 0;
+  const tricky = fc.string({ unit: fc.constantFrom('[', ']', '{', '}', '"', '\\', 'a', ':', ',') });
+  const json = fc.letrec((tie) => ({
+    value: fc.oneof({ depthSize: 'small' }, tricky, fc.integer(), fc.constant(null), fc.array(tie('value'), { maxLength: 3 }),
+      fc.dictionary(tricky, tie('value'), { maxKeys: 3 })),
+  })).value;
+  it('property: text scan and value walk throw NESTING_TOO_DEEP exactly when the depth exceeds MAX_NESTING_DEPTH', () => {
+    fc.assert(fc.property(json, fc.integer({ min: MAX_NESTING_DEPTH - 8, max: MAX_NESTING_DEPTH + 4 }), (inner, wraps) => {
+      let v: unknown = inner;
+      for (let i = 0; i < wraps; i++) v = i % 2 ? { k: v } : [v];
+      const tooDeep = depthOf(v) > MAX_NESTING_DEPTH;
+      const code = (f: () => void) => { try { f(); return 'ok'; } catch (e) { return (e as { code?: string }).code; } };
+      expect(code(() => checkJsonTextDepth(JSON.stringify(v), 'x'))).toBe(tooDeep ? 'NESTING_TOO_DEEP' : 'ok');
+      expect(code(() => checkValueDepth(v, 'x'))).toBe(tooDeep ? 'NESTING_TOO_DEEP' : 'ok');
+    }), { numRuns: 200 });
   });
 });
