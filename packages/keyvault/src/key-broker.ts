@@ -42,7 +42,8 @@ const NOT_SATISFIED = 'not all keys requested were satisfied. Verify that key va
  * handed out in the current task is destroyed when that task ends (one `setTimeout(0)` later);
  * one not handed out in this task is destroyed at once. Keep a CachedDataKey no longer than the
  * task that got it; ask the broker again (a Map lookup while cached). {@link KeyBroker.close}
- * destroys everything at once.
+ * destroys everything at once. (Reference counting was the alternative: it needs every caller
+ * to release its keys; this task-scoped lease asks nothing of callers and keeps getKeys' API.)
  */
 export class KeyBroker {
   readonly #vault: KeyVault;
