@@ -48,6 +48,9 @@ export function keyIdHex(id: Uint8Array | Binary): string {
 
 /** A new UUID Binary (subtype 4) holding a copy of `bytes`. */
 export function uuidBinary(bytes: Uint8Array): Binary {
+  if (!(bytes instanceof Uint8Array) || bytes.length !== 16) {
+    throw new KeyVaultError('INVALID_ARGUMENT', `a UUID needs 16 bytes (Uint8Array), got ${bytes instanceof Uint8Array ? bytes.length : typeof bytes}`);
+  }
   return new Binary(copyBytes(bytes), Binary.SUBTYPE_UUID);
 }
 

@@ -5,14 +5,14 @@ import { KeyVaultError } from './errors.js';
 import { binaryBytes, copyBytes, isBinary, uuidBinary } from './bytes.js';
 import type { DataKeyDocument } from './key-document.js';
 import type { KeyVault } from './key-vault.js';
-import { DATA_KEY_LENGTH, type KmsProviders } from './kms.js';
-import { parseMasterKey, type MasterKey } from './master-key.js';
+import { DATA_KEY_LENGTH, isKmsProviders, type KmsProviders } from './kms.js';
+import { masterKeyForProvider, type MasterKeyOptions } from './master-key.js';
 import { checkAltName } from './memory-key-vault.js';
 
 /** Options of createDataKey, as the driver names them. */
 export interface CreateDataKeyOptions {
-  /** Defaults to `{provider}`; must name the same provider. */
-  masterKey?: MasterKey;
+  /** The provider's fields (SPEC DataKeyOpts.masterKey); `provider` may be omitted or must repeat the argument. */
+  masterKey?: MasterKeyOptions;
   keyAltNames?: readonly string[];
   /** The 96-byte data key; default 96 CSPRNG bytes. */
   keyMaterial?: Uint8Array | Binary;
@@ -38,12 +38,18 @@ export async function createDataKey(
   vault: KeyVault,
   kms: KmsProviders,
   provider: string,
-  options: CreateDataKeyOptions = {},
+  options: CreateDataKeyOptions | null = {},
 ): Promise<Binary> {
-  const masterKey = parseMasterKey(options.masterKey ?? { provider });
-  if (masterKey.provider !== provider) {
-    throw new KeyVaultError('INVALID_MASTER_KEY', `masterKey.provider '${masterKey.provider}' does not match provider '${provider}'`);
+  if (typeof vault !== 'object' || vault === null || typeof vault.insert !== 'function') {
+    throw new KeyVaultError('INVALID_ARGUMENT', 'createDataKey needs a KeyVault (e.g. new MemoryKeyVault())');
   }
+  if (!isKmsProviders(kms)) throw new KeyVaultError('INVALID_ARGUMENT', 'createDataKey needs a KmsProviders');
+  options ??= {}; // SPEC: createDataKey(kmsProvider, opts: DataKeyOpts | null)
+  if (options.keyAltNames !== undefined && !Array.isArray(options.keyAltNames)) {
+    throw new KeyVaultError('INVALID_ARGUMENT', 'keyAltNames must be an array of strings');
+  }
+  if (options.now !== undefined && typeof options.now !== 'function') throw new KeyVaultError('INVALID_ARGUMENT', 'now must be a function returning ms');
+  const masterKey = masterKeyForProvider(provider, options.masterKey);
   const names: string[] = [];
   for (const n of options.keyAltNames ?? []) {
     checkAltName(n);

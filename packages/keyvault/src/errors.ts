@@ -15,7 +15,9 @@ export type KeyVaultErrorCode =
   | 'KMS_PROVIDER_NOT_SUPPORTED'
   | 'UNWRAP_FAILED'
   | 'STORE_WRITE_FAILED'
-  | 'STORE_READ_FAILED';
+  | 'STORE_READ_FAILED'
+  | 'NESTING_TOO_DEEP'
+  | 'CLOSED';
 
 /** Thrown by @fle-ts/keyvault. `cause` keeps the underlying error (e.g. the AEAD's HMAC_MISMATCH). */
 export class KeyVaultError extends FleError {

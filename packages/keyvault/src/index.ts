@@ -1,6 +1,8 @@
 export { KeyVaultError, type KeyVaultErrorCode } from './errors.js';
 export {
   parseMasterKey,
+  masterKeyForProvider,
+  type MasterKeyOptions,
   parseProviderId,
   type MasterKey,
   type LocalMasterKey,
@@ -20,7 +22,7 @@ export {
   type KmsProvidersOptions,
   type LocalKmsOptions,
 } from './kms.js';
-export { matchesFilter, type KeyVault, type KeyQuery, type KeyFilter } from './key-vault.js';
+export { matchesFilter, keyFilterMatcher, type KeyVault, type KeyQuery, type KeyFilter, type KeyWrappingUpdate } from './key-vault.js';
 export { MemoryKeyVault } from './memory-key-vault.js';
 export { MongoKeyVault, KEY_ALT_NAMES_INDEX, type KeyVaultCollection } from './mongo-key-vault.js';
 export { createDataKey, newKeyId, type CreateDataKeyOptions } from './data-key.js';

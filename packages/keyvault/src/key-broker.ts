@@ -4,8 +4,8 @@ import { AeadKey, hexToBytes, wipe } from '@fle-ts/crypto-core';
 import { KeyVaultError } from './errors.js';
 import { binaryBytes, copyBytes, keyIdHex } from './bytes.js';
 import { keyMaterialBytes, type DataKeyDocument } from './key-document.js';
-import type { KeyVault } from './key-vault.js';
-import type { KmsProviders } from './kms.js';
+import { checkKeyQuery, type KeyVault } from './key-vault.js';
+import { isKmsProviders, type KmsProviders } from './kms.js';
 
 /** A usable data key: its id and the AEAD key object (schedules precomputed once). */
 export interface CachedDataKey {
@@ -25,12 +25,25 @@ export interface KeyBrokerOptions {
 }
 
 interface Entry { value: CachedDataKey; expiresAt: number }
+/** The entries one fetch added, by hex id and by alt name. */
+interface Admitted { byId: Map<string, Entry>; byAltName: Map<string, string> }
 
 const NOT_SATISFIED = 'not all keys requested were satisfied. Verify that key vault DB/collection name was correctly specified.';
 
 /**
  * Gets data keys by id or alt name: one vault `find` for all the misses of a request, one unwrap
  * per key, then a cache hit is a Map lookup by hex id until the entry expires.
+ *
+ * A key that leaves the cache (expiry, {@link KeyBroker.clear}, {@link KeyBroker.evict}, a refetch)
+ * is destroyed: its AeadKey is wiped and refuses to encrypt or decrypt (KEY_DESTROYED). Why not
+ * at once: callers use the keys they got synchronously right after the `await` (fle-ts's client
+ * gathers every key of a document in one request, then encrypts without awaiting), and another
+ * operation's sweep or clear() can run between that request resolving and its use. So a key
+ * handed out in the current task is destroyed when that task ends (one `setTimeout(0)` later);
+ * one not handed out in this task is destroyed at once. Keep a CachedDataKey no longer than the
+ * task that got it; ask the broker again (a Map lookup while cached). {@link KeyBroker.close}
+ * destroys everything at once. (Reference counting was the alternative: it needs every caller
+ * to release its keys; this task-scoped lease asks nothing of callers and keeps getKeys' API.)
  */
 export class KeyBroker {
   readonly #vault: KeyVault;
@@ -40,11 +53,20 @@ export class KeyBroker {
   readonly #byId = new Map<string, Entry>();
   readonly #byAltName = new Map<string, string>();
   #inflight: Promise<void> | undefined;
+  /** Keys handed out since the current task began; evicting one defers its destruction. */
+  readonly #handedOut = new Set<AeadKey>();
+  /** Evicted keys waiting for the end of the task that handed them out. */
+  readonly #retired = new Set<AeadKey>();
+  #taskEndScheduled = false;
+  #closed = false;
 
   constructor(options: KeyBrokerOptions) {
+    if (typeof options !== 'object' || options === null || typeof options.keyVault?.find !== 'function' || !isKmsProviders(options.kmsProviders)) {
+      throw new KeyVaultError('INVALID_ARGUMENT', 'KeyBroker needs {keyVault: a KeyVault, kmsProviders: a KmsProviders}');
+    }
     const ttl = options.keyExpirationMS ?? 60_000;
-    if (!Number.isFinite(ttl) || ttl < 0) {
-      throw new KeyVaultError('INVALID_ARGUMENT', `keyExpirationMS must be a non-negative number, got ${ttl}`);
+    if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 0) {
+      throw new KeyVaultError('INVALID_ARGUMENT', `keyExpirationMS must be a non-negative number, got ${String(ttl)}`);
     }
     this.#vault = options.keyVault;
     this.#kms = options.kmsProviders;
@@ -58,20 +80,22 @@ export class KeyBroker {
     return this.#byId.size;
   }
 
-  /** The key with this `_id`. Throws KEY_NOT_FOUND, UNWRAP_FAILED, KMS provider errors. */
+  /** The key with this `_id`. Throws KEY_NOT_FOUND, UNWRAP_FAILED, KMS provider errors, CLOSED. */
   async getKeyById(id: Uint8Array | Binary): Promise<CachedDataKey> {
+    this.#checkOpen();
     // Hit path: one hex conversion and one Map lookup, no arrays.
     const hit = this.#byId.get(keyIdHex(id));
-    if (this.#live(hit, this.#now())) return hit.value;
+    if (this.#live(hit, this.#now())) return this.#handOut(hit.value);
     const [k] = await this.getKeys({ ids: [id] });
     return k as CachedDataKey;
   }
 
-  /** The key carrying `name` in keyAltNames. Throws KEY_NOT_FOUND. */
+  /** The key carrying `name` in keyAltNames. Throws KEY_NOT_FOUND, CLOSED. */
   async getKeyByAltName(name: string): Promise<CachedDataKey> {
+    this.#checkOpen();
     const hex = this.#byAltName.get(name);
     const hit = hex === undefined ? undefined : this.#byId.get(hex);
-    if (this.#live(hit, this.#now()) && hit.value.keyAltNames.includes(name)) return hit.value;
+    if (this.#live(hit, this.#now()) && hit.value.keyAltNames.includes(name)) return this.#handOut(hit.value);
     const [k] = await this.getKeys({ altNames: [name] });
     return k as CachedDataKey;
   }
@@ -79,11 +103,17 @@ export class KeyBroker {
   /**
    * Keys for all `ids` then all `altNames`, in that order (one result per request entry). Misses
    * are fetched with ONE vault find; any key not found → KEY_NOT_FOUND and nothing is returned.
+   * CLOSED after {@link KeyBroker.close}.
    */
   async getKeys(request: { ids?: readonly (Uint8Array | Binary)[]; altNames?: readonly string[] }): Promise<CachedDataKey[]> {
+    this.#checkOpen();
+    checkKeyQuery(request);
     const ids = (request.ids ?? []).map((id) => keyIdHex(id));
     const altNames = [...(request.altNames ?? [])];
     const now = this.#now();
+    // What this request fetched itself: served from here even if a concurrent sweep, clear() or
+    // forgetAltNames() ran between the fetch and this continuation (no spurious KEY_NOT_FOUND).
+    let fetched: Admitted | undefined;
     for (;;) {
       const missIds = ids.filter((hex) => !this.#live(this.#byId.get(hex), now));
       const missNames = altNames.filter((n) => {
@@ -95,6 +125,7 @@ export class KeyBroker {
       // fetch already under way and look again, rather than each finding and unwrapping the key.
       if (this.#inflight) {
         await this.#inflight.catch(() => undefined);
+        this.#checkOpen();
         continue;
       }
       this.#sweep(); // expired entries are dropped, not kept around until overwritten
@@ -102,27 +133,71 @@ export class KeyBroker {
         ids: [...new Set(missIds)].map((hex) => hexToBytes(hex)),
         altNames: [...new Set(missNames)],
       }).then((docs) => this.#admit(docs, now));
-      this.#inflight = fetch;
+      const settled = fetch.then(() => undefined, () => undefined);
+      this.#inflight = settled;
       try {
-        await fetch;
+        fetched = await fetch;
       } finally {
-        if (this.#inflight === fetch) this.#inflight = undefined;
+        if (this.#inflight === settled) this.#inflight = undefined;
       }
       break;
     }
+    const byId = (hex: string | undefined) => hex === undefined ? undefined : fetched?.byId.get(hex) ?? this.#byId.get(hex);
     const out: CachedDataKey[] = [];
-    for (const hex of ids) out.push(this.#require(this.#byId.get(hex), now, `_id ${hex}`));
+    for (const hex of ids) out.push(this.#require(byId(hex), now, `_id ${hex}`));
     for (const n of altNames) {
-      const hex = this.#byAltName.get(n);
-      out.push(this.#require(hex === undefined ? undefined : this.#byId.get(hex), now, `keyAltName '${n}'`, n));
+      out.push(this.#require(byId(fetched?.byAltName.get(n) ?? this.#byAltName.get(n)), now, `keyAltName '${n}'`, n));
     }
+    for (const k of out) this.#handOut(k);
     return out;
   }
 
-  /** Drops every cached key (e.g. after a rewrap or a delete). */
+  /**
+   * Drops and destroys every cached key (at the end of the current task for keys handed out in it,
+   * see the class doc). For a changed alt name use {@link KeyBroker.forgetAltNames}: the keys
+   * themselves are still right, and in-flight operations keep them.
+   */
   clear(): void {
+    for (const e of this.#byId.values()) this.#retire(e.value.key);
     this.#byId.clear();
     this.#byAltName.clear();
+  }
+
+  /**
+   * Forgets which alt name points to which key, keeping the keys: the next request by alt name
+   * asks the vault again. Call after adding or removing an alt name; no key is destroyed.
+   */
+  forgetAltNames(): void {
+    this.#byAltName.clear();
+  }
+
+  /** Drops and destroys the cached key with this `_id` (e.g. after deleting it); true when it was cached. */
+  evict(id: Uint8Array | Binary): boolean {
+    const hex = keyIdHex(id);
+    const e = this.#byId.get(hex);
+    if (e === undefined) return false;
+    this.#drop(hex, e);
+    return true;
+  }
+
+  /**
+   * Destroys every key at once, including keys handed out in the current task and keys evicted but
+   * not yet destroyed; a fetch under way ends with CLOSED. Every later get throws CLOSED; clear()
+   * and close() may still be called.
+   */
+  close(): void {
+    this.#closed = true;
+    for (const e of this.#byId.values()) e.value.key.destroy();
+    for (const k of this.#retired) k.destroy();
+    for (const k of this.#handedOut) k.destroy();
+    this.#byId.clear();
+    this.#byAltName.clear();
+    this.#retired.clear();
+    this.#handedOut.clear();
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new KeyVaultError('CLOSED', 'this KeyBroker was closed and its keys destroyed; create a new one');
   }
 
   #live(e: Entry | undefined, now: number): e is Entry {
@@ -136,7 +211,35 @@ export class KeyBroker {
     return e.value;
   }
 
-  async #admit(docs: DataKeyDocument[], now: number): Promise<void> {
+  // Marks a key as in use until the current task ends (see the class doc).
+  #handOut(value: CachedDataKey): CachedDataKey {
+    this.#handedOut.add(value.key);
+    if (!this.#taskEndScheduled) {
+      this.#taskEndScheduled = true;
+      setTimeout(() => this.#endTask(), 0);
+    }
+    return value;
+  }
+
+  #endTask(): void {
+    this.#taskEndScheduled = false;
+    for (const k of this.#retired) k.destroy();
+    this.#retired.clear();
+    this.#handedOut.clear();
+  }
+
+  #retire(key: AeadKey): void {
+    if (this.#handedOut.has(key)) this.#retired.add(key);
+    else key.destroy();
+  }
+
+  #drop(hex: string, e: Entry): void {
+    this.#byId.delete(hex);
+    for (const n of e.value.keyAltNames) if (this.#byAltName.get(n) === hex) this.#byAltName.delete(n);
+    this.#retire(e.value.key);
+  }
+
+  async #admit(docs: DataKeyDocument[], now: number): Promise<Admitted> {
     // LMC: "keys returned have duplicate keyAltNames or _id".
     const seenIds = new Set<string>();
     const seenNames = new Set<string>();
@@ -148,7 +251,7 @@ export class KeyBroker {
       seenIds.add(hex);
       for (const n of d.keyAltNames ?? []) seenNames.add(n);
     }
-    const unwrapped = await Promise.all(docs.map(async (d) => {
+    const settled = await Promise.allSettled(docs.map(async (d) => {
       const raw = await this.#kms.unwrap(keyMaterialBytes(d), d.masterKey);
       try {
         return new AeadKey(raw);
@@ -156,24 +259,36 @@ export class KeyBroker {
         wipe(raw);
       }
     }));
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed || this.#closed) {
+      // Nothing of a failed batch is cached, so nothing may outlive it unwiped.
+      for (const r of settled) if (r.status === 'fulfilled') r.value.destroy();
+      this.#checkOpen();
+      throw (failed as PromiseRejectedResult).reason;
+    }
+    const admitted: Admitted = { byId: new Map(), byAltName: new Map() };
     docs.forEach((d, i) => {
       const hex = keyIdHex(d._id);
       const old = this.#byId.get(hex);
-      for (const n of old?.value.keyAltNames ?? []) this.#byAltName.delete(n);
-      const value: CachedDataKey = { keyId: copyBytes(binaryBytes(d._id)), key: unwrapped[i] as AeadKey, keyAltNames: [...(d.keyAltNames ?? [])] };
-      this.#byId.set(hex, { value, expiresAt: now + this.#ttl });
-      for (const n of value.keyAltNames) this.#byAltName.set(n, hex);
+      if (old) this.#drop(hex, old);
+      const key = (settled[i] as PromiseFulfilledResult<AeadKey>).value;
+      const value: CachedDataKey = { keyId: copyBytes(binaryBytes(d._id)), key, keyAltNames: [...(d.keyAltNames ?? [])] };
+      const entry = { value, expiresAt: now + this.#ttl };
+      this.#handOut(value); // about to be returned: a clear() before the caller resumes must not destroy it
+      this.#byId.set(hex, entry);
+      admitted.byId.set(hex, entry);
+      for (const n of value.keyAltNames) {
+        this.#byAltName.set(n, hex);
+        admitted.byAltName.set(n, hex);
+      }
     });
+    return admitted;
   }
 
   #sweep(): void {
     const now = this.#now();
     for (const [hex, e] of this.#byId) {
-      if (this.#ttl !== 0 && now >= e.expiresAt) {
-        this.#byId.delete(hex);
-        for (const n of e.value.keyAltNames) if (this.#byAltName.get(n) === hex) this.#byAltName.delete(n);
-      }
+      if (this.#ttl !== 0 && now >= e.expiresAt) this.#drop(hex, e);
     }
   }
 }
-

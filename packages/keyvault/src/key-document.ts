@@ -4,6 +4,7 @@ import { Binary, EJSON, Long } from 'bson';
 import { KeyVaultError } from './errors.js';
 import { binaryBytes, copyBinary, isBinary } from './bytes.js';
 import { parseMasterKey, type MasterKey } from './master-key.js';
+import { checkJsonTextDepth, checkValueDepth } from './depth.js';
 
 /** A data key as stored in the key vault collection, with bson types. */
 export interface DataKeyDocument {
@@ -52,12 +53,13 @@ function dateValue(v: unknown, field: string): Date {
 /**
  * Validates a key document as `bson` deserializes it, as a plain object in canonical or relaxed
  * Extended JSON, or as Extended JSON text; returns a fresh document with fields in libmongocrypt's
- * order. Throws INVALID_KEY_DOCUMENT naming the field (missing, wrong type, unknown field) or
- * INVALID_MASTER_KEY for a bad masterKey.
+ * order. Throws INVALID_KEY_DOCUMENT naming the field (missing, wrong type, unknown field),
+ * INVALID_MASTER_KEY for a bad masterKey, NESTING_TOO_DEEP past MAX_NESTING_DEPTH levels.
  */
 export function parseKeyDocument(input: string | Record<string, unknown> | DataKeyDocument): DataKeyDocument {
   let doc: Record<string, unknown>;
   if (typeof input === 'string') {
+    checkJsonTextDepth(input, 'key document');
     try {
       doc = EJSON.parse(input, { relaxed: false }) as Record<string, unknown>;
     } catch (cause) {
@@ -69,6 +71,10 @@ export function parseKeyDocument(input: string | Record<string, unknown> | DataK
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
     throw new KeyVaultError('INVALID_KEY_DOCUMENT', 'invalid key document: expected a document');
   }
+  if (doc instanceof Map) {
+    throw new KeyVaultError('INVALID_KEY_DOCUMENT', 'invalid key document: expected a plain document, got a Map (pass Object.fromEntries(map))');
+  }
+  checkValueDepth(doc, 'key document');
   if (looksLikeExtendedJson(doc)) {
     try {
       doc = EJSON.deserialize(doc, { relaxed: false }) as Record<string, unknown>;

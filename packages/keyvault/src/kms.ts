@@ -60,6 +60,12 @@ function masterKeyBytes(key: unknown, provider: string): Uint8Array {
   return bytes;
 }
 
+function checkMasterKeyArg(masterKey: unknown): asserts masterKey is MasterKey {
+  if (typeof masterKey !== 'object' || masterKey === null) {
+    throw new KeyVaultError('INVALID_MASTER_KEY', "masterKey must be a document like {provider: 'local'}");
+  }
+}
+
 /** The local KMS: wraps with the FLE1 AEAD under a 96-byte master key, random IV, no AAD. */
 export class LocalKmsProvider implements KmsProvider {
   readonly name: string;
@@ -76,6 +82,7 @@ export class LocalKmsProvider implements KmsProvider {
   }
 
   #check(masterKey: MasterKey): void {
+    checkMasterKeyArg(masterKey);
     if (masterKey.provider !== this.name) {
       throw new KeyVaultError('KMS_PROVIDER_NOT_CONFIGURED', `masterKey is for provider '${masterKey.provider}', not '${this.name}'`);
     }
@@ -114,6 +121,12 @@ export class LocalKmsProvider implements KmsProvider {
   }
 }
 
+/** True for a KmsProviders, also one from another loaded copy of this package (duck-typed). */
+export function isKmsProviders(v: unknown): v is KmsProviders {
+  const k = v as Partial<KmsProviders> | null;
+  return typeof k === 'object' && k !== null && typeof k.wrap === 'function' && typeof k.unwrap === 'function' && typeof k.get === 'function';
+}
+
 /** The configured providers, looked up by a key document's `masterKey.provider`. */
 export class KmsProviders {
   readonly #providers = new Map<string, KmsProvider>();
@@ -124,7 +137,14 @@ export class KmsProviders {
    * (BAD_MASTER_KEY); unknown provider ids throw UNKNOWN_KMS_PROVIDER.
    */
   constructor(options: KmsProvidersOptions = {}, custom: readonly KmsProvider[] = []) {
-    for (const [id, config] of Object.entries(options)) {
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+      throw new KeyVaultError('INVALID_ARGUMENT', 'kmsProviders must be a document such as {local: {key: <96 bytes or base64>}}');
+    }
+    if (!Array.isArray(custom)) throw new KeyVaultError('INVALID_ARGUMENT', 'custom KMS providers must be an array of KmsProvider');
+    // A Map means the document it serializes to (as the driver would send it), not "no providers".
+    const entries = options instanceof Map ? [...(options as Map<unknown, unknown>).entries()] : Object.entries(options);
+    for (const [id, config] of entries) {
+      if (typeof id !== 'string') throw new KeyVaultError('UNKNOWN_KMS_PROVIDER', 'kmsProviders keys must be provider ids such as \'local\'');
       if (config === undefined) continue;
       const { type } = parseProviderId(id);
       this.#configured.add(id);
@@ -144,6 +164,10 @@ export class KmsProviders {
 
   /** Adds or replaces a provider implementation (e.g. a cloud KMS client) under `provider.name`. */
   register(provider: KmsProvider): this {
+    const p = provider as Partial<KmsProvider> | null;
+    if (typeof p !== 'object' || p === null || typeof p.name !== 'string' || typeof p.wrap !== 'function' || typeof p.unwrap !== 'function') {
+      throw new KeyVaultError('INVALID_ARGUMENT', 'a KmsProvider needs a string name and wrap/unwrap functions');
+    }
     parseProviderId(provider.name);
     this.#providers.set(provider.name, provider);
     this.#configured.add(provider.name);
@@ -177,11 +201,13 @@ export class KmsProviders {
 
   /** Wraps `dataKey` under `masterKey` (its provider must be configured). */
   async wrap(dataKey: Uint8Array, masterKey: MasterKey): Promise<Uint8Array> {
+    checkMasterKeyArg(masterKey);
     return this.get(masterKey.provider).wrap(dataKey, masterKey);
   }
 
   /** Unwraps `keyMaterial` with the provider named by `masterKey`. */
   async unwrap(keyMaterial: Uint8Array, masterKey: MasterKey): Promise<Uint8Array> {
+    checkMasterKeyArg(masterKey);
     return this.get(masterKey.provider).unwrap(keyMaterial, masterKey);
   }
 }

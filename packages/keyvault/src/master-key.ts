@@ -45,6 +45,9 @@ export interface ParsedProviderId { type: KmsProviderType; name?: string }
  * Throws UNKNOWN_KMS_PROVIDER.
  */
 export function parseProviderId(provider: string): ParsedProviderId {
+  if (typeof provider !== 'string') {
+    throw new KeyVaultError('UNKNOWN_KMS_PROVIDER', `a KMS provider id must be a string such as 'local' or 'local:name', got ${provider === null ? 'null' : typeof provider}`);
+  }
   const colon = provider.indexOf(':');
   const type = colon < 0 ? provider : provider.slice(0, colon);
   if (!(type in SHAPES)) {
@@ -101,4 +104,32 @@ export function parseMasterKey(input: unknown, options: { stored?: boolean } = {
     throw new KeyVaultError('INVALID_MASTER_KEY', 'keyId required for KMIP in a stored key document');
   }
   return out as MasterKey;
+}
+
+/**
+ * A masterKey as ClientEncryption callers spell it (SPEC "DataKeyOpts.masterKey",
+ * "RewrapManyDataKeyOpts"): the provider's fields without `provider`, which comes from the
+ * provider argument; a `provider` field is allowed when it repeats that argument.
+ */
+export interface MasterKeyOptions {
+  readonly provider?: string;
+  readonly [field: string]: unknown;
+}
+
+/**
+ * The masterKey for a key created or rewrapped with `provider`: `masterKey` (driver spelling, see
+ * {@link MasterKeyOptions}) with `provider` filled in, then checked by parseMasterKey. Throws
+ * INVALID_MASTER_KEY when `masterKey` is not a document or names another provider.
+ */
+export function masterKeyForProvider(provider: string, masterKey?: MasterKeyOptions): MasterKey {
+  if (masterKey === undefined) return parseMasterKey({ provider });
+  if (typeof masterKey !== 'object' || masterKey === null || Array.isArray(masterKey)) {
+    throw new KeyVaultError('INVALID_MASTER_KEY', "masterKey must be a document of the provider's fields, e.g. {region, key} for 'aws' or {} for 'local'");
+  }
+  const given: unknown = masterKey.provider;
+  if (given !== undefined && given !== provider) {
+    const shown = typeof given === 'string' ? `'${given}'` : `a ${typeof given}`;
+    throw new KeyVaultError('INVALID_MASTER_KEY', `masterKey.provider ${shown} does not match provider '${provider}': omit it or repeat the provider`);
+  }
+  return parseMasterKey({ ...masterKey, provider });
 }

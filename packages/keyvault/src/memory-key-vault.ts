@@ -4,7 +4,7 @@ import type { Binary } from 'bson';
 import { KeyVaultError } from './errors.js';
 import { keyIdHex } from './bytes.js';
 import { cloneKeyDocument, parseKeyDocument, type DataKeyDocument } from './key-document.js';
-import { matchesFilter, type KeyFilter, type KeyQuery, type KeyVault } from './key-vault.js';
+import { checkKeyQuery, checkWrappingUpdate, keyFilterMatcher, type KeyFilter, type KeyQuery, type KeyVault, type KeyWrappingUpdate } from './key-vault.js';
 
 /** In-memory KeyVault. Documents are validated on the way in and copied both ways. */
 export class MemoryKeyVault implements KeyVault {
@@ -22,6 +22,7 @@ export class MemoryKeyVault implements KeyVault {
   }
 
   async find(query: KeyQuery): Promise<DataKeyDocument[]> {
+    checkKeyQuery(query);
     const hits = new Set<string>();
     for (const id of query.ids ?? []) {
       const hex = keyIdHex(id);
@@ -35,7 +36,8 @@ export class MemoryKeyVault implements KeyVault {
   }
 
   async findByFilter(filter: KeyFilter = {}): Promise<DataKeyDocument[]> {
-    return [...this.#byId.values()].filter((d) => matchesFilter(d, filter)).map(cloneKeyDocument);
+    const matches = keyFilterMatcher(filter); // validated once, before any document
+    return [...this.#byId.values()].filter(matches).map(cloneKeyDocument);
   }
 
   async findAll(): Promise<DataKeyDocument[]> {
@@ -74,6 +76,19 @@ export class MemoryKeyVault implements KeyVault {
     for (const n of prev.keyAltNames ?? []) this.#byAltName.delete(n);
     for (const n of next.keyAltNames ?? []) this.#byAltName.set(n, hex);
     this.#byId.set(hex, next);
+    return true;
+  }
+
+  async updateKeyWrapping(id: Uint8Array | Binary, update: KeyWrappingUpdate): Promise<boolean> {
+    checkWrappingUpdate(update);
+    const hex = keyIdHex(id);
+    const prev = this.#byId.get(hex);
+    if (!prev) return false;
+    const next = cloneKeyDocument(prev);
+    next.keyMaterial = update.keyMaterial;
+    next.masterKey = update.masterKey;
+    next.updateDate = update.updateDate;
+    this.#byId.set(hex, parseKeyDocument(next)); // validates the new fields and copies them
     return true;
   }
 

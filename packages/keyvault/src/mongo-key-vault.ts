@@ -2,16 +2,18 @@
 // majority, writes with write concern majority; commands as spec-extra/unified/*.json expect).
 // Type-only import: the driver is an optional peer and is never loaded by this package.
 import type { Collection, Document } from 'mongodb';
-import type { Binary } from 'bson';
+import { Binary } from 'bson';
 import { KeyVaultError } from './errors.js';
-import { keyIdBytes, uuidBinary } from './bytes.js';
+import { copyBinary, isBinary, keyIdBytes, uuidBinary } from './bytes.js';
+import { parseMasterKey } from './master-key.js';
 import { parseKeyDocument, type DataKeyDocument } from './key-document.js';
-import type { KeyFilter, KeyQuery, KeyVault } from './key-vault.js';
+import { checkKeyQuery, checkWrappingUpdate, type KeyFilter, type KeyQuery, type KeyVault, type KeyWrappingUpdate } from './key-vault.js';
 import { checkAltName } from './memory-key-vault.js';
+import { checkValueDepth } from './depth.js';
 
 /** The Collection methods MongoKeyVault calls (a real driver Collection satisfies it). */
 export type KeyVaultCollection = Pick<Collection<Document>,
-  'find' | 'insertOne' | 'replaceOne' | 'deleteOne' | 'findOneAndUpdate' | 'createIndex'>;
+  'find' | 'insertOne' | 'replaceOne' | 'updateOne' | 'deleteOne' | 'findOneAndUpdate' | 'createIndex'>;
 
 const MAJORITY_READ = { readConcern: { level: 'majority' as const } };
 const MAJORITY_WRITE = { writeConcern: { w: 'majority' as const } };
@@ -93,6 +95,7 @@ export class MongoKeyVault implements KeyVault {
 
   /** One find: `{$or: [{_id: {$in: ids}}, {keyAltNames: {$in: altNames}}]}` as libmongocrypt sends. */
   async find(query: KeyQuery): Promise<DataKeyDocument[]> {
+    checkKeyQuery(query);
     const ids = (query.ids ?? []).map((id) => uuidBinary(keyIdBytes(id)));
     const names = [...(query.altNames ?? [])];
     if (ids.length === 0 && names.length === 0) return [];
@@ -100,7 +103,8 @@ export class MongoKeyVault implements KeyVault {
   }
 
   async findByFilter(filter: KeyFilter = {}): Promise<DataKeyDocument[]> {
-    return this.#findDocs(filter);
+    checkValueDepth(filter, 'key vault filter'); // before the driver's recursive serializer sees it
+    return this.#findDocs(filter as Document);
   }
 
   async findAll(): Promise<DataKeyDocument[]> {
@@ -123,6 +127,24 @@ export class MongoKeyVault implements KeyVault {
       return r.matchedCount > 0;
     } catch (e) {
       throw writeFailed(e, 'replace');
+    }
+  }
+
+  /** updateOne `{$set: {masterKey, keyMaterial}, $currentDate: {updateDate: true}}` as the spec's rewrap sends. */
+  async updateKeyWrapping(id: Uint8Array | Binary, update: KeyWrappingUpdate): Promise<boolean> {
+    checkWrappingUpdate(update);
+    const _id = uuidBinary(keyIdBytes(id));
+    const material = update.keyMaterial;
+    if (!isBinary(material) || material.sub_type !== Binary.SUBTYPE_DEFAULT) {
+      throw new KeyVaultError('INVALID_KEY_DOCUMENT', "invalid key document: 'keyMaterial' must be BinData subtype 0");
+    }
+    const masterKey = parseMasterKey(update.masterKey, { stored: true });
+    try {
+      const r = await this.#coll.updateOne({ _id },
+        { $set: { masterKey, keyMaterial: copyBinary(material) }, $currentDate: { updateDate: true } }, MAJORITY_WRITE);
+      return r.matchedCount > 0;
+    } catch (e) {
+      throw writeFailed(e, 'updating the key wrapping');
     }
   }
 

@@ -3,15 +3,16 @@ import { Binary } from 'bson';
 import { wipe } from '@fle-ts/crypto-core';
 import { KeyVaultError } from './errors.js';
 import { keyIdHex } from './bytes.js';
-import { cloneKeyDocument, keyMaterialBytes, type DataKeyDocument } from './key-document.js';
-import type { KeyFilter, KeyVault } from './key-vault.js';
+import { keyMaterialBytes } from './key-document.js';
+import type { KeyFilter, KeyVault, KeyWrappingUpdate } from './key-vault.js';
 import type { KmsProviders } from './kms.js';
-import { parseMasterKey, type MasterKey } from './master-key.js';
+import { masterKeyForProvider, type MasterKey, type MasterKeyOptions } from './master-key.js';
 
 /** Where to rewrap to; absent = each key's current provider and masterKey (a fresh wrap). */
 export interface RewrapManyDataKeyOptions {
   provider: string;
-  masterKey?: MasterKey;
+  /** The provider's fields; `provider` may be omitted (it comes from `provider`) or must repeat it. */
+  masterKey?: MasterKeyOptions;
   /** Clock for updateDate (tests). */
   now?: () => number;
 }
@@ -28,8 +29,9 @@ export interface RewrapManyDataKeyResult {
  * Re-wraps every key matching `filter` under a new master key (or rewraps under its current one
  * when `options` is absent), setting `keyMaterial`, `masterKey` and `updateDate`. All keys are
  * unwrapped and re-wrapped before the first write, so a KMS failure writes nothing; then each
- * document is replaced in ONE write, so a store failure midway (STORE_WRITE_FAILED, `cause` kept,
- * message gives the count written) leaves every key readable under its old or its new master key.
+ * document gets those three fields in ONE write (KeyVault.updateKeyWrapping; other fields, e.g.
+ * an alt name added meanwhile, untouched), so a store failure midway (STORE_WRITE_FAILED, `cause`
+ * kept, message gives the count written) leaves every key readable under its old or new master key.
  */
 export async function rewrapManyDataKey(
   vault: KeyVault,
@@ -39,14 +41,11 @@ export async function rewrapManyDataKey(
 ): Promise<RewrapManyDataKeyResult> {
   let target: MasterKey | undefined;
   if (options) {
-    target = parseMasterKey(options.masterKey ?? { provider: options.provider });
-    if (target.provider !== options.provider) {
-      throw new KeyVaultError('INVALID_MASTER_KEY', `masterKey.provider '${target.provider}' does not match provider '${options.provider}'`);
-    }
+    target = masterKeyForProvider(options.provider, options.masterKey);
     kms.get(target.provider); // fail before any read when the target is not configured
   }
   const docs = await vault.findByFilter(filter);
-  const updated: DataKeyDocument[] = [];
+  const updated: { id: Binary; update: KeyWrappingUpdate }[] = [];
   for (const doc of docs) {
     const masterKey = target ?? doc.masterKey;
     const dataKey = await kms.unwrap(keyMaterialBytes(doc), doc.masterKey);
@@ -56,24 +55,25 @@ export async function rewrapManyDataKey(
     } finally {
       wipe(dataKey);
     }
-    const next = cloneKeyDocument(doc);
-    next.keyMaterial = new Binary(wrapped, Binary.SUBTYPE_DEFAULT);
-    next.masterKey = { ...masterKey };
-    next.updateDate = new Date(options?.now ? options.now() : Date.now());
-    updated.push(next);
+    updated.push({ id: doc._id, update: {
+      keyMaterial: new Binary(wrapped, Binary.SUBTYPE_DEFAULT),
+      masterKey: { ...masterKey },
+      updateDate: new Date(options?.now ? options.now() : Date.now()),
+    } });
   }
   const keyIds: Binary[] = [];
-  for (const next of updated) {
+  for (const { id, update } of updated) {
     let ok: boolean;
     try {
-      ok = await vault.replace(next);
+      // Only the three rewrap fields: an alt name added meanwhile must survive (issue 11 item 5).
+      ok = await vault.updateKeyWrapping(id, update);
     } catch (cause) {
       throw new KeyVaultError('STORE_WRITE_FAILED',
-        `rewrapManyDataKey: writing key ${keyIdHex(next._id)} failed after ${keyIds.length} of ${updated.length} keys were rewrapped; every key is still readable under its old or new master key, run it again`,
+        `rewrapManyDataKey: writing key ${keyIdHex(id)} failed after ${keyIds.length} of ${updated.length} keys were rewrapped; every key is still readable under its old or new master key, run it again`,
         { cause });
     }
     // A key deleted since the find is simply not rewrapped.
-    if (ok) keyIds.push(next._id);
+    if (ok) keyIds.push(id);
   }
   return { rewrapped: keyIds.length, keyIds };
 }

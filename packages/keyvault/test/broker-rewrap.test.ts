@@ -1,11 +1,15 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Binary, EJSON } from 'bson';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bytesToHex } from '@fle-ts/crypto-core';
 import {
   KeyBroker, KmsProviders, MemoryKeyVault, MongoKeyVault, createDataKey, keyMaterialBytes, newKeyId, parseKeyDocument, rewrapManyDataKey,
-  type DataKeyDocument, type KmsProvider, type MasterKey,
+  type DataKeyDocument, type KeyVault, type KmsProvider, type MasterKey,
 } from '@fle-ts/keyvault';
+import { FileKeyVault } from '@fle-ts/keyvault/node';
 import { expectCode, SPEC_MASTER_KEY, uuid, ZERO_MASTER_KEY } from './helpers.js';
 import { asCollection, FakeCollection } from './fake-collection.js';
 import { describeShared, readSharedJson } from '../../../scripts/test-support/shared.js';
@@ -23,19 +27,26 @@ function countingKms(key = ZERO_MASTER_KEY): { kms: KmsProviders; unwraps: () =>
   return { kms: new KmsProviders({}, [counting]), unwraps: () => n };
 }
 
-/** A vault that counts finds and can fail the k-th replace. */
+/** A vault that counts finds and can fail the k-th write (a replace or a rewrap's updateKeyWrapping). */
 class InstrumentedVault extends MemoryKeyVault {
   finds = 0;
-  replaces = 0;
-  failOnReplace = 0;
+  writes = 0;
+  failOnWrite = 0;
   override async find(q: Parameters<MemoryKeyVault['find']>[0]) {
     this.finds++;
     return super.find(q);
   }
   override async replace(d: DataKeyDocument) {
-    this.replaces++;
-    if (this.replaces === this.failOnReplace) throw new Error('write failed');
+    this.#write();
     return super.replace(d);
+  }
+  override async updateKeyWrapping(...a: Parameters<MemoryKeyVault['updateKeyWrapping']>) {
+    this.#write();
+    return super.updateKeyWrapping(...a);
+  }
+  #write() {
+    this.writes++;
+    if (this.writes === this.failOnWrite) throw new Error('write failed');
   }
 }
 
@@ -240,9 +251,9 @@ describe('fle1-spec §5 rewrap (rewrapManyDataKey)', () => {
     const { kms, vault } = await setup();
     expect((await rewrapManyDataKey(vault, kms, { keyAltNames: 'k2' }, { provider: 'local:new' })).rewrapped).toBe(1);
     expect((await rewrapManyDataKey(vault, kms, { 'masterKey.provider': 'local:new' }, { provider: 'local' })).rewrapped).toBe(1);
-    const before = vault.replaces;
+    const before = vault.writes;
     expect((await rewrapManyDataKey(vault, kms, { keyAltNames: 'no_matching_keys' }, { provider: 'local:new' })).rewrapped).toBe(0);
-    expect(vault.replaces).toBe(before);
+    expect(vault.writes).toBe(before);
   });
 
   it('without options, each key is re-wrapped under its own master key with a fresh IV', async () => {
@@ -259,7 +270,7 @@ describe('fle1-spec §5 rewrap (rewrapManyDataKey)', () => {
   it('property: failing on the k-th write leaves every key readable under the old or the new master key', async () => {
     await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 6 }), async (k) => {
       const { kms, vault, materials } = await setup();
-      vault.failOnReplace = k;
+      vault.failOnWrite = k;
       const e = await expectCode(rewrapManyDataKey(vault, kms, {}, { provider: 'local:new' }), 'STORE_WRITE_FAILED');
       expect(e.message).toContain(`after ${k - 1} of 6`);
       let moved = 0;
@@ -281,7 +292,7 @@ describe('fle1-spec §5 rewrap (rewrapManyDataKey)', () => {
     await expectCode(rewrapManyDataKey(vault, kms, {}, { provider: 'local', masterKey: { provider: 'local:new' } as MasterKey }), 'INVALID_MASTER_KEY');
     const other = new KmsProviders({ local: { key: SPEC_MASTER_KEY }, 'local:new': { key: SPEC_MASTER_KEY } });
     await expectCode(rewrapManyDataKey(vault, other, {}, { provider: 'local:new' }), 'UNWRAP_FAILED');
-    expect(vault.replaces).toBe(0);
+    expect(vault.writes).toBe(0);
   });
 });
 
@@ -322,5 +333,96 @@ describeShared('SPEC unified keyCache.json: keyExpirationMS 1, decrypt, wait, de
       expect(JSON.parse(EJSON.stringify(c.args[0] as Record<string, unknown>, { relaxed: false }))).toEqual(cmd?.filter);
       expect(c.args[1]).toEqual({ readConcern: cmd?.readConcern });
     });
+  });
+});
+
+describe('issue 11 item 15: createDataKey takes the driver\'s masterKey spelling (provider from the first argument)', () => {
+  it('accepts a masterKey without provider, as SPEC DataKeyOpts.masterKey and the Node driver spell it', async () => {
+    const vault = new MemoryKeyVault();
+    const kms = new KmsProviders({ local: { key: ZERO_MASTER_KEY }, 'local:t1': { key: SPEC_MASTER_KEY } });
+    const a = await createDataKey(vault, kms, 'local', { masterKey: {} });
+    const b = await createDataKey(vault, kms, 'local:t1', { masterKey: {} });
+    expect((await vault.find({ ids: [a] }))[0]?.masterKey).toEqual({ provider: 'local' });
+    expect((await vault.find({ ids: [b] }))[0]?.masterKey).toEqual({ provider: 'local:t1' });
+    // aws: the shape is checked with provider taken from the argument (then the provider is not implemented)
+    const aws = new KmsProviders({ aws: {} });
+    await expectCode(createDataKey(vault, aws, 'aws', { masterKey: { region: 'us-east-1', key: 'arn:aws:kms:us-east-1:1:key/x' } as unknown as MasterKey }), 'KMS_PROVIDER_NOT_SUPPORTED');
+    await expectCode(createDataKey(vault, aws, 'aws', { masterKey: { region: 'us-east-1' } as unknown as MasterKey }), 'INVALID_MASTER_KEY');
+    // a provider that disagrees with the argument is a typed error, naming both
+    const e = await expectCode(createDataKey(vault, kms, 'local', { masterKey: { provider: 'local:t1' } }), 'INVALID_MASTER_KEY');
+    expect(e.message).toContain("'local:t1'");
+    await expectCode(createDataKey(vault, kms, 'local', { masterKey: { provider: 5 } as unknown as MasterKey }), 'INVALID_MASTER_KEY');
+    await expectCode(createDataKey(vault, kms, 'local', { masterKey: 'local' as unknown as MasterKey }), 'INVALID_MASTER_KEY');
+    expect(vault.size).toBe(2);
+  });
+
+  it('rewrapManyDataKey takes the same spelling: { provider, masterKey } without masterKey.provider', async () => {
+    const vault = new MemoryKeyVault();
+    const kms = new KmsProviders({ local: { key: ZERO_MASTER_KEY }, 'local:new': { key: SPEC_MASTER_KEY } });
+    await createDataKey(vault, kms, 'local');
+    expect((await rewrapManyDataKey(vault, kms, {}, { provider: 'local:new', masterKey: {} })).rewrapped).toBe(1);
+    expect((await vault.findAll())[0]?.masterKey).toEqual({ provider: 'local:new' });
+  });
+});
+
+describe('issue 11 item 5: rewrapManyDataKey updates only keyMaterial, masterKey and updateDate', () => {
+  // An alt name added by someone else between rewrap's read and its write (SPEC rewrapManyDataKey:
+  // updateOne with $set {masterKey, keyMaterial} and $currentDate {updateDate}) must survive.
+  function racing(vault: KeyVault): KeyVault {
+    return new Proxy(vault, {
+      get(target, prop) {
+        if (prop === 'findByFilter') {
+          return async (f?: Record<string, unknown>) => {
+            const docs = await target.findByFilter(f);
+            for (const d of docs) await target.addKeyAltName(d._id, `added-${d._id.toString('hex').slice(0, 6)}`);
+            await target.removeKeyAltName(docs[0]?._id as Binary, 'gone');
+            return docs;
+          };
+        }
+        const v = (target as unknown as Record<PropertyKey, unknown>)[prop];
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+  }
+  const stores: [string, () => KeyVault][] = [
+    ['MemoryKeyVault', () => new MemoryKeyVault()],
+    ['FileKeyVault', () => new FileKeyVault(join(mkdtempSync(join(tmpdir(), 'fle-ts-rewrap-race-')), 'v.json'))],
+    ['MongoKeyVault (fake collection)', () => new MongoKeyVault(asCollection(new FakeCollection()))],
+  ];
+  for (const [name, make] of stores) {
+    it(`${name}: an alt name added (or removed) while rewrap runs is kept; the key moved to the new master key`, async () => {
+      const kms = new KmsProviders({ local: { key: ZERO_MASTER_KEY }, 'local:new': { key: SPEC_MASTER_KEY } });
+      const vault = make();
+      const material = new Uint8Array(96).fill(7);
+      const id = await createDataKey(vault, kms, 'local', { keyAltNames: ['gone', 'kept'], keyMaterial: material, now: () => 1000 });
+      const r = await rewrapManyDataKey(racing(vault), kms, {}, { provider: 'local:new', now: () => 5000 });
+      expect(r.rewrapped).toBe(1);
+      const [d] = await vault.find({ ids: [id] });
+      if (!d) throw new Error('key lost');
+      expect(d.keyAltNames).toEqual(['kept', `added-${id.toString('hex').slice(0, 6)}`]);
+      expect(d.masterKey).toEqual({ provider: 'local:new' });
+      expect(d.creationDate.getTime()).toBe(1000);
+      expect(d.updateDate.getTime()).toBeGreaterThan(1000);
+      expect(await kms.unwrap(keyMaterialBytes(d), d.masterKey)).toEqual(material);
+    });
+  }
+
+  it('MongoKeyVault sends updateOne {$set: {masterKey, keyMaterial}, $currentDate: {updateDate: true}} with write concern majority', async () => {
+    const f = new FakeCollection();
+    const kms = new KmsProviders({ local: { key: ZERO_MASTER_KEY }, 'local:new': { key: SPEC_MASTER_KEY } });
+    const v = new MongoKeyVault(asCollection(f));
+    const id = await createDataKey(v, kms, 'local');
+    f.calls = [];
+    await rewrapManyDataKey(v, kms, {}, { provider: 'local:new' });
+    const update = f.calls.find((c) => c.method !== 'find');
+    expect(update?.method).toBe('updateOne');
+    const [filter, u, opts] = update?.args as [{ _id: Binary }, { $set: { masterKey: unknown; keyMaterial: Binary }; $currentDate: unknown }, unknown];
+    expect(filter._id.toString('hex')).toBe(id.toString('hex'));
+    expect(Object.keys(u)).toEqual(['$set', '$currentDate']);
+    expect(Object.keys(u.$set)).toEqual(['masterKey', 'keyMaterial']);
+    expect(u.$set.masterKey).toEqual({ provider: 'local:new' });
+    expect(u.$set.keyMaterial.sub_type).toBe(0);
+    expect(u.$currentDate).toEqual({ updateDate: true });
+    expect(opts).toEqual({ writeConcern: { w: 'majority' } });
   });
 });

@@ -28,6 +28,11 @@ export class FakeCollection {
     this.#rec('replaceOne', [filter, d, options]);
     return { matchedCount: (await this.mem.replace(d)) ? 1 : 0 };
   }
+  async updateOne(filter: { _id: Binary }, u: { $set: Pick<DataKeyDocument, 'masterKey' | 'keyMaterial'> }, options: unknown) {
+    this.#rec('updateOne', [filter, u, options]);
+    const ok = await this.mem.updateKeyWrapping(filter._id, { ...u.$set, updateDate: new Date() }); // $currentDate: server time
+    return { matchedCount: ok ? 1 : 0 };
+  }
   async deleteOne(filter: { _id: Binary }, options: unknown) {
     this.#rec('deleteOne', [filter, options]);
     return { deletedCount: (await this.mem.delete(filter._id)) ? 1 : 0 };
