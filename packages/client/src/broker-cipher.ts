@@ -45,11 +45,11 @@ export class BrokerCipherSource implements FieldCipherSource {
     this.#broker = broker;
   }
 
-  /** Drops (and, with keyvault's clear, destroys) every cached key; later `prepare` calls throw `CLOSED`. Idempotent. */
+  /** Destroys every cached key (KeyBroker.close); later `prepare` calls throw `CLOSED`. Idempotent. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#broker.clear();
+    this.#broker.close();
   }
 
   #open(): void {

@@ -1,6 +1,6 @@
 import { Binary } from 'bson';
 import { FleFormatError, parseFle1Algorithm, parseFle1Blob } from '@fle-ts/fle-format';
-import { createDataKey, rewrapManyDataKey, type DataKeyDocument, type KeyBroker, type KeyFilter, type KeyVault, type KmsProviders, type MasterKey } from '@fle-ts/keyvault';
+import { createDataKey, rewrapManyDataKey, type DataKeyDocument, type KeyBroker, type KeyFilter, type KeyVault, type KmsProviders, type MasterKeyOptions } from '@fle-ts/keyvault';
 import { hasBinaryBytes, isSubtype6 } from './bson-types.js';
 import { BrokerCipherSource, makeKeyBroker, makeKmsProviders, type KeySourceOptions } from './broker-cipher.js';
 import { FleClientError } from './errors.js';
@@ -10,9 +10,9 @@ import { DETERMINISTIC, RANDOM, type Fle1Algorithm } from './schema.js';
 /**
  * A master key as the Node driver spells it in `createDataKey(provider, { masterKey })` and
  * `rewrapManyDataKey(filter, { provider, masterKey })`: `provider` may be left out, it is taken
- * from the provider argument (NODE `client_encryption.ts`).
+ * from the provider argument (keyvault's `masterKeyForProvider` holds that one rule).
  */
-export type MasterKeyOptions = Omit<MasterKey, 'provider'> & { readonly provider?: string };
+export type { MasterKeyOptions };
 
 /** Options of {@link ClientEncryption} (the Node driver's names, minus the MongoClient). */
 export type ClientEncryptionOptions = KeySourceOptions;
@@ -56,12 +56,6 @@ function checkAlgorithm(algorithm: unknown): Fle1Algorithm {
     if (e instanceof FleFormatError) throw new FleClientError('INVALID_ARGUMENT', e.message, { cause: e });
     throw e;
   }
-}
-
-/** The master key for `provider`, with `provider` filled in from the argument when the options leave it out. */
-function withProvider(provider: string, masterKey: MasterKeyOptions | undefined): MasterKey | undefined {
-  if (typeof masterKey !== 'object' || masterKey === null || Array.isArray(masterKey)) return masterKey as MasterKey | undefined; // keyvault refuses it
-  return masterKey.provider === undefined ? { ...masterKey, provider } : (masterKey as MasterKey);
 }
 
 /** Checks `{keyId | keyAltName, algorithm}` as the Node driver does (`MongoCryptInvalidArgumentError`). */
@@ -127,9 +121,7 @@ export class ClientEncryption {
   async createDataKey(provider: string, options: DataKeyOptions = {}): Promise<Binary> {
     this.#open();
     if (typeof provider !== 'string') throw new FleClientError('INVALID_ARGUMENT', `provider must be a string such as 'local'`);
-    const { masterKey: given, ...rest } = options ?? {};
-    const masterKey = withProvider(provider, given);
-    return createDataKey(this.#vault, this.#kms, provider, { ...rest, ...(masterKey !== undefined ? { masterKey } : {}) });
+    return createDataKey(this.#vault, this.#kms, provider, options ?? {});
   }
 
   /** Encrypts one value into BinData subtype 6 with the key named by `keyId` or `keyAltName`. */
@@ -182,7 +174,7 @@ export class ClientEncryption {
   async addKeyAltName(id: Binary, keyAltName: string): Promise<DataKeyDocument | null> {
     this.#open();
     const before = await this.#vault.addKeyAltName(id, keyAltName);
-    this.#broker.clear(); // cached alt-name mappings are stale now
+    this.#broker.forgetAltNames(); // the mappings are stale; the key material is not
     return before;
   }
 
@@ -190,7 +182,7 @@ export class ClientEncryption {
   async removeKeyAltName(id: Binary, keyAltName: string): Promise<DataKeyDocument | null> {
     this.#open();
     const before = await this.#vault.removeKeyAltName(id, keyAltName);
-    this.#broker.clear();
+    this.#broker.forgetAltNames();
     return before;
   }
 
@@ -198,7 +190,7 @@ export class ClientEncryption {
   async deleteKey(id: Binary): Promise<{ deletedCount: number }> {
     this.#open();
     const deleted = await this.#vault.delete(id);
-    this.#broker.clear();
+    this.#broker.evict(id); // destroys the cached key: a deleted key must not keep encrypting
     return { deletedCount: deleted ? 1 : 0 };
   }
 
@@ -206,9 +198,8 @@ export class ClientEncryption {
   async rewrapManyDataKey(filter: KeyFilter = {}, options?: RewrapOptions): Promise<RewrapResult> {
     this.#open();
     if (typeof filter !== 'object' || filter === null || Array.isArray(filter)) throw new FleClientError('INVALID_ARGUMENT', 'rewrapManyDataKey needs a filter document ({} for every key)');
-    const masterKey = options && withProvider(options.provider, options.masterKey);
-    const result = await rewrapManyDataKey(this.#vault, this.#kms, filter, options && { provider: options.provider, ...(masterKey ? { masterKey } : {}) });
-    this.#broker.clear();
+    // The data keys themselves do not change, so the cache stays valid.
+    const result = await rewrapManyDataKey(this.#vault, this.#kms, filter, options);
     const n = result.rewrapped;
     return n > 0 ? { bulkWriteResult: { matchedCount: n, modifiedCount: n }, keyIds: result.keyIds } : { keyIds: result.keyIds };
   }

@@ -352,15 +352,15 @@ describe('item 10: short and malformed subtype-6 values give the same typed code
 });
 
 describe('item 12: close() on ClientEncryption and AutoEncrypter', () => {
-  it('clears cached keys, is idempotent, and every later call throws CLOSED', async () => {
-    const clear = vi.spyOn(KeyBroker.prototype, 'clear');
+  it('closes the key broker (destroying cached keys), is idempotent, and every later call throws CLOSED', async () => {
+    const close = vi.spyOn(KeyBroker.prototype, 'close');
     const keyVault = new MemoryKeyVault();
     const ce = new ClientEncryption({ keyVault, kmsProviders });
     const keyId = await ce.createDataKey('local', { keyAltNames: ['k'] });
     const blob = await ce.encrypt('v', { keyId, algorithm: DETERMINISTIC });
-    const before = clear.mock.calls.length;
+    const before = close.mock.calls.length;
     await ce.close();
-    expect(clear.mock.calls.length).toBe(before + 1);
+    expect(close.mock.calls.length).toBe(before + 1);
     await ce.close();
     expect(await codeOf(ce.encrypt('v', { keyId, algorithm: DETERMINISTIC }))).toBe('CLOSED');
     expect(await codeOf(ce.decrypt(blob))).toBe('CLOSED');
@@ -370,16 +370,16 @@ describe('item 12: close() on ClientEncryption and AutoEncrypter', () => {
 
     const auto = new AutoEncrypter({ keyVault, kmsProviders, schemaMap: { 'db.c': schema } });
     await auto.decryptDocument({ v: blob });
-    const beforeAuto = clear.mock.calls.length;
+    const beforeAuto = close.mock.calls.length;
     await auto.close();
     await auto.close();
-    expect(clear.mock.calls.length).toBe(beforeAuto + 1);
+    expect(close.mock.calls.length).toBe(beforeAuto + 1);
     expect(await codeOf(auto.decryptDocument({ v: blob }))).toBe('CLOSED');
     expect(await codeOf(auto.decryptBson(serialize({ v: blob })))).toBe('CLOSED');
     expect(await codeOf(auto.encryptDocument('db.c', { ssn: '1' }))).toBe('CLOSED');
     expect(await codeOf(auto.encryptFilter('db.c', { ssn: '1' }))).toBe('CLOSED');
     expect(await codeOf(auto.encryptUpdate('db.c', { $set: { ssn: '1' } }))).toBe('CLOSED');
-    clear.mockRestore();
+    close.mockRestore();
   });
 });
 
