@@ -2,7 +2,7 @@
 // their bodies (and say so), fail under CI=true, and a file that fails to load must count as a
 // failure in `N passed, N failed`. Each case runs vitest on a fixture in a child process.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -64,5 +64,27 @@ describe('scripts/test.mjs counts a file that fails to load as a failure', () =>
     expect(s.failed).toBe(1);
     expect(s.loadErrors[0]?.file).toMatch(/load-error\.fixture\.ts$/);
     expect(s.loadErrors[0]?.message).toContain('this file fails to load');
+  });
+});
+
+describe('the mcoracle hint names the real cause (issue 11 item 13)', () => {
+  const build = (env: NodeJS.ProcessEnv) =>
+    spawnSync(process.execPath, [join(REPO_ROOT, 'scripts/build-mcoracle.mjs')], { encoding: 'utf8', env: { ...process.env, ...env } });
+
+  it("a user's clone: the oracle source is missing, libmongocrypt is not blamed", () => {
+    const r = build({ FLE_SHARED_DIR: absent });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('the oracle source is not part of a clone');
+    expect(r.stderr).not.toContain('libmongocrypt');
+  });
+
+  it('the source is there but pkg-config finds no libmongocrypt: says what to install', () => {
+    const shared = mkdtempSync(join(tmpdir(), 'fle-ts-fake-shared-'));
+    mkdirSync(join(shared, 'tools/mcoracle'), { recursive: true });
+    writeFileSync(join(shared, 'tools/mcoracle/mcoracle.c'), '/* never compiled: pkg-config is not on PATH */\n');
+    const r = build({ FLE_SHARED_DIR: shared, PATH: join(shared, 'no-bin') });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('apt-get install -y libmongocrypt-dev');
+    expect(r.stderr).not.toContain('not part of a clone');
   });
 });
