@@ -92,6 +92,15 @@ describe('README code blocks (issue 11 item 15)', () => {
     expect(r.status).toBe(0);
   });
 
+  it('Quick start keeps exactly two commands, and the demo install leaves out the runtimes package', () => {
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const sh = /## Quick start[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1]?.trim().split('\n') ?? [];
+    expect(sh).toHaveLength(2);
+    const runtimes = (JSON.parse(readFileSync(join(REPO_ROOT, 'scripts/runtimes/package.json'), 'utf8')) as { name: string }).name;
+    expect(sh[0]).toContain(`--filter '!${runtimes}' && pnpm demo`);
+    expect(sh[1]).toContain('pnpm install --frozen-lockfile && pnpm test');
+  });
+
   const runnable = blocks.filter((b) => !b.noRun);
   it.each(runnable.map((b) => [`${b.readme}:${b.line}`, b] as const))('%s runs', async (_name, b) => {
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
