@@ -14,7 +14,7 @@ export default defineConfig({
   test: {
     // scripts/runtimes: portability and bundle-size checks (issue 7); the runtime matrix itself
     // runs outside vitest (scripts/runtimes/matrix.mjs, called by scripts/test.mjs).
-    include: ['packages/*/test/**/*.test.ts', 'scripts/runtimes/*.test.ts'],
+    include: ['packages/*/test/**/*.test.ts', 'scripts/*.test.ts', 'scripts/runtimes/*.test.ts', 'scripts/test-support/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },

@@ -5,6 +5,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildMcoracle } from './build-mcoracle.mjs';
+import { summarizeVitest } from './test-summary.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const inCI = process.env.CI === 'true' || process.env.CI === '1';
@@ -36,8 +37,11 @@ rmSync(report, { force: true });
 run('vitest', 'pnpm', ['exec', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile=${report}`]);
 if (existsSync(report)) {
   const r = JSON.parse(readFileSync(report, 'utf8'));
-  passed += r.numPassedTests;
-  failed += r.numFailedTests;
+  const v = summarizeVitest(r);
+  passed += v.passed;
+  failed += v.failed;
+  for (const e of v.loadErrors) console.error(`== vitest: ${e.file} failed to load or run: ${e.message}`);
+  if (v.skipped) console.log(`== vitest: ${v.skipped} tests skipped (each named in a [fle-ts] skipped notice above)`);
   if (r.numTotalTests === 0) {
     console.error('vitest ran no test');
     stepFailed = true;

