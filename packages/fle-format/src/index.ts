@@ -33,8 +33,7 @@ export {
   decryptValue,
   decryptValueAsync,
   blobKeyId,
-  keyIdBytes,
-  type KeyIdInput,
   type DecryptValueOptions,
 } from './encrypt.js';
+export { keyIdBytes, type KeyIdInput } from './key-id.js';
 export { decryptBsonDocument, fle1KeyIdsInBson, type AeadKeyLookup } from './bson-document.js';
