@@ -1,6 +1,7 @@
 // Regressions from issue 11 (attacking the public API): each test is the issue's reproduction.
 import { AeadKey, bytesToHex, MAX_NESTING_DEPTH } from '@fle-ts/crypto-core';
 import { Binary, BSONError, deserialize, Int32, Long, serialize, UUID } from 'bson';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   blobKeyId,
@@ -9,6 +10,7 @@ import {
   decryptValueAsync,
   deserializeBsonValue,
   encryptValue,
+  EXACT_DESERIALIZE_OPTIONS,
   encryptValueAsync,
   fle1AssociatedData,
   fle1KeyIdsInBson,
@@ -20,6 +22,8 @@ import {
   serializeBsonValue,
   serializeFle1Blob,
 } from '../src/index.js';
+import { checkBsonValue } from '../src/bson-validate.js';
+import { randAny } from './arbitraries.js';
 import { expectCode, TEST_KEY, TEST_KEY_ID } from './helpers.js';
 
 const key = new AeadKey(TEST_KEY);
@@ -143,6 +147,33 @@ describe('item 7: decryptBsonDocument validates decrypted values as decryptValue
       expect((thrown as FleFormatError).code).toBe('MALFORMED_BSON');
     });
   }
+
+  it('whatever bytes the validator accepts, js-bson reads (one validator, at least as strict as bson)', () => {
+    // Valid values with up to three bytes overwritten: whatever checkBsonValue lets through
+    // (so decryptValue hands to bson, and decryptBsonDocument emits) bson must read, with
+    // decryptValue's options and with bson's utf8 validation. (bson's default bsonRegExp: false
+    // compiles the pattern as a JS RegExp, which a valid BSON regex need not be.)
+    const readOptions = [EXACT_DESERIALIZE_OPTIONS, { promoteValues: true, bsonRegExp: true }];
+    fc.assert(
+      fc.property(randAny, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 3 }), (value, edits) => {
+        const { type, bytes } = serializeBsonValue(value);
+        const b = new Uint8Array(bytes);
+        for (const [at, byte] of edits) if (b.length > 0) b[at % b.length] = byte;
+        try {
+          checkBsonValue(type, b);
+        } catch (e) {
+          expect(e).toBeInstanceOf(FleFormatError);
+          return;
+        }
+        const wrapped = concat(Uint8Array.of(0, 0, 0, 0, type, 0), b, Uint8Array.of(0));
+        new DataView(wrapped.buffer).setInt32(0, wrapped.length, true);
+        for (const options of readOptions) deserialize(wrapped, options);
+        const doc = decryptBsonDocument(inDocument(seal(type, b)), lookup);
+        for (const options of readOptions) deserialize(doc, options);
+      }),
+      { numRuns: 1000, seed: 11 },
+    );
+  });
 
   it('still accepts every valid value both ways', () => {
     const doc = { s: 'é', b: true, d: { x: [1, 'two', { y: false }] }, n: new Long(5) };
