@@ -163,9 +163,9 @@ export function checkBsonValue(type: number, bytes: Uint8Array, depth = 0): Bson
     length = checkValue(type, bytes, 0, bytes.length, depth, state);
   } catch (e) {
     if (e instanceof FleFormatError && e.code === 'NESTING_TOO_DEEP') throw e;
-    throw malformedValue(type, e instanceof FleFormatError ? e.message.replace(/^malformed BSON document: /, '') : String(e));
+    throw malformedValue(type, e instanceof Error ? e.message : String(e));
   }
-  if (length !== bytes.length) throw malformedValue(type, `${bytes.length - length} bytes after the value`);
+  if (length !== bytes.length) throw malformedValue(type, `trailing bytes after the value: ${bytes.length - length}`);
   return state;
 }
 
