@@ -96,14 +96,21 @@ export class SubtleAead {
 
   async #importKeys(raw: Uint8Array): Promise<SubtleKeys | undefined> {
     const subtle = (globalThis as { crypto?: Crypto }).crypto?.subtle;
-    if (!subtle) return undefined;
+    // Key split, LMC `KEY_FORMAT_FLE1`: Km = key[0..32), Ke = key[32..64), IV key = key[64..96).
+    // importKey takes ArrayBuffer-backed copies; each is wiped once the import settles
+    // (importKey copies the bytes when called, WebCrypto spec "get a copy of the bytes").
+    const parts = [raw.slice(0, 32), raw.slice(32, 64), raw.slice(64, 96)] as const;
+    raw.fill(0);
+    if (!subtle) {
+      for (const p of parts) p.fill(0);
+      return undefined;
+    }
     try {
       const hmac = { name: 'HMAC', hash: 'SHA-512' };
-      // Key split, LMC `KEY_FORMAT_FLE1`: Km = key[0..32), Ke = key[32..64), IV key = key[64..96).
       const [mac, aes, ivMac] = await Promise.all([
-        subtle.importKey('raw', raw.slice(0, 32), hmac, false, ['sign']),
-        subtle.importKey('raw', raw.slice(32, 64), { name: 'AES-CBC' }, false, ['encrypt', 'decrypt']),
-        subtle.importKey('raw', raw.slice(64, 96), hmac, false, ['sign']),
+        subtle.importKey('raw', parts[0], hmac, false, ['sign']),
+        subtle.importKey('raw', parts[1], { name: 'AES-CBC' }, false, ['encrypt', 'decrypt']),
+        subtle.importKey('raw', parts[2], hmac, false, ['sign']),
       ]);
       this.#subtle = subtle;
       return { aes, mac, ivMac };
@@ -111,7 +118,7 @@ export class SubtleAead {
       // A runtime without AES-CBC or HMAC-SHA-512 in WebCrypto: the sync path serves it.
       return undefined;
     } finally {
-      raw.fill(0);
+      for (const p of parts) p.fill(0);
     }
   }
 }

@@ -1,6 +1,7 @@
 import { Binary } from 'bson';
 import { FLE1_HEADER_LENGTH, writeFle1Header } from './associated-data.js';
 import { FleFormatError } from './errors.js';
+import { binaryContent, type KeyIdInput } from './key-id.js';
 import { MIN_CIPHERTEXT_LENGTH } from '@fle-ts/crypto-core';
 
 /**
@@ -117,17 +118,17 @@ export function blobKindName(byte: number): BlobKindName | undefined {
 /** Input bytes of a blob: a Uint8Array, or a bson Binary (must be subtype 6). */
 export function blobBytes(blob: Uint8Array | Binary): Uint8Array {
   if (blob instanceof Uint8Array) return blob;
-  if (blob instanceof Binary || (blob as { _bsontype?: string } | null)?._bsontype === 'Binary') {
-    const b = blob as Binary;
-    if (b.sub_type !== Binary.SUBTYPE_ENCRYPTED) {
-      throw new FleFormatError(
-        'NOT_ENCRYPTED_BINARY',
-        `expected BSON binary subtype 6 (encrypted), got subtype ${b.sub_type}: this value is not encrypted`,
-      );
-    }
-    return b.buffer.subarray(0, b.position);
+  const binary = binaryContent(blob, 'NOT_ENCRYPTED_BINARY');
+  if (binary === undefined) {
+    throw new FleFormatError('NOT_ENCRYPTED_BINARY', 'expected an encrypted value: a bson Binary of subtype 6 or a Uint8Array');
   }
-  throw new FleFormatError('NOT_ENCRYPTED_BINARY', 'expected an encrypted value: a bson Binary of subtype 6 or a Uint8Array');
+  if (binary.subtype !== Binary.SUBTYPE_ENCRYPTED) {
+    throw new FleFormatError(
+      'NOT_ENCRYPTED_BINARY',
+      `expected BSON binary subtype 6 (encrypted), got subtype ${binary.subtype}: this value is not encrypted`,
+    );
+  }
+  return binary.bytes;
 }
 
 function tooShort(name: string, min: number, got: number): FleFormatError {
@@ -216,7 +217,8 @@ export function unsupportedKind(kind: string, subtype: number): FleFormatError {
 /** Input of {@link serializeFle1Blob}. */
 export interface Fle1BlobFields {
   subtype: 1 | 2;
-  keyId: Uint8Array;
+  /** The data key id in any form `encryptValue` takes (16 bytes, bson UUID, Binary subtype 4). */
+  keyId: KeyIdInput;
   bsonType: number;
   ciphertext: Uint8Array;
 }

@@ -1,4 +1,6 @@
-import { BSONError, deserialize, serialize, type DeserializeOptions } from 'bson';
+import { MAX_NESTING_DEPTH } from '@fle-ts/crypto-core';
+import { BSONError, calculateObjectSize, deserialize, serialize, setInternalBufferSize, type DeserializeOptions } from 'bson';
+import { checkBsonValue, decodeStringValue, nestingTooDeep } from './bson-validate.js';
 import { FleFormatError } from './errors.js';
 import { bsonTypeName } from './type-rules.js';
 
@@ -69,6 +71,8 @@ const INT64_MIN = -(2n ** 63n);
  * `{"": value}` and the element's value bytes are sliced out. `bytes` is a view into the
  * serialized document (no copy). A {@link RawBsonValue} passes through unchanged.
  * A JS number becomes int32 when it is an integer in int32 range, else double (js-bson rule).
+ * Any size is serialized whole. Errors: `UNSERIALIZABLE_VALUE`, and `NESTING_TOO_DEEP` for
+ * documents/arrays/Maps nested more than MAX_NESTING_DEPTH levels (the value itself is level 1).
  *
  * @example
  * serializeBsonValue('test'); // { type: 2, bytes: 05 00 00 00 74 65 73 74 00 }
@@ -79,16 +83,8 @@ export function serializeBsonValue(value: unknown): { type: number; bytes: Uint8
     // js-bson drops undefined fields; BSON undefined is forbidden anyway (fle1-spec.md §3).
     return { type: 0x06, bytes: new Uint8Array(0) };
   }
-  if (typeof value === 'bigint' ? value > INT64_MAX || value < INT64_MIN : typeof value === 'object' && hasWideBigInt(value, new Set())) {
-    // js-bson would write BigInt.asIntN(64, value): a different number. Refuse rather than corrupt.
-    throw new FleFormatError('UNSERIALIZABLE_VALUE', 'a bigint outside the int64 range has no BSON encoding: use Decimal128 or a string');
-  }
-  let doc: Uint8Array;
-  try {
-    doc = serialize({ '': value });
-  } catch (e) {
-    throw new FleFormatError('UNSERIALIZABLE_VALUE', `value cannot be encoded as BSON: ${describeError(e)}`);
-  }
+  checkValueTree(value, 0, new Set());
+  const doc = serializeWhole({ '': value });
   if (doc.length <= EMPTY_DOC_LENGTH) {
     throw new FleFormatError(
       'UNSERIALIZABLE_VALUE',
@@ -99,17 +95,71 @@ export function serializeBsonValue(value: unknown): { type: number; bytes: Uint8
   return { type: doc[4]!, bytes: doc.subarray(6, doc.length - 1) };
 }
 
+// js-bson serializes into one module-level buffer of 17 MiB (bson.ts MAXSIZE) and, in Node,
+// writes strings with Buffer.write, which stops silently at its end: an 18 MiB string came
+// back truncated (issue 11 item 1); elsewhere the copy throws RangeError. A result within
+// 1 MiB of that size, or a RangeError, is redone with the buffer sized for the value.
+const JS_BSON_BUFFER_SIZE = 17 * 1024 * 1024;
+
+function serializeWhole(wrapper: { '': unknown }): Uint8Array {
+  let doc: Uint8Array | undefined;
+  try {
+    doc = serialize(wrapper);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw unserializable(e);
+  }
+  if (doc !== undefined && doc.length < JS_BSON_BUFFER_SIZE - 1024 * 1024) return doc;
+  let size: number;
+  try {
+    size = calculateObjectSize(wrapper);
+    // js-bson keeps its buffer at the largest size asked for (its design): only values this
+    // large grow it, and MongoDB documents are at most 16 MiB anyway.
+    setInternalBufferSize(size);
+    doc = serialize(wrapper);
+  } catch (e) {
+    throw unserializable(e);
+  }
+  if (doc.length !== size) {
+    throw new FleFormatError('UNSERIALIZABLE_VALUE', `bson wrote ${doc.length} bytes for a value of ${size}: refusing a truncated value`);
+  }
+  return doc;
+}
+
+function unserializable(e: unknown): FleFormatError {
+  return new FleFormatError('UNSERIALIZABLE_VALUE', `value cannot be encoded as BSON: ${describeError(e)}`, { cause: e });
+}
+
 /**
  * Reads value bytes of BSON type `type` back into a JS/bson value: wraps them in
  * `{"": value}` and deserializes (LMC `_mongocrypt_buffer_to_bson_value`). Bytes that are
- * not exactly one valid value of that type → `MALFORMED_BSON`. Defaults:
- * {@link EXACT_DESERIALIZE_OPTIONS}.
+ * not exactly one valid value of that type, with nothing after it → `MALFORMED_BSON`; nested
+ * deeper than MAX_NESTING_DEPTH → `NESTING_TOO_DEEP` (the one validator, bson-validate.ts).
+ * Values are read as js-bson reads them (a DBPointer as a DBRef, a date beyond ±8.64e15 ms as
+ * Invalid Date); `decryptValue` returns those as {@link RawBsonValue} instead.
+ * Defaults: {@link EXACT_DESERIALIZE_OPTIONS}.
  *
  * @example
  * deserializeBsonValue(0x10, new Uint8Array([42, 0, 0, 0])); // Int32(42)
  */
 export function deserializeBsonValue(type: number, bytes: Uint8Array, options: DeserializeOptions = EXACT_DESERIALIZE_OPTIONS): unknown {
-  if (type === 0x02 && options === EXACT_DESERIALIZE_OPTIONS) return readString(bytes);
+  return readBsonValue(type, bytes, options, false);
+}
+
+/**
+ * {@link deserializeBsonValue}, and with `keepUnfaithful` a value js-bson would not read back
+ * as the same bytes (`checkBsonValue(...).faithful === false`) comes back as a RawBsonValue
+ * over `bytes` (no copy). Internal: decryptValue's reader.
+ */
+export function readBsonValue(type: number, bytes: Uint8Array, options: DeserializeOptions, keepUnfaithful: boolean): unknown {
+  if (type === 0x02 && options === EXACT_DESERIALIZE_OPTIONS) {
+    // The common case (strings are most encrypted fields) without building a document; the
+    // validator's own string rule, so a string always decodes the same both ways.
+    const s = decodeStringValue(bytes);
+    if (s === undefined) checkBsonValue(type, bytes); // throws MALFORMED_BSON with the reason
+    return s;
+  }
+  const { faithful } = checkBsonValue(type, bytes);
+  if (!faithful && keepUnfaithful) return new RawBsonValue(type, bytes);
   const length = bytes.length + 7;
   const doc = new Uint8Array(length);
   doc[0] = length;
@@ -122,62 +172,50 @@ export function deserializeBsonValue(type: number, bytes: Uint8Array, options: D
   try {
     result = deserialize(doc, options) as Record<string, unknown>;
   } catch (e) {
-    if (e instanceof BSONError || e instanceof RangeError || e instanceof TypeError) {
+    // Caller options can still make js-bson throw (RegExp syntax with bsonRegExp: false).
+    if (e instanceof BSONError || e instanceof RangeError || e instanceof TypeError || e instanceof SyntaxError) {
       throw malformed(type);
     }
     throw e;
   }
   // `doc` is not wiped: js-bson's Binary values are views into it (no copy), and it holds
   // only what the caller receives anyway.
-  // Trailing bytes after the value would have parsed as further elements: exactly one allowed.
-  let count = 0;
-  for (const k in result) {
-    if (k !== '' || ++count > 1) throw malformed(type);
-  }
-  if (count !== 1) throw malformed(type);
   return result[''];
 }
 
-// fatal: invalid UTF-8 is an error, as in js-bson's default utf8 validation; ignoreBOM: a
-// leading U+FEFF is part of the value, as js-bson keeps it.
-const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
 /**
- * The common case (strings are most encrypted fields) without building a document:
- * int32 length (including the NUL) || UTF-8 || NUL (bsonspec.org `string`), checked exactly as
- * the document path would.
+ * Walks what js-bson's serializer will walk (documents, arrays, Maps, code scopes, DBRef fields)
+ * before it does: a bigint outside int64 → `UNSERIALIZABLE_VALUE` (js-bson would write
+ * BigInt.asIntN(64, v), a different number); a container at a level past MAX_NESTING_DEPTH →
+ * `NESTING_TOO_DEEP` (js-bson would overflow the call stack). `depth` = containers around
+ * `value`. Recursion is bounded by the depth check. A cycle is left to js-bson, which refuses it.
  */
-function readString(bytes: Uint8Array): string {
-  const n = bytes.length;
-  if (n < 5) throw malformed(0x02);
-  const declared = bytes[0]! | (bytes[1]! << 8) | (bytes[2]! << 16) | (bytes[3]! << 24);
-  if (declared !== n - 4 || bytes[n - 1] !== 0) throw malformed(0x02);
-  try {
-    return UTF8.decode(bytes.subarray(4, n - 1));
-  } catch {
-    throw malformed(0x02);
+function checkValueTree(value: unknown, depth: number, ancestors: Set<object>): void {
+  if (typeof value === 'bigint') {
+    if (value > INT64_MAX || value < INT64_MIN) {
+      throw new FleFormatError('UNSERIALIZABLE_VALUE', 'a bigint outside the int64 range has no BSON encoding: use Decimal128 or a string');
+    }
+    return;
   }
-}
-
-/**
- * True when a document, array, Map or code-with-scope holds (at any depth) a bigint outside
- * int64. Only containers are walked; bson classes other than Code are leaves. Cycles are
- * skipped here (js-bson refuses them when serializing).
- */
-function hasWideBigInt(value: object | null, seen: Set<object>): boolean {
-  if (value === null || seen.has(value)) return false;
-  const tag = (value as { _bsontype?: string })._bsontype;
+  if (typeof value !== 'object' || value === null || ancestors.has(value)) return;
+  const tag = (value as { _bsontype?: unknown })._bsontype;
+  let children: Iterable<unknown>;
   if (tag !== undefined) {
-    const scope = tag === 'Code' ? (value as { scope?: object | null }).scope : undefined;
-    return scope != null && hasWideBigInt(scope, seen);
+    // bson classes are leaves, except a Code's scope (a document at the code's position) and
+    // a DBRef (written as a document { $ref, $id, $db, ...fields }).
+    if (tag === 'Code') return checkValueTree((value as { scope?: unknown }).scope, depth, ancestors);
+    if (tag !== 'DBRef') return;
+    const ref = value as { oid?: unknown; fields?: Record<string, unknown> };
+    children = [ref.oid, ...Object.values(ref.fields ?? {})];
+  } else if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof Date || value instanceof RegExp) {
+    return;
+  } else {
+    children = value instanceof Map ? value.values() : Object.values(value);
   }
-  if (value instanceof Uint8Array || value instanceof Date || value instanceof RegExp) return false;
-  seen.add(value);
-  const values = value instanceof Map ? value.values() : Object.values(value);
-  for (const v of values) {
-    if (typeof v === 'bigint' ? v > INT64_MAX || v < INT64_MIN : typeof v === 'object' && hasWideBigInt(v as object | null, seen)) return true;
-  }
-  return false;
+  if (depth + 1 > MAX_NESTING_DEPTH) throw nestingTooDeep('the value');
+  ancestors.add(value);
+  for (const child of children) checkValueTree(child, depth + 1, ancestors);
+  ancestors.delete(value);
 }
 
 function malformed(type: number): FleFormatError {

@@ -3,8 +3,10 @@ import { Binary, type DeserializeOptions } from 'bson';
 import { normalizeAlgorithm, type Fle1Algorithm } from './algorithm.js';
 import { FLE1_HEADER_LENGTH, writeFle1Header } from './associated-data.js';
 import { type Fle1Blob, parseBlob, unsupportedKind } from './blob.js';
-import { deserializeBsonValue, EXACT_DESERIALIZE_OPTIONS, RawBsonValue, serializeBsonValue } from './bson-value.js';
+import { EXACT_DESERIALIZE_OPTIONS, RawBsonValue, readBsonValue, serializeBsonValue } from './bson-value.js';
+import { checkBsonValue } from './bson-validate.js';
 import { FleFormatError } from './errors.js';
+import { keyIdBytes, type KeyIdInput } from './key-id.js';
 import { BsonType, checkEncryptable } from './type-rules.js';
 
 /** Throws `BAD_KEY` unless `key` looks like an AeadKey (duck-typed: two copies of crypto-core may be loaded). */
@@ -12,28 +14,6 @@ function checkKey(key: unknown): asserts key is AeadKey {
   if (typeof (key as AeadKey | null)?.decrypt !== 'function' || typeof (key as AeadKey).encryptDeterministic !== 'function') {
     throw new FleFormatError('BAD_KEY', 'key must be an AeadKey: new AeadKey(dataKey96) from @fle-ts/crypto-core, built once per data key');
   }
-}
-
-/** A data key id: 16 raw bytes, or a bson Binary/UUID of subtype 4 (a key document's `_id`). */
-export type KeyIdInput = Uint8Array | Binary;
-
-/**
- * The 16 UUID bytes of a key id. A Binary must be subtype 4 (UUID) and 16 bytes, as
- * libmongocrypt requires (`_mongocrypt_buffer_is_uuid`); a Uint8Array must be 16 bytes.
- */
-export function keyIdBytes(keyId: KeyIdInput): Uint8Array {
-  if (keyId instanceof Uint8Array) {
-    if (keyId.length === 16) return keyId;
-    throw new FleFormatError('BAD_KEY_ID', `key id must be 16 bytes (a UUID), got ${keyId.length}`);
-  }
-  if (keyId instanceof Binary || (keyId as { _bsontype?: string } | null)?._bsontype === 'Binary') {
-    const b = keyId as Binary;
-    if (b.sub_type !== Binary.SUBTYPE_UUID || b.position !== 16) {
-      throw new FleFormatError('BAD_KEY_ID', `key id must be a UUID (BSON binary subtype 4, 16 bytes), got subtype ${b.sub_type} of ${b.position} bytes`);
-    }
-    return b.buffer.subarray(0, 16);
-  }
-  throw new FleFormatError('BAD_KEY_ID', 'key id must be a UUID: a bson UUID/Binary subtype 4 or 16 bytes');
 }
 
 /**
@@ -96,7 +76,7 @@ function prepareEncryption(key: AeadKey, keyId: KeyIdInput, algorithm: string, v
   checkEncryptable(type, algo, type === BsonType.binData ? bytes[4] : undefined);
   if (raw) {
     // Caller-made bytes: make sure they are one valid value of that type before sealing them.
-    deserializeBsonValue(type, bytes);
+    checkBsonValue(type, bytes);
   }
   // One allocation for the blob: its header doubles as the AAD (a view), the AEAD output is copied in.
   const out = new Uint8Array(FLE1_HEADER_LENGTH + ciphertextLength(bytes.length));
@@ -123,9 +103,20 @@ export interface DecryptValueOptions {
  * then the AEAD (tag before any AES work), then the plaintext as BSON of the stated type.
  * By default values keep their BSON type, so re-encrypting gives the same deterministic blob:
  * int32 → `Int32`, double → `Double`, int64 → `Long`, symbol → `BSONSymbol`, binData →
- * `Binary` (subtype kept), regex → `BSONRegExp`, and dbPointer (which js-bson can only read
- * as a DBRef document) → {@link RawBsonValue}. Strings, booleans, dates, documents and
+ * `Binary` (subtype kept), regex → `BSONRegExp`. Strings, booleans, dates, documents and
  * arrays come back as JS values (numbers inside them as Int32/Double/Long too).
+ *
+ * A value that js-bson would not read back as the same bytes comes back whole as a
+ * {@link RawBsonValue} (type byte + exact value bytes; re-encrypting it seals the same
+ * plaintext): a dbPointer (js-bson reads it as a DBRef), a date beyond ±8.64e15 ms (js-bson
+ * makes Invalid Date; libmongocrypt keeps the int64: read it from `bytes` as little-endian
+ * int64 ms), and a document or array holding such a value, an array whose keys are not
+ * "0", "1", ... (js-bson renumbers), or a key that is not valid UTF-8. Faithful beats familiar:
+ * a caller that gets a Date or an array gets exactly what was encrypted.
+ *
+ * The plaintext must be exactly one valid value of the blob's type, nothing after it
+ * (`MALFORMED_BSON`; see bson-validate.ts for why trailing bytes are refused), nested at most
+ * MAX_NESTING_DEPTH levels (`NESTING_TOO_DEEP`).
  * Crypto failures throw crypto-core's `FleCryptoError` (`HMAC_MISMATCH`, ...).
  *
  * @example
@@ -156,15 +147,20 @@ function parseForDecryption(key: AeadKey, blob: Binary | Uint8Array): Fle1Blob {
 }
 
 function finishDecryption(type: number, plaintext: Uint8Array, options: DecryptValueOptions): unknown {
-  if (options.raw || type === BsonType.dbPointer) {
-    deserializeBsonValue(type, plaintext); // validates: MALFORMED_BSON as libmongocrypt's "malformed encrypted bson"
+  if (options.raw) {
+    checkBsonValue(type, plaintext); // MALFORMED_BSON as libmongocrypt's "malformed encrypted bson"
     return new RawBsonValue(type, plaintext);
   }
+  let value: unknown;
   try {
-    return deserializeBsonValue(type, plaintext, options.deserializeOptions ?? EXACT_DESERIALIZE_OPTIONS);
-  } finally {
+    value = readBsonValue(type, plaintext, options.deserializeOptions ?? EXACT_DESERIALIZE_OPTIONS, true);
+  } catch (e) {
     wipe(plaintext);
+    throw e;
   }
+  // A RawBsonValue holds the plaintext itself: a value js-bson cannot read back as the same bytes.
+  if (!(value instanceof RawBsonValue)) wipe(plaintext);
+  return value;
 }
 
 /**

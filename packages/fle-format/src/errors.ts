@@ -13,7 +13,12 @@ export type FleFormatErrorCode =
   | 'BAD_KEY'
   | 'BAD_BLOB_FIELD'
   | 'MALFORMED_BSON'
-  | 'UNSERIALIZABLE_VALUE';
+  | 'UNSERIALIZABLE_VALUE'
+  /**
+   * A value or document nests documents/arrays deeper than crypto-core's MAX_NESTING_DEPTH
+   * (200, the server's bound): refused before any walker could overflow the call stack.
+   */
+  | 'NESTING_TOO_DEEP';
 
 /** Thrown by `@fle-ts/fle-format` for malformed blobs, forbidden types and bad arguments. */
 export class FleFormatError extends FleError {

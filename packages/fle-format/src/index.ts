@@ -33,10 +33,9 @@ export {
   decryptValue,
   decryptValueAsync,
   blobKeyId,
-  keyIdBytes,
-  type KeyIdInput,
   type DecryptValueOptions,
 } from './encrypt.js';
+export { keyIdBytes, type KeyIdInput } from './key-id.js';
 export { decryptBsonDocument, fle1KeyIdsInBson, type AeadKeyLookup } from './bson-document.js';
 // Issue 11 item 17: the one algorithm parser and type table the client imports.
 export { parseFle1Algorithm } from './algorithm.js';
