@@ -1,7 +1,7 @@
 // KeyVault over a `mongodb` driver Collection (SPEC "Key Vault collection": reads with read concern
 // majority, writes with write concern majority; commands as spec-extra/unified/*.json expect).
-// Type-only import: the driver is an optional peer and is never loaded by this package.
-import type { Collection, Document } from 'mongodb';
+// No import of `mongodb`, not even of its types: it is an optional peer, and a consumer's
+// `skipLibCheck: false` build must type-check without it (issue 11 item 14).
 import { Binary } from 'bson';
 import { KeyVaultError } from './errors.js';
 import { copyBinary, isBinary, keyIdBytes, uuidBinary } from './bytes.js';
@@ -11,9 +11,23 @@ import { checkKeyQuery, checkWrappingUpdate, type KeyFilter, type KeyQuery, type
 import { checkAltName } from './memory-key-vault.js';
 import { checkValueDepth } from './depth.js';
 
-/** The Collection methods MongoKeyVault calls (a real driver Collection satisfies it). */
-export type KeyVaultCollection = Pick<Collection<Document>,
-  'find' | 'insertOne' | 'replaceOne' | 'updateOne' | 'deleteOne' | 'findOneAndUpdate' | 'createIndex'>;
+/** A BSON document as the driver takes and returns it. */
+type Document = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- the driver's own `Document`
+
+/**
+ * The Collection methods MongoKeyVault calls, written out structurally so that this package's
+ * declarations need no `mongodb` types; a real driver `Collection` satisfies it (checked by a
+ * type test against driver 7.x in test/mongo-collection-type.test.ts).
+ */
+export interface KeyVaultCollection {
+  find(filter: Document, options?: Document): { toArray(): Promise<Document[]> };
+  insertOne(doc: Document, options?: Document): Promise<unknown>;
+  replaceOne(filter: Document, replacement: Document, options?: Document): Promise<{ matchedCount: number }>;
+  updateOne(filter: Document, update: Document, options?: Document): Promise<{ matchedCount: number }>;
+  deleteOne(filter: Document, options?: Document): Promise<{ deletedCount: number }>;
+  findOneAndUpdate(filter: Document, update: Document | Document[], options: Document): Promise<unknown>;
+  createIndex(keys: Document, options?: Document): Promise<string>;
+}
 
 const MAJORITY_READ = { readConcern: { level: 'majority' as const } };
 const MAJORITY_WRITE = { writeConcern: { w: 'majority' as const } };
