@@ -185,8 +185,8 @@ export function readBsonValue(type: number, bytes: Uint8Array, options: Deserial
 
 /**
  * Walks what js-bson's serializer will walk (documents, arrays, Maps, code scopes, DBRef fields)
- * before it does: a bigint outside int64 → `UNSERIALIZABLE_VALUE` (js-bson would write
- * BigInt.asIntN(64, v), a different number); a container at a level past MAX_NESTING_DEPTH →
+ * before it does: a bigint outside int64 or an Invalid Date → `UNSERIALIZABLE_VALUE` (js-bson
+ * would write BigInt.asIntN(64, v) or 0, a different value); a container at a level past MAX_NESTING_DEPTH →
  * `NESTING_TOO_DEEP` (js-bson would overflow the call stack). `depth` = containers around
  * `value`. Recursion is bounded by the depth check. A cycle is left to js-bson, which refuses it.
  */
@@ -207,7 +207,11 @@ function checkValueTree(value: unknown, depth: number, ancestors: Set<object>): 
     if (tag !== 'DBRef') return;
     const ref = value as { oid?: unknown; fields?: Record<string, unknown> };
     children = [ref.oid, ...Object.values(ref.fields ?? {})];
-  } else if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof Date || value instanceof RegExp) {
+  } else if (value instanceof Date) {
+    // js-bson writes an Invalid Date as 0 (1970-01-01): a silent change of the user's value.
+    if (Number.isNaN(value.getTime())) throw new FleFormatError('UNSERIALIZABLE_VALUE', 'an Invalid Date has no BSON encoding (js-bson would store 1970-01-01): check the value');
+    return;
+  } else if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof RegExp) {
     return;
   } else {
     children = value instanceof Map ? value.values() : Object.values(value);

@@ -93,6 +93,17 @@ describe('item 1: values over js-bson 17 MiB serialization buffer', () => {
   });
 });
 
+describe('an Invalid Date is refused, not stored as 1970-01-01', () => {
+  it('alone, inside a document and inside an array', () => {
+    for (const v of [new Date(NaN), { d: new Date('not a date') }, [new Date(0), new Date(NaN)]]) {
+      expectCode(() => encryptValue(key, TEST_KEY_ID, 'random', v), 'UNSERIALIZABLE_VALUE', FleFormatError);
+      expectCode(() => serializeBsonValue(v), 'UNSERIALIZABLE_VALUE', FleFormatError);
+    }
+    // A valid date still round-trips.
+    expect(decryptValue(key, encryptValue(key, TEST_KEY_ID, 'deterministic', new Date(5)))).toEqual(new Date(5));
+  });
+});
+
 describe('item 6: a decrypted value is exactly one value of the declared type', () => {
   // An int32 blob whose plaintext is Int32(1) followed by a second element "": "INJECTED".
   // libmongocrypt reads the first value (Int32(1)); the old decryptValue returned "INJECTED".
