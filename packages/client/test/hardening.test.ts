@@ -49,6 +49,25 @@ function wire(v: unknown): Record<string, unknown> {
   return deserialize(serialize(v as Record<string, unknown>), { promoteValues: false });
 }
 
+describe('item 1: values over 17 MiB round-trip whole through the client', () => {
+  it('ClientEncryption.encrypt/decrypt and AutoEncrypter.encryptDocument/decryptDocument of an 18 MiB string', async () => {
+    const keyVault = new MemoryKeyVault();
+    const ce = new ClientEncryption({ keyVault, kmsProviders });
+    const keyId = await ce.createDataKey('local');
+    const big = 'x'.repeat(18 << 20); // the reproduction: was cut to 17,825,782 characters
+    const back = await ce.decrypt(await ce.encrypt(big, { keyId, algorithm: RANDOM }));
+    expect(typeof back === 'string' && back.length).toBe(big.length);
+    expect(back === big).toBe(true);
+
+    const auto = new AutoEncrypter({ keyVault, kmsProviders, schemaMap: { 'db.c': { bsonType: 'object', properties: { note: { encrypt: { keyId: [keyId], bsonType: 'string', algorithm: RANDOM } } } } } });
+    const enc = await auto.encryptDocument('db.c', { _id: 1, note: big });
+    expect(isBlob(enc.note)).toBe(true);
+    const dec = (await auto.decryptDocument(enc)) as { note: string };
+    expect(dec.note.length).toBe(big.length);
+    expect(dec.note === big).toBe(true);
+  });
+});
+
 describe('item 3: Map inputs and own __proto__ keys keep their meaning through every walker', () => {
   it('a JSON.parse filter { "__proto__": "x" } keeps its predicate (it used to become {} = match all)', async () => {
     const filter = JSON.parse('{"__proto__": "x"}') as Record<string, unknown>;
