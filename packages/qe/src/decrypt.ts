@@ -1,0 +1,76 @@
+import { wipe } from '@fle-ts/crypto-core';
+import { BsonType, deserializeBsonValue, EXACT_DESERIALIZE_OPTIONS, RawBsonValue, type DecryptValueOptions } from '@fle-ts/fle-format';
+import type { Binary } from 'bson';
+import { payloadBytes } from './bytes.js';
+import { decryptInsertUpdatePayloadV2, parseInsertUpdatePayloadV2 } from './insert-payload.js';
+import { openClientLayer, openServerLayer, parseIndexedEqualityV2 } from './indexed-value.js';
+import { kindError, QeKind } from './kinds.js';
+import { requireKey, type QeKeyLookup } from './keys.js';
+import { decryptUnindexedV2, parseUnindexedV2 } from './unindexed.js';
+
+const DECRYPTABLE = new Set<number>([QeKind.FLE2InsertUpdatePayloadV2, QeKind.FLE2IndexedEqualityEncryptedValueV2, QeKind.FLE2UnindexedEncryptedValueV2]);
+
+/**
+ * True when {@link decryptQe} can decrypt `blob`: an insert payload (11), an indexed equality
+ * value (14) or an unindexed value (16). Find payloads (12) and markings (3) hold no
+ * ciphertext: libmongocrypt leaves them unchanged, and so should a caller.
+ *
+ * @example
+ * isQeDecryptable(blob); // true for kinds 11, 14, 16
+ */
+export function isQeDecryptable(blob: Binary | Uint8Array): boolean {
+  const b = payloadBytes(blob);
+  return b.length > 0 && DECRYPTABLE.has(b[0]!);
+}
+
+/**
+ * The BSON type and value bytes inside a QE v2 value (libmongocrypt's explicit decrypt of
+ * 11, 14 and 16). Keys are looked up by the ids the blob names: 16 → its key; 11 → the user key
+ * id at the front of `v`; 14 → the index key (S_KeyId), then the user key id found inside.
+ * Other kinds → `UNSUPPORTED_PAYLOAD_KIND` / `UNKNOWN_PAYLOAD_KIND`. Nothing is returned unless
+ * the AEAD tag matched (`HMAC_MISMATCH` otherwise).
+ *
+ * @example
+ * const { bsonType, bytes } = decryptQeRaw(blob, keys);
+ */
+export function decryptQeRaw(blob: Binary | Uint8Array, keys: QeKeyLookup): { bsonType: number; bytes: Uint8Array } {
+  const b = payloadBytes(blob);
+  switch (b[0]) {
+    case QeKind.FLE2UnindexedEncryptedValueV2: {
+      const p = parseUnindexedV2(b);
+      return { bsonType: p.bsonType, bytes: decryptUnindexedV2(p, requireKey(keys, p.keyId, 'key')) };
+    }
+    case QeKind.FLE2InsertUpdatePayloadV2: {
+      const p = parseInsertUpdatePayloadV2(b);
+      return { bsonType: p.valueType, bytes: decryptInsertUpdatePayloadV2(p, requireKey(keys, p.value.subarray(0, 16), 'user key')) };
+    }
+    case QeKind.FLE2IndexedEqualityEncryptedValueV2: {
+      const p = parseIndexedEqualityV2(b);
+      const inner = openServerLayer(p, requireKey(keys, p.indexKeyId, 'index key'));
+      return { bsonType: p.bsonType, bytes: openClientLayer(inner.userKeyId, inner.clientEncryptedValue, requireKey(keys, inner.userKeyId, 'user key')) };
+    }
+    default:
+      throw kindError(b[0], 'decryption');
+  }
+}
+
+/**
+ * Decrypts a QE v2 value (11, 14, 16) back to its value, read as fle-format's `decryptValue`
+ * reads FLE1 values: BSON types kept (`Int32`, `Long`, `Double`, ...), `raw: true` for a
+ * `RawBsonValue`. A value that is not valid BSON of its type → `MALFORMED_BSON`.
+ *
+ * @example
+ * decryptQe(blob, keys); // 'value123'
+ */
+export function decryptQe(blob: Binary | Uint8Array, keys: QeKeyLookup, options: DecryptValueOptions = {}): unknown {
+  const { bsonType, bytes } = decryptQeRaw(blob, keys);
+  if (options.raw || bsonType === BsonType.dbPointer) {
+    deserializeBsonValue(bsonType, bytes); // validates
+    return new RawBsonValue(bsonType, bytes);
+  }
+  try {
+    return deserializeBsonValue(bsonType, bytes, options.deserializeOptions ?? EXACT_DESERIALIZE_OPTIONS);
+  } finally {
+    wipe(bytes);
+  }
+}
