@@ -1,3 +1,4 @@
+import { wipe } from '@fle-ts/crypto-core';
 import { binaryField, int64Field, readElements } from './bson-elements.js';
 import { expectKind, QeKind } from './kinds.js';
 import { serializePayload } from './payload-bson.js';
@@ -23,6 +24,7 @@ export interface FindEqualityPayloadV2 {
  */
 export function buildFindEqualityPayloadV2(indexKey: Uint8Array, valueBytes: Uint8Array, maxContentionFactor: bigint): FindEqualityPayloadV2 {
   const t = equalityTokens(tokenKeyOf(indexKey), valueBytes);
+  wipe(t.collectionsLevel1Token, t.serverTokenDerivationLevel1Token, t.serverDataEncryptionLevel1Token, t.ecocToken);
   return {
     edcDerivedToken: t.edcDerivedFromDataToken,
     escDerivedToken: t.escDerivedFromDataToken,

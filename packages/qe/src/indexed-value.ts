@@ -1,4 +1,4 @@
-import { aes256CtrDecrypt, qeAeadDecrypt } from '@fle-ts/crypto-core';
+import { aes256CtrDecrypt, qeAeadDecrypt, wipe } from '@fle-ts/crypto-core';
 import { QeError } from './errors.js';
 import { expectKind, QeKind } from './kinds.js';
 import { serverDataEncryptionLevel1Token, tokenKeyOf } from './tokens.js';
@@ -45,7 +45,9 @@ export function parseIndexedEqualityV2(bytes: Uint8Array): IndexedEqualityValueV
  * `HMAC_MISMATCH` in the second layer.
  */
 export function openServerLayer(parsed: IndexedEqualityValueV2, indexKey: Uint8Array): { userKeyId: Uint8Array; clientEncryptedValue: Uint8Array } {
-  const plain = aes256CtrDecrypt(serverDataEncryptionLevel1Token(tokenKeyOf(indexKey)), parsed.serverEncryptedValue);
+  const token = serverDataEncryptionLevel1Token(tokenKeyOf(indexKey));
+  const plain = aes256CtrDecrypt(token, parsed.serverEncryptedValue);
+  wipe(token);
   if (plain.length <= 16) {
     throw new QeError('MALFORMED_PAYLOAD', `FLE2IndexedEqualityEncryptedValueV2: server layer holds ${plain.length} bytes, expected more than 16`);
   }

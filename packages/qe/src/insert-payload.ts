@@ -1,4 +1,4 @@
-import { aes256CtrEncrypt, qeAeadDecrypt, qeAeadEncrypt } from '@fle-ts/crypto-core';
+import { aes256CtrEncrypt, qeAeadDecrypt, qeAeadEncrypt, wipe } from '@fle-ts/crypto-core';
 import { binaryField, int32Field, int64Field, readElements } from './bson-elements.js';
 import { QeError } from './errors.js';
 import { expectKind, QeKind } from './kinds.js';
@@ -58,6 +58,8 @@ export function buildInsertUpdatePayloadV2(input: EqualityInsertInput): InsertUp
   const value = new Uint8Array(16 + aead.length);
   value.set(input.userKeyId, 0);
   value.set(aead, 16);
+  // Tokens that do not leave in the payload are secrets derived from the index key.
+  wipe(t.collectionsLevel1Token, t.serverTokenDerivationLevel1Token, t.ecocToken, t.edcDerivedFromDataToken, t.escDerivedFromDataToken);
   return {
     edcDerivedToken: d,
     escDerivedToken: s,
