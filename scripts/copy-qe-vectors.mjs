@@ -34,6 +34,12 @@ const VERBATIM = [
   'data/explicit-decrypt/FLE2UnindexedEncryptedValueV2.json',
   'cases/explicit-decrypt.json',
   'inline/payload-known-answers.json',
+  ...['compact/success', 'compact/anchor-pad', 'compact/no-range', 'compact/no-fields', 'compact/text-search', 'cleanup/success', 'cleanup/no-fields', 'cleanup/text-search'].flatMap((d) => [
+    `data/${d}/collinfo.json`,
+    `data/${d}/encrypted-payload.json`,
+  ]),
+  'data/compact/missing-key-id/collinfo.json',
+  'data/cleanup/missing-key-id/collinfo.json',
   'data/roundtrip/fle2v2-aead-fixed.json',
   'data/roundtrip/fle2v2-aead-generated.json',
 ];

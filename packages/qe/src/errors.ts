@@ -27,7 +27,9 @@ export type QeErrorCode =
   /** An FLE2EncryptionPlaceholder (marking) with missing or ill-typed fields. */
   | 'BAD_PLACEHOLDER'
   /** The injected random source ran dry or returned the wrong number of bytes. */
-  | 'RANDOM_SOURCE_FAILED';
+  | 'RANDOM_SOURCE_FAILED'
+  /** An `encryptedFields` document that libmongocrypt would refuse (field without keyId or path, unknown queryType). */
+  | 'BAD_ENCRYPTED_FIELDS';
 
 /** Thrown by `@fle-ts/qe` for bad inputs, unknown payloads and missing keys. Never holds key or plaintext bytes. */
 export class QeError extends FleError {

@@ -50,3 +50,4 @@ export { encryptUnindexedV2, parseUnindexedV2, decryptUnindexedV2, MIN_UNINDEXED
 export { parseIndexedEqualityV2, openServerLayer, openClientLayer, METADATA_BLOCK_LENGTH, type IndexedEqualityValueV2 } from './indexed-value.js';
 export { encryptQe, encryptPlaceholder, encryptMarking, type QeEncryptOptions, type QeEncryptContext } from './encrypt.js';
 export { decryptQe, decryptQeRaw, isQeDecryptable } from './decrypt.js';
+export { compactionTokens } from './compaction.js';

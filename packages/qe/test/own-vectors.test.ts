@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { OWN_VECTORS } from '../../../scripts/test-support/shared.js';
 import {
   autoEqualityCases,
+  COMPACTION_DIRS,
+  runCompactionCase,
   explicitEqualityCases,
   runAutoCase,
   runDecryptCase,
@@ -43,6 +45,12 @@ describe('test-vectors/qe (repository copy): payloads and decryption', () => {
   it('iev-v2 and the 4 inline known answers', () => {
     runIevCase(read);
     expect(runKnownAnswers(read)).toBe(4);
+  });
+  it('compactionTokens / cleanupTokens: 8 byte-equal, 2 errors', () => {
+    const keys = testKeys(read);
+    const results = COMPACTION_DIRS.map((d) => runCompactionCase(read, d, keys));
+    expect(results.filter((r) => r === 'bytes').length).toBe(8);
+    expect(results.filter((r) => r === 'error').length).toBe(2);
   });
   it('key documents unwrap to their key material', () => {
     runKeyDocuments(read);

@@ -10,6 +10,7 @@ import { detScalar, randAny } from '../../fle-format/test/arbitraries.js';
 import {
   andContentionFactorToken,
   chooseContentionFactor,
+  compactionTokens,
   contentionFactor,
   decryptQe,
   decryptQeRaw,
@@ -215,3 +216,21 @@ describe('randomness', () => {
   });
 });
 
+
+describe('compactionTokens: bad encryptedFields are typed errors', () => {
+  const field = (extra: Record<string, unknown>) => ({ fields: [{ keyId, path: 'a', ...extra }] });
+  it('refuses what libmongocrypt refuses, and keyAltName (not resolved here)', () => {
+    expect(codeOf(() => compactionTokens({}, keys))).toBe('BAD_ENCRYPTED_FIELDS');
+    expect(codeOf(() => compactionTokens({ fields: [{ path: 'a' }] }, keys))).toBe('BAD_ENCRYPTED_FIELDS');
+    expect(codeOf(() => compactionTokens({ fields: [{ keyAltName: 'k', path: 'a' }] }, keys))).toBe('BAD_ENCRYPTED_FIELDS');
+    expect(codeOf(() => compactionTokens({ fields: [{ keyId: new Binary(USER_ID, 0), path: 'a' }] }, keys))).toBe('BAD_ENCRYPTED_FIELDS');
+    expect(codeOf(() => compactionTokens(field({ queries: { queryType: 'rangePreview' } }), keys))).toBe('BAD_ENCRYPTED_FIELDS');
+    expect(codeOf(() => compactionTokens(field({ queries: { queryType: 'nope' } }), keys))).toBe('BAD_ENCRYPTED_FIELDS');
+    expect(codeOf(() => compactionTokens({ fields: [{ keyId: new Binary(randomBytes(16), 4), path: 'a' }] }, keys))).toBe('KEY_NOT_FOUND');
+  });
+  it('a path named __proto__ is an own key, not a prototype change', () => {
+    const t = compactionTokens({ fields: [{ keyId, path: '__proto__' }] }, keys);
+    expect(Object.keys(t)).toEqual(['__proto__']);
+    expect(Object.getPrototypeOf(t)).toBe(null);
+  });
+});

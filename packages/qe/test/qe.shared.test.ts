@@ -6,6 +6,8 @@ import { expect, it } from 'vitest';
 import { describeShared, SHARED_VECTORS } from '../../../scripts/test-support/shared.js';
 import {
   autoEqualityCases,
+  COMPACTION_DIRS,
+  runCompactionCase,
   explicitEqualityCases,
   runAutoCase,
   runDecryptCase,
@@ -60,5 +62,14 @@ describeShared('QE v2 decryption: cases/explicit-decrypt.json, iev-v2, inline kn
   });
   it('the three key documents unwrap with the 96-zero-byte local KEK to their key material', () => {
     runKeyDocuments(read);
+  });
+});
+
+describeShared('compactionTokens / cleanupTokens: data/compact/*, data/cleanup/*', () => {
+  it('8 token documents byte-equal (equality, unindexed, range and text fields) and 2 missing-keyId errors', () => {
+    const keys = testKeys(read);
+    const results = COMPACTION_DIRS.map((d) => runCompactionCase(read, d, keys));
+    expect(results.filter((r) => r === 'bytes').length).toBe(8);
+    expect(results.filter((r) => r === 'error').length).toBe(2);
   });
 });

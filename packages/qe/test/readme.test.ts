@@ -13,7 +13,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('packages/qe/README.md code blocks run', () => {
   it('has the examples it documents', () => {
-    expect(blocks.length).toBe(5);
+    expect(blocks.length).toBe(6);
   });
   blocks.forEach((code, i) => {
     it(`block ${i + 1}: ${code.split('\n')[0]}`, async () => {
@@ -30,7 +30,8 @@ describe('packages/qe/README.md code blocks run', () => {
       }
       if (i === 1) expect(logs).toEqual([[true, 2]]);
       if (i === 3) expect(logs).toEqual([[64]]);
-      if (i === 4) expect(logs).toEqual([[64, 48, 32, 32]]);
+      if (i === 4) expect(logs).toEqual([[['age', 'ssn']]]);
+      if (i === 5) expect(logs).toEqual([[64, 48, 32, 32]]);
     });
   });
 });

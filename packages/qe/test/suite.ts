@@ -3,10 +3,11 @@
 // test-vectors/qe (the subset copied by scripts/copy-qe-vectors.mjs; own-vectors.test.ts).
 // Files are read inside the tests only, never while vitest collects them.
 import { AeadKey, bytesToHex, hexToBytes } from '@fle-ts/crypto-core';
-import { Binary, EJSON } from 'bson';
+import { Binary, EJSON, serialize } from 'bson';
 import { expect, it } from 'vitest';
 import {
   andContentionFactorToken,
+  compactionTokens,
   anchorPaddingKeyToken,
   anchorPaddingTokenRoot,
   anchorPaddingValueToken,
@@ -349,3 +350,35 @@ export function runKeyDocuments(read: Reader, ids = KEY_IDS): void {
   }
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// compactionTokens / cleanupTokens: data/compact/*, data/cleanup/* (LMC test-mongocrypt-compact.c, -cleanup.c).
+
+/** The token sub-document from collinfo.json's encryptedFields equals the expected command's, as BSON bytes; or the expected error. */
+export function runCompactionCase(read: Reader, dir: string, keys: QeKeyLookup): 'bytes' | 'error' {
+  const info = ejson(read(`data/${dir}/collinfo.json`)) as { options: { encryptedFields: unknown } };
+  const field = dir.startsWith('cleanup/') ? 'cleanupTokens' : 'compactionTokens';
+  if (dir.endsWith('missing-key-id')) {
+    // libmongocrypt: "unable to find 'keyId' or 'keyAltName' in 'field' document".
+    expect(() => compactionTokens(info.options.encryptedFields, keys), dir).toThrowError(expect.objectContaining({ code: 'BAD_ENCRYPTED_FIELDS' }) as Error);
+    return 'error';
+  }
+  const expected = ejson(read(`data/${dir}/encrypted-payload.json`))[field] as Record<string, unknown>;
+  const got = compactionTokens(info.options.encryptedFields, keys);
+  expect(bytesToHex(serialize({ ...got })), dir).toBe(bytesToHex(serialize(expected)));
+  return 'bytes';
+}
+
+/** The compaction and cleanup cases, by folder. */
+export const COMPACTION_DIRS = [
+  'compact/success',
+  'compact/anchor-pad',
+  'compact/no-range',
+  'compact/no-fields',
+  'compact/missing-key-id',
+  'compact/text-search',
+  'cleanup/success',
+  'cleanup/no-fields',
+  'cleanup/missing-key-id',
+  'cleanup/text-search',
+];
