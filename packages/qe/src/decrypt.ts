@@ -24,6 +24,33 @@ export function isQeDecryptable(blob: Binary | Uint8Array): boolean {
 }
 
 /**
+ * The key ids a caller must load before {@link decryptQe} can decrypt `blob`, for fetching them from
+ * a key vault first (libmongocrypt's key broker does the same in rounds): 16 → its key; 11 → the
+ * user key named at the front of `v`; 14 → the index key (S_KeyId) and, once `keys` has it, the
+ * user key id hidden under the server layer. Ids are copies; kinds that are not decryptable give [].
+ *
+ * @example
+ * let ids = qeKeyIdsForDecrypt(blob, keys); // fetch these, then ask again until nothing new
+ */
+export function qeKeyIdsForDecrypt(blob: Binary | Uint8Array, keys: QeKeyLookup): Uint8Array[] {
+  const b = payloadBytes(blob);
+  switch (b[0]) {
+    case QeKind.FLE2UnindexedEncryptedValueV2:
+      return [new Uint8Array(parseUnindexedV2(b).keyId)];
+    case QeKind.FLE2InsertUpdatePayloadV2:
+      return [new Uint8Array(parseInsertUpdatePayloadV2(b).value.subarray(0, 16))];
+    case QeKind.FLE2IndexedEqualityEncryptedValueV2: {
+      const p = parseIndexedEqualityV2(b);
+      const indexKey = keys(p.indexKeyId);
+      if (indexKey === undefined) return [new Uint8Array(p.indexKeyId)];
+      return [new Uint8Array(p.indexKeyId), new Uint8Array(openServerLayer(p, requireKey(keys, p.indexKeyId, 'index key')).userKeyId)];
+    }
+    default:
+      return [];
+  }
+}
+
+/**
  * The BSON type and value bytes inside a QE v2 value (libmongocrypt's explicit decrypt of
  * 11, 14 and 16). Keys are looked up by the ids the blob names: 16 → its key; 11 → the user key
  * id at the front of `v`; 14 → the index key (S_KeyId), then the user key id found inside.

@@ -29,6 +29,7 @@ import {
   isQeDecryptable,
   keyLookupFrom,
   parseFindEqualityPayloadV2Body,
+  qeKeyIdsForDecrypt,
   parseIndexedEqualityV2,
   parseInsertUpdatePayloadV2Body,
   parseUnindexedV2,
@@ -262,6 +263,9 @@ export function runDecryptCase(read: Reader, c: DecryptCase, keys: QeKeyLookup):
     return 'unsupported';
   }
   expect(isQeDecryptable(blob)).toBe(true);
+  // Every case needs only keyABC (cases/explicit-decrypt.json keys_needed), also for 14 (S_Key = K_Key).
+  expect(qeKeyIdsForDecrypt(blob, keyLookupFrom([])).map(bytesToHex)).toEqual(['abcdefab123498761234123456789012']);
+  expect(new Set(qeKeyIdsForDecrypt(blob, keys).map(bytesToHex))).toEqual(new Set(['abcdefab123498761234123456789012']));
   const want = EJSON.deserialize(c.expect as Record<string, unknown>, { relaxed: false }) as { v: unknown };
   const got = decryptQe(blob, keys);
   expect(EJSON.stringify({ v: got }, { relaxed: false })).toBe(EJSON.stringify(want, { relaxed: false }));
@@ -284,6 +288,9 @@ export function runIevCase(read: Reader): void {
     [hexToBytes(String(c.K_KeyId)), hexToBytes(String(c.K_Key))],
   ]);
   expect(bytesToHex(decryptQeRaw(bytes, keys).bytes)).toBe(c.bson_value);
+  // Key rounds: first the index key (S_KeyId), then, once it is loaded, the user key (K_KeyId).
+  expect(qeKeyIdsForDecrypt(bytes, keyLookupFrom([])).map(bytesToHex)).toEqual([String(c.S_KeyId).toLowerCase()]);
+  expect(qeKeyIdsForDecrypt(bytes, keys).map(bytesToHex)).toEqual([String(c.S_KeyId).toLowerCase(), String(c.K_KeyId).toLowerCase()]);
   expect(decryptQe(bytes, keys)).toBe('secret');
 }
 
