@@ -11,9 +11,9 @@ import { bytesToHex, hexToBytes, randomBytes } from '@fle-ts/crypto-core';
 import { serializeBsonValue } from '@fle-ts/fle-format';
 import { Binary, Decimal128, Double, EJSON, Int32, Long, ObjectId } from 'bson';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { SHARED_VECTORS } from '../../../scripts/test-support/shared.js';
-import { decryptQeRaw, encryptQe, fixedRandomSource } from '../src/index.js';
+import { decryptQeRaw, encryptQe, fixedRandomSource, type QeKeyLookup } from '../src/index.js';
 import { testKeys } from './suite.js';
 
 const ORACLE = [process.env.FLE_QEORACLE, '/tmp/qeoracle-build/qeoracle'].find((p): p is string => !!p && existsSync(p));
@@ -47,11 +47,15 @@ const run = ORACLE && existsSync(QE) ? describe : describe.skip;
 if (!ORACLE) console.warn('[fle-ts] qeoracle not built (../shared/tools/qeoracle/build.sh): skipping libmongocrypt 1.20.2 interop tests.');
 
 run('interop with libmongocrypt 1.20.2 (qeoracle)', () => {
-  const read = (rel: string) => readFileSync(join(QE, rel), 'utf8');
-  const dir = mkdtempSync(join(tmpdir(), 'fle-ts-qeoracle-'));
-  const kv = join(dir, 'kv.json');
-  writeFileSync(kv, [KABC, K123].map((k) => read(`data/keys/${k}-local-document.json`)).join('\n'));
-  const keys = testKeys(read, [K123, KABC]);
+  // Files are read and written when the suite runs, never while vitest collects it.
+  let kv = '';
+  let keys: QeKeyLookup = () => undefined;
+  beforeAll(() => {
+    const read = (rel: string) => readFileSync(join(QE, rel), 'utf8');
+    kv = join(mkdtempSync(join(tmpdir(), 'fle-ts-qeoracle-')), 'kv.json');
+    writeFileSync(kv, [KABC, K123].map((k) => read(`data/keys/${k}-local-document.json`)).join('\n'));
+    keys = testKeys(read, [K123, KABC]);
+  });
   const keyId = new Binary(hexToBytes(KABC), 4);
   const indexKeyId = new Binary(hexToBytes(K123), 4);
   const bin = (b: Binary) => b.buffer.subarray(0, b.position);
