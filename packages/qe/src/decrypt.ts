@@ -3,20 +3,25 @@ import { BsonType, deserializeBsonValue, EXACT_DESERIALIZE_OPTIONS, RawBsonValue
 import type { Binary } from 'bson';
 import { payloadBytes } from './bytes.js';
 import { decryptInsertUpdatePayloadV2, parseInsertUpdatePayloadV2 } from './insert-payload.js';
-import { openClientLayer, openServerLayer, parseIndexedEqualityV2 } from './indexed-value.js';
+import { openClientLayer, openServerLayer, parseIndexedValueV2 } from './indexed-value.js';
 import { kindError, QeKind } from './kinds.js';
 import { requireKey, type QeKeyLookup } from './keys.js';
 import { decryptUnindexedV2, parseUnindexedV2 } from './unindexed.js';
 
-const DECRYPTABLE = new Set<number>([QeKind.FLE2InsertUpdatePayloadV2, QeKind.FLE2IndexedEqualityEncryptedValueV2, QeKind.FLE2UnindexedEncryptedValueV2]);
+const DECRYPTABLE = new Set<number>([
+  QeKind.FLE2InsertUpdatePayloadV2,
+  QeKind.FLE2IndexedEqualityEncryptedValueV2,
+  QeKind.FLE2IndexedRangeEncryptedValueV2,
+  QeKind.FLE2UnindexedEncryptedValueV2,
+]);
 
 /**
  * True when {@link decryptQe} can decrypt `blob`: an insert payload (11), an indexed equality
- * value (14) or an unindexed value (16). Find payloads (12) and markings (3) hold no
+ * or range value (14, 15) or an unindexed value (16). Find payloads (12) and markings (3) hold no
  * ciphertext: libmongocrypt leaves them unchanged, and so should a caller.
  *
  * @example
- * isQeDecryptable(blob); // true for kinds 11, 14, 16
+ * isQeDecryptable(blob); // true for kinds 11, 14, 15, 16
  */
 export function isQeDecryptable(blob: Binary | Uint8Array): boolean {
   const b = payloadBytes(blob);
@@ -26,7 +31,7 @@ export function isQeDecryptable(blob: Binary | Uint8Array): boolean {
 /**
  * The key ids a caller must load before {@link decryptQe} can decrypt `blob`, for fetching them from
  * a key vault first (libmongocrypt's key broker does the same in rounds): 16 → its key; 11 → the
- * user key named at the front of `v`; 14 → the index key (S_KeyId) and, once `keys` has it, the
+ * user key named at the front of `v`; 14 and 15 → the index key (S_KeyId) and, once `keys` has it, the
  * user key id hidden under the server layer. Ids are copies; kinds that are not decryptable give [].
  *
  * @example
@@ -39,8 +44,9 @@ export function qeKeyIdsForDecrypt(blob: Binary | Uint8Array, keys: QeKeyLookup)
       return [new Uint8Array(parseUnindexedV2(b).keyId)];
     case QeKind.FLE2InsertUpdatePayloadV2:
       return [new Uint8Array(parseInsertUpdatePayloadV2(b).value.subarray(0, 16))];
-    case QeKind.FLE2IndexedEqualityEncryptedValueV2: {
-      const p = parseIndexedEqualityV2(b);
+    case QeKind.FLE2IndexedEqualityEncryptedValueV2:
+    case QeKind.FLE2IndexedRangeEncryptedValueV2: {
+      const p = parseIndexedValueV2(b);
       const indexKey = keys(p.indexKeyId);
       if (indexKey === undefined) return [new Uint8Array(p.indexKeyId)];
       return [new Uint8Array(p.indexKeyId), new Uint8Array(openServerLayer(p, requireKey(keys, p.indexKeyId, 'index key')).userKeyId)];
@@ -52,8 +58,8 @@ export function qeKeyIdsForDecrypt(blob: Binary | Uint8Array, keys: QeKeyLookup)
 
 /**
  * The BSON type and value bytes inside a QE v2 value (libmongocrypt's explicit decrypt of
- * 11, 14 and 16). Keys are looked up by the ids the blob names: 16 → its key; 11 → the user key
- * id at the front of `v`; 14 → the index key (S_KeyId), then the user key id found inside.
+ * 11, 14, 15 and 16). Keys are looked up by the ids the blob names: 16 → its key; 11 → the user key
+ * id at the front of `v`; 14 and 15 → the index key (S_KeyId), then the user key id found inside.
  * Other kinds → `UNSUPPORTED_PAYLOAD_KIND` / `UNKNOWN_PAYLOAD_KIND`. Nothing is returned unless
  * the AEAD tag matched (`HMAC_MISMATCH` otherwise).
  *
@@ -71,8 +77,9 @@ export function decryptQeRaw(blob: Binary | Uint8Array, keys: QeKeyLookup): { bs
       const p = parseInsertUpdatePayloadV2(b);
       return { bsonType: p.valueType, bytes: decryptInsertUpdatePayloadV2(p, requireKey(keys, p.value.subarray(0, 16), 'user key')) };
     }
-    case QeKind.FLE2IndexedEqualityEncryptedValueV2: {
-      const p = parseIndexedEqualityV2(b);
+    case QeKind.FLE2IndexedEqualityEncryptedValueV2:
+    case QeKind.FLE2IndexedRangeEncryptedValueV2: {
+      const p = parseIndexedValueV2(b);
       const inner = openServerLayer(p, requireKey(keys, p.indexKeyId, 'index key'));
       return { bsonType: p.bsonType, bytes: openClientLayer(inner.userKeyId, inner.clientEncryptedValue, requireKey(keys, inner.userKeyId, 'user key')) };
     }
@@ -82,7 +89,7 @@ export function decryptQeRaw(blob: Binary | Uint8Array, keys: QeKeyLookup): { bs
 }
 
 /**
- * Decrypts a QE v2 value (11, 14, 16) back to its value, read as fle-format's `decryptValue`
+ * Decrypts a QE v2 value (11, 14, 15, 16) back to its value, read as fle-format's `decryptValue`
  * reads FLE1 values: BSON types kept (`Int32`, `Long`, `Double`, ...), `raw: true` for a
  * `RawBsonValue`. A value that is not valid BSON of its type → `MALFORMED_BSON`.
  *

@@ -47,7 +47,7 @@ export {
   type FindEqualityPayloadV2,
 } from './find-payload.js';
 export { encryptUnindexedV2, parseUnindexedV2, decryptUnindexedV2, MIN_UNINDEXED_LENGTH, type UnindexedValueV2 } from './unindexed.js';
-export { parseIndexedEqualityV2, openServerLayer, openClientLayer, METADATA_BLOCK_LENGTH, type IndexedEqualityValueV2 } from './indexed-value.js';
+export { parseIndexedValueV2, openServerLayer, openClientLayer, METADATA_BLOCK_LENGTH, type IndexedValueV2 } from './indexed-value.js';
 export { encryptQe, encryptPlaceholder, encryptMarking, type QeEncryptOptions, type QeEncryptContext } from './encrypt.js';
 export { decryptQe, decryptQeRaw, isQeDecryptable, qeKeyIdsForDecrypt } from './decrypt.js';
 export { compactionTokens } from './compaction.js';

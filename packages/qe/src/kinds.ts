@@ -7,6 +7,7 @@ export const QeKind = {
   FLE2InsertUpdatePayloadV2: 11,
   FLE2FindEqualityPayloadV2: 12,
   FLE2IndexedEqualityEncryptedValueV2: 14,
+  FLE2IndexedRangeEncryptedValueV2: 15,
   FLE2UnindexedEncryptedValueV2: 16,
 } as const;
 

@@ -2,6 +2,7 @@
 // the same checks as qe.shared.test.ts, so a clone without ../shared still proves byte equality.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Int32 } from 'bson';
 import { describe, expect, it } from 'vitest';
 import { OWN_VECTORS } from '../../../scripts/test-support/shared.js';
 import {
@@ -36,14 +37,15 @@ describe('test-vectors/qe (repository copy): payloads and decryption', () => {
     const keys = testKeys(read);
     expect(autoEqualityCases(read).map((c) => runAutoCase(read, c, keys))).toEqual([1, 1, 1]);
   });
-  it('explicit-decrypt: 5 decrypted, 1 left alone (find payload), 1 refused (range IEV)', () => {
+  it('explicit-decrypt: 6 decrypted (11 x3, 14, 15, 16), 1 left alone (find payload)', () => {
     const keys = testKeys(read);
     const { cases } = JSON.parse(read('cases/explicit-decrypt.json')) as { cases: Parameters<typeof runDecryptCase>[1][] };
     const results = cases.map((c) => runDecryptCase(read, c, keys)).sort();
-    expect(results).toEqual(['decrypted', 'decrypted', 'decrypted', 'decrypted', 'decrypted', 'ignored', 'unsupported']);
+    expect(results).toEqual(['decrypted', 'decrypted', 'decrypted', 'decrypted', 'decrypted', 'decrypted', 'ignored']);
   });
-  it('iev-v2 and the 4 inline known answers', () => {
-    runIevCase(read);
+  it('iev-v2 (14 and 15) and the 4 inline known answers', () => {
+    expect(runIevCase(read, 'data/iev-v2/FLECrudTest-insertOneV2.json')).toBe('secret');
+    expect(runIevCase(read, 'data/iev-v2/FLECrudTest-insertOneRangeV2.json')).toEqual(new Int32(5));
     expect(runKnownAnswers(read)).toBe(4);
   });
   it('compactionTokens / cleanupTokens: 8 byte-equal, 2 errors', () => {

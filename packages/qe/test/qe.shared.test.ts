@@ -2,6 +2,7 @@
 // byte for byte. Counts per kind are asserted, so a dropped case fails the run.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Int32 } from 'bson';
 import { expect, it } from 'vitest';
 import { describeShared, SHARED_VECTORS } from '../../../scripts/test-support/shared.js';
 import {
@@ -46,16 +47,16 @@ describeShared('QE v2 automatic encryption of markings: cases/auto-encrypt.json 
 });
 
 describeShared('QE v2 decryption: cases/explicit-decrypt.json, iev-v2, inline known answers', () => {
-  it('explicit-decrypt: 11 (equality, range v1, range v2), 14 and 16 decrypt to the expected value; 12 is left alone; 15 refused', () => {
+  it('explicit-decrypt: 11 (equality, range v1, range v2), 14, 15 and 16 decrypt to the expected value; 12 is left alone', () => {
     const keys = testKeys(read);
     const { cases } = JSON.parse(read('cases/explicit-decrypt.json')) as { cases: Parameters<typeof runDecryptCase>[1][] };
     const results = cases.map((c) => runDecryptCase(read, c, keys));
-    expect(results.filter((r) => r === 'decrypted').length).toBe(5);
+    expect(results.filter((r) => r === 'decrypted').length).toBe(6);
     expect(results.filter((r) => r === 'ignored').length).toBe(1);
-    expect(results.filter((r) => r === 'unsupported').length).toBe(1);
   });
-  it('iev-v2/FLECrudTest-insertOneV2.json: S_KeyId, type, metadata block, both layers, value "secret"', () => {
-    runIevCase(read);
+  it('iev-v2/FLECrudTest-insertOneV2.json (14: value "secret") and -insertOneRangeV2.json (15: 5 edges, Int32(5))', () => {
+    expect(runIevCase(read, 'data/iev-v2/FLECrudTest-insertOneV2.json')).toBe('secret');
+    expect(runIevCase(read, 'data/iev-v2/FLECrudTest-insertOneRangeV2.json')).toEqual(new Int32(5));
   });
   it('inline/payload-known-answers.json: UEV decrypt (+ CTR ciphertext refused), IUP parse, IUP decrypt, FindEquality parse/serialize', () => {
     expect(runKnownAnswers(read)).toBe(4);
