@@ -2,16 +2,15 @@ import { FleError } from '@fle-ts/crypto-core';
 
 /**
  * Error codes of `@fle-ts/qe`. Stable: match on them, not on messages. AEAD failures (wrong key,
- * tampering) keep crypto-core's `FleCryptoError` codes (`HMAC_MISMATCH`, ...), and a value that
- * is not valid BSON of its stated type keeps fle-format's `MALFORMED_BSON`, as in FLE1.
+ * tampering) keep crypto-core's `FleCryptoError` codes (`HMAC_MISMATCH`, ...), a value that
+ * is not valid BSON of its stated type keeps fle-format's `MALFORMED_BSON`, and a key id that is
+ * not a UUID fle-format's `BAD_KEY_ID`, as in FLE1.
  */
 export type QeErrorCode =
   /** A key lookup gave nothing for the id a payload or option names. */
   | 'KEY_NOT_FOUND'
   /** A key is not 96 bytes ([Ke 32][Km 32][TokenKey 32]). */
   | 'BAD_KEY'
-  /** A key id is not a 16-byte UUID. */
-  | 'BAD_KEY_ID'
   /** Contention factor negative, INT64_MAX or more, not an integer, or given where it does not apply. */
   | 'BAD_CONTENTION_FACTOR'
   /** Options that do not fit together (algorithm, queryType, contentionFactor). */
