@@ -1,0 +1,53 @@
+export { QeError, type QeErrorCode } from './errors.js';
+export { defaultRandomSource, fixedRandomSource, type RandomSource } from './random.js';
+export { contentionFactor, chooseContentionFactor } from './contention.js';
+export { keyLookupFrom, type QeKeyLookup } from './keys.js';
+export { checkQeEncryptable, type QeAlgorithm } from './type-rules.js';
+export { QeKind } from './kinds.js';
+export {
+  tokenKeyOf,
+  collectionsLevel1Token,
+  serverTokenDerivationLevel1Token,
+  serverDataEncryptionLevel1Token,
+  edcToken,
+  escToken,
+  eccToken,
+  ecocToken,
+  derivedFromDataToken,
+  andContentionFactorToken,
+  edcTwiceDerivedToken,
+  escTwiceDerivedTagToken,
+  escTwiceDerivedValueToken,
+  serverCountAndContentionFactorEncryptionToken,
+  serverZerosEncryptionToken,
+  anchorPaddingTokenRoot,
+  anchorPaddingKeyToken,
+  anchorPaddingValueToken,
+  textToken,
+  TEXT_TOKEN_IDS,
+  equalityTokens,
+  type TextTokenKind,
+  type EqualityTokens,
+} from './tokens.js';
+export { parseFle2Placeholder, type Fle2Placeholder } from './placeholder.js';
+export {
+  buildInsertUpdatePayloadV2,
+  serializeInsertUpdatePayloadV2,
+  parseInsertUpdatePayloadV2,
+  parseInsertUpdatePayloadV2Body,
+  decryptInsertUpdatePayloadV2,
+  type InsertUpdatePayloadV2,
+  type EqualityInsertInput,
+} from './insert-payload.js';
+export {
+  buildFindEqualityPayloadV2,
+  serializeFindEqualityPayloadV2,
+  parseFindEqualityPayloadV2,
+  parseFindEqualityPayloadV2Body,
+  type FindEqualityPayloadV2,
+} from './find-payload.js';
+export { encryptUnindexedV2, parseUnindexedV2, decryptUnindexedV2, MIN_UNINDEXED_LENGTH, type UnindexedValueV2 } from './unindexed.js';
+export { parseIndexedValueV2, openServerLayer, openClientLayer, METADATA_BLOCK_LENGTH, type IndexedValueV2 } from './indexed-value.js';
+export { encryptQe, encryptPlaceholder, encryptMarking, type QeEncryptOptions, type QeEncryptContext } from './encrypt.js';
+export { decryptQe, decryptQeRaw, isQeDecryptable, qeKeyIdsForDecrypt } from './decrypt.js';
+export { compactionTokens } from './compaction.js';

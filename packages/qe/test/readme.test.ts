@@ -1,0 +1,37 @@
+// Runs every ```ts block of packages/qe/README.md as written (rules: README examples must run).
+// Each block is compiled by esbuild and imported through vitest, so '@fle-ts/*' resolve to src/.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { transform } from 'esbuild';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const README = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
+const blocks = [...README.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+const dir = mkdtempSync(join(tmpdir(), 'qe-readme-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('packages/qe/README.md code blocks run', () => {
+  it('has the examples it documents', () => {
+    expect(blocks.length).toBe(6);
+  });
+  blocks.forEach((code, i) => {
+    it(`block ${i + 1}: ${code.split('\n')[0]}`, async () => {
+      const { code: js } = await transform(code, { loader: 'ts', format: 'esm' });
+      const file = join(dir, `block${i + 1}.mjs`);
+      writeFileSync(file, js);
+      const logs: unknown[][] = [];
+      const log = console.log;
+      console.log = (...a: unknown[]) => logs.push(a);
+      try {
+        await import(/* @vite-ignore */ file);
+      } finally {
+        console.log = log;
+      }
+      if (i === 1) expect(logs).toEqual([[true, 2]]);
+      if (i === 3) expect(logs).toEqual([[64]]);
+      if (i === 4) expect(logs).toEqual([[['age', 'ssn']]]);
+      if (i === 5) expect(logs).toEqual([[64, 48, 32, 32]]);
+    });
+  });
+});
