@@ -1,7 +1,7 @@
 import { Aes256Key, cbcDecrypt, cbcEncrypt } from './aes.js';
 import { aes256CtrXor } from './aes-ctr.js';
 import { assertBytes, constantTimeEqual } from './bytes.js';
-import { FleCryptoError, FleError } from './errors.js';
+import { FleCryptoError } from './errors.js';
 import { HmacSha256 } from './hmac-sha256.js';
 
 /**
@@ -56,7 +56,7 @@ export function qeAeadEncrypt(mode: QeAeadMode, key: Uint8Array, iv: Uint8Array,
   assertBytes(plaintext, 'plaintext');
   if (plaintext.length === 0) {
     // libmongocrypt: "input plaintext too small. Must be more than zero bytes." (roundtrip/fle2v2-aead-fixed.json)
-    throw new FleError('EMPTY_PLAINTEXT', 'input plaintext too small: it must be more than zero bytes');
+    throw new FleCryptoError('EMPTY_PLAINTEXT', 'input plaintext too small: it must be more than zero bytes');
   }
   const out = new Uint8Array(qeAeadCiphertextLength(mode, plaintext.length));
   out.set(iv, 0);

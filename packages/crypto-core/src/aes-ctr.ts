@@ -1,6 +1,6 @@
 import { Aes256Key, cbcEncrypt } from './aes.js';
 import { assertBytes } from './bytes.js';
-import { FleCryptoError, FleError } from './errors.js';
+import { FleCryptoError } from './errors.js';
 
 /**
  * AES-256-CTR (NIST SP 800-38A 6.5) over crypto-core's AES-256 (aes.ts), and the IV-prefixed form
@@ -65,9 +65,9 @@ export function aes256CtrXor(key: Uint8Array | Aes256Key, iv: Uint8Array, input:
   return out;
 }
 
-function emptyPlaintext(): FleError {
+function emptyPlaintext(): FleCryptoError {
   // libmongocrypt refuses empty plaintexts in every cipher ("input plaintext too small").
-  return new FleError('EMPTY_PLAINTEXT', 'input plaintext too small: it must be more than zero bytes');
+  return new FleCryptoError('EMPTY_PLAINTEXT', 'input plaintext too small: it must be more than zero bytes');
 }
 
 /**

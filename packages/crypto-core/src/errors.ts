@@ -53,7 +53,9 @@ export type FleCryptoErrorCode =
   | 'HMAC_MISMATCH'
   | 'BAD_PADDING'
   | 'NO_RANDOM_SOURCE'
-  | 'KEY_DESTROYED';
+  | 'KEY_DESTROYED'
+  /** QE ciphers (AES-CTR, AEAD_AES_256_CBC_HMAC_SHA256) refuse an empty plaintext, as libmongocrypt does. */
+  | 'EMPTY_PLAINTEXT';
 
 /** Thrown by crypto-core for bad inputs and failed authentication. */
 export class FleCryptoError extends FleError {
