@@ -1,0 +1,459 @@
+/// <reference types="node" />
+// Node-only entry point (`@fle-ts/cli/node`): the `fle` command line. Argument parsing
+// (node:util parseArgs), files, stdin/stdout live here; what the commands compute is in the
+// runtime-neutral modules beside it (datakey.ts, inspect.ts, schema-lint.ts).
+import { closeSync, fchmodSync, fsyncSync, linkSync, openSync, readFileSync, rmSync, statSync, writeSync, createReadStream } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { EJSON } from 'bson';
+import { isFleError, randomBytes, wipe } from '@fle-ts/crypto-core';
+import { KeyBroker, KmsProviders, parseProviderId, type KmsProvidersOptions } from '@fle-ts/keyvault';
+import { FileKeyVault } from '@fle-ts/keyvault/node';
+import { changeAltName, createKey, deleteKey, listKeys, rewrapKeys, type KeySelector, type KeySummary } from './datakey.js';
+import { CliError } from './errors.js';
+import { EXIT, exitCodeFor, type ExitCode } from './exit-codes.js';
+import { HELP } from './help.js';
+import { EncryptedFieldCollector, formatInspectReport, hasInspectFindings } from './inspect.js';
+import { parseUuid } from './key-id.js';
+import { decodeMasterKeyFile, encodeMasterKeyFile, MASTER_KEY_LENGTH } from './master-key-file.js';
+import { lintSchema, type LintFinding } from './schema-lint.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+function out(text: string): void {
+  process.stdout.write(text);
+}
+
+function printJson(value: unknown): void {
+  out(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Parses one command's arguments; `--help` prints `HELP[command]` and returns undefined. */
+function parse(command: string, args: string[], options: Options): { values: Values; positionals: string[] } | undefined {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+  } catch (e) {
+    // parseArgs' first sentence names the option; the rest is advice about '--'.
+    const what = (e as Error).message.split('. ')[0];
+    throw usage(command, what ?? 'bad arguments');
+  }
+  if (parsed.values.help) {
+    out(HELP[command]!);
+    return undefined;
+  }
+  return { values: parsed.values as Values, positionals: parsed.positionals };
+}
+
+function usage(command: string, what: string): CliError {
+  return new CliError('USAGE', `${what}; run '${['fle', command].filter(Boolean).join(' ')} --help'`);
+}
+
+function requireString(command: string, values: Values, name: string): string {
+  const v = values[name];
+  if (typeof v !== 'string' || v === '') throw usage(command, `--${name} <file> is required`);
+  return v;
+}
+
+function readFile(path: string, what: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (code ?? 'read error');
+    throw new CliError('READ_FAILED', `cannot read ${what} ${path}: ${why}`, { cause: e });
+  }
+}
+
+function readMasterKey(path: string): Uint8Array {
+  return decodeMasterKeyFile(readFile(path, 'master key file'), path);
+}
+
+/** The key vault file; `mustExist` for every command but `create` (a typo should not look like an empty vault). */
+function openKeyVault(path: string, mustExist: boolean): FileKeyVault {
+  if (mustExist) {
+    try {
+      statSync(path);
+    } catch (e) {
+      throw new CliError('READ_FAILED', `cannot read key vault file ${path}: no such file (create a key with 'fle datakey create' first)`, { cause: e });
+    }
+  }
+  return new FileKeyVault(path);
+}
+
+function localProvider(command: string, values: Values): string {
+  const provider = typeof values.provider === 'string' ? values.provider : 'local';
+  let type: string;
+  try {
+    type = parseProviderId(provider).type;
+  } catch (e) {
+    throw usage(command, `--provider must be 'local' or 'local:<name>', got '${provider}'`);
+  }
+  if (type !== 'local') throw usage(command, `--provider '${provider}': fle manages local master keys only ('local' or 'local:<name>')`);
+  return provider;
+}
+
+function selector(command: string, values: Values, required: boolean): KeySelector | undefined {
+  const id = values.id;
+  const alt = values['key-alt-name'];
+  if (typeof id === 'string' && typeof alt === 'string') throw usage(command, 'give either --id or --key-alt-name, not both');
+  if (typeof id === 'string') return { id: parseUuid(id, '--id') };
+  if (typeof alt === 'string') return { altName: alt };
+  if (required) throw usage(command, 'name the key with --id <uuid> or --key-alt-name <name>');
+  return undefined;
+}
+
+function keyLine(k: KeySummary): string {
+  const names = k.keyAltNames.length ? k.keyAltNames.join(',') : '-';
+  return `${k.id}  ${k.provider}  ${k.creationDate}  ${names}`;
+}
+
+// ---- keygen ----
+
+/**
+ * Writes `content` to a new file `path` with mode 0600, all or nothing, never overwriting: the
+ * bytes go to a temporary file created with O_CREAT|O_EXCL in the same folder, are flushed, and
+ * are then hard-linked to `path` (link(2) fails with EEXIST instead of replacing, unlike rename).
+ */
+function writeNewPrivateFile(path: string, content: Uint8Array): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
+  let fd: number;
+  try {
+    fd = openSync(tmp, 'wx', 0o600);
+  } catch (e) {
+    throw new CliError('WRITE_FAILED', `cannot create a file in ${dirname(path)}: ${(e as { code?: string }).code ?? 'write error'}`, { cause: e });
+  }
+  try {
+    try {
+      fchmodSync(fd, 0o600); // exact mode whatever the umask
+      writeSync(fd, content);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    linkSync(tmp, path);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'EEXIST') throw new CliError('FILE_EXISTS', `${path} exists: fle never overwrites a key file; choose another name or remove it yourself`, { cause: e });
+    throw new CliError('WRITE_FAILED', `cannot write ${path}: ${code ?? 'write error'}`, { cause: e });
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+function keygen(args: string[]): ExitCode {
+  const p = parse('keygen', args, { base64: { type: 'boolean' }, json: { type: 'boolean' } });
+  if (!p) return EXIT.OK;
+  const [path, ...extra] = p.positionals;
+  if (!path) throw usage('keygen', 'give the file to create: fle keygen <file>');
+  if (extra.length) throw usage('keygen', `unexpected argument '${extra[0]}'`);
+  const format = p.values.base64 ? 'base64' : 'raw';
+  const key = randomBytes(MASTER_KEY_LENGTH);
+  const content = encodeMasterKeyFile(key, format);
+  try {
+    writeNewPrivateFile(path, content);
+  } finally {
+    wipe(key);
+    wipe(content);
+  }
+  if (p.values.json) printJson({ path, format, bytes: MASTER_KEY_LENGTH, mode: '0600' });
+  else out(`wrote a new ${MASTER_KEY_LENGTH}-byte local master key (${format}) to ${path}, mode 0600\n`);
+  return EXIT.OK;
+}
+
+// ---- datakey ----
+
+async function datakey(args: string[]): Promise<ExitCode> {
+  const [sub, ...rest] = args;
+  const common: Options = { 'key-vault': { type: 'string' }, json: { type: 'boolean' } };
+  const select: Options = { id: { type: 'string' }, 'key-alt-name': { type: 'string' } };
+  switch (sub) {
+    case undefined:
+    case '--help':
+    case '-h':
+      out(HELP.datakey!);
+      return sub === undefined ? EXIT.USAGE : EXIT.OK;
+    case 'create': {
+      const cmd = 'datakey create';
+      const p = parse(cmd, rest, { ...common, 'master-key': { type: 'string' }, 'key-alt-name': { type: 'string', multiple: true }, provider: { type: 'string' } });
+      if (!p) return EXIT.OK;
+      if (p.positionals.length) throw usage(cmd, `unexpected argument '${p.positionals[0]}'`);
+      const vault = openKeyVault(requireString(cmd, p.values, 'key-vault'), false);
+      const provider = localProvider(cmd, p.values);
+      const masterKey = readMasterKey(requireString(cmd, p.values, 'master-key'));
+      try {
+        const key = await createKey(vault, masterKey, provider, (p.values['key-alt-name'] as string[] | undefined) ?? []);
+        if (p.values.json) printJson(key);
+        else out(`${key.id}\n`);
+      } finally {
+        wipe(masterKey);
+      }
+      return EXIT.OK;
+    }
+    case 'list': {
+      const cmd = 'datakey list';
+      const p = parse(cmd, rest, common);
+      if (!p) return EXIT.OK;
+      if (p.positionals.length) throw usage(cmd, `unexpected argument '${p.positionals[0]}'`);
+      const keys = await listKeys(openKeyVault(requireString(cmd, p.values, 'key-vault'), true));
+      if (p.values.json) printJson(keys);
+      else out(keys.length ? `${keys.map(keyLine).join('\n')}\n` : 'no keys\n');
+      return EXIT.OK;
+    }
+    case 'alt-name': {
+      const cmd = 'datakey alt-name';
+      const p = parse(cmd, rest, { ...common, ...select });
+      if (!p) return EXIT.OK;
+      const [action, name, ...extra] = p.positionals;
+      if (action !== 'add' && action !== 'remove') throw usage(cmd, `expected 'add' or 'remove', got ${action === undefined ? 'nothing' : `'${action}'`}`);
+      if (!name) throw usage(cmd, `give the alt name to ${action}`);
+      if (extra.length) throw usage(cmd, `unexpected argument '${extra[0]}'`);
+      const vault = openKeyVault(requireString(cmd, p.values, 'key-vault'), true);
+      const r = await changeAltName(vault, selector(cmd, p.values, true)!, action, name);
+      if (p.values.json) printJson(r);
+      else out(`${r.changed ? (action === 'add' ? 'added' : 'removed') : 'unchanged'}: ${keyLine(r.key)}\n`);
+      return EXIT.OK;
+    }
+    case 'rewrap': {
+      const cmd = 'datakey rewrap';
+      const p = parse(cmd, rest, { ...common, ...select, 'master-key': { type: 'string' }, 'new-master-key': { type: 'string' }, provider: { type: 'string' } });
+      if (!p) return EXIT.OK;
+      if (p.positionals.length) throw usage(cmd, `unexpected argument '${p.positionals[0]}'`);
+      const vault = openKeyVault(requireString(cmd, p.values, 'key-vault'), true);
+      const provider = localProvider(cmd, p.values);
+      const which = selector(cmd, p.values, false);
+      const oldKey = readMasterKey(requireString(cmd, p.values, 'master-key'));
+      let newKey: Uint8Array | undefined;
+      try {
+        newKey = readMasterKey(requireString(cmd, p.values, 'new-master-key'));
+        const r = await rewrapKeys(vault, oldKey, newKey, provider, which);
+        if (p.values.json) printJson(r);
+        else out(`rewrapped ${r.rewrapped} key${r.rewrapped === 1 ? '' : 's'}${r.keyIds.length ? `: ${r.keyIds.join(', ')}` : ''}\n`);
+      } finally {
+        wipe(oldKey);
+        if (newKey) wipe(newKey);
+      }
+      return EXIT.OK;
+    }
+    case 'delete': {
+      const cmd = 'datakey delete';
+      const p = parse(cmd, rest, { ...common, ...select, yes: { type: 'boolean' } });
+      if (!p) return EXIT.OK;
+      if (p.positionals.length) throw usage(cmd, `unexpected argument '${p.positionals[0]}'`);
+      const vault = openKeyVault(requireString(cmd, p.values, 'key-vault'), true);
+      const which = selector(cmd, p.values, true)!;
+      if (!p.values.yes) throw usage(cmd, 'deleting a data key makes every value encrypted with it undecryptable forever; add --yes to confirm');
+      const key = await deleteKey(vault, which);
+      if (p.values.json) printJson(key);
+      else out(`deleted ${keyLine(key)}\n`);
+      return EXIT.OK;
+    }
+    default:
+      throw usage('datakey', `unknown datakey command '${sub}'`);
+  }
+}
+
+// ---- inspect ----
+
+/** Lines of `path` (or stdin), streamed. */
+function lines(path: string | undefined): AsyncIterable<string> {
+  let input: NodeJS.ReadableStream;
+  if (path === undefined || path === '-') {
+    input = process.stdin;
+  } else {
+    readFile(path, 'dump'); // fails early with READ_FAILED and a clear reason
+    input = createReadStream(path, { encoding: 'utf8' });
+  }
+  return createInterface({ input, crlfDelay: Infinity });
+}
+
+function asDocument(v: unknown): Record<string, unknown> | undefined {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !('_bsontype' in v) ? (v as Record<string, unknown>) : undefined;
+}
+
+/**
+ * Feeds every document of the dump to `onDocument`: an Extended JSON array (the first non-blank
+ * character is `[`; read whole), or one document per line (NDJSON, streamed). A bad line stops
+ * with `BAD_INPUT` naming its number, or with `skipBad` is reported and skipped.
+ */
+async function readDump(path: string | undefined, skipBad: boolean, onDocument: (d: Record<string, unknown>) => void): Promise<number> {
+  const name = path === undefined || path === '-' ? 'stdin' : path;
+  let mode: 'array' | 'lines' | undefined;
+  const arrayText: string[] = [];
+  let lineNo = 0;
+  let skipped = 0;
+  for await (const line of lines(path)) {
+    lineNo++;
+    if (mode === undefined) {
+      if (line.trim() === '') continue;
+      mode = line.trimStart().startsWith('[') ? 'array' : 'lines';
+    }
+    if (mode === 'array') {
+      arrayText.push(line);
+      continue;
+    }
+    if (line.trim() === '') continue;
+    let doc: Record<string, unknown> | undefined;
+    let why = 'it is not a JSON object';
+    try {
+      doc = asDocument(EJSON.parse(line, { relaxed: false }));
+    } catch (e) {
+      why = e instanceof SyntaxError ? 'it is not valid JSON' : `it is not valid Extended JSON (${(e as Error).message})`;
+    }
+    if (doc) {
+      onDocument(doc);
+      continue;
+    }
+    if (!skipBad) throw new CliError('BAD_INPUT', `${name} line ${lineNo}: ${why}; fix the line or pass --skip-bad to skip such lines`);
+    skipped++;
+    process.stderr.write(`fle: ${name} line ${lineNo} skipped: ${why}\n`);
+  }
+  if (mode === 'array') {
+    let docs: unknown;
+    try {
+      docs = EJSON.parse(arrayText.join('\n'), { relaxed: false });
+    } catch (e) {
+      throw new CliError('BAD_INPUT', `${name} starts with '[' but is not a valid Extended JSON array${e instanceof SyntaxError ? '' : ` (${(e as Error).message})`}`, { cause: e });
+    }
+    if (!Array.isArray(docs)) throw new CliError('BAD_INPUT', `${name} starts with '[' but is not a JSON array`);
+    docs.forEach((d, i) => {
+      const doc = asDocument(d);
+      if (!doc) throw new CliError('BAD_INPUT', `${name}: element ${i} of the array is not a document`);
+      onDocument(doc);
+    });
+  }
+  return skipped;
+}
+
+async function inspect(args: string[]): Promise<ExitCode> {
+  const cmd = 'inspect';
+  const p = parse(cmd, args, {
+    json: { type: 'boolean' },
+    'skip-bad': { type: 'boolean' },
+    'key-vault': { type: 'string' },
+    'master-key': { type: 'string' },
+    sample: { type: 'string' },
+  });
+  if (!p) return EXIT.OK;
+  const [path, ...extra] = p.positionals;
+  if (extra.length) throw usage(cmd, `unexpected argument '${extra[0]}'`);
+  const kvPath = p.values['key-vault'];
+  const mkPath = p.values['master-key'];
+  if ((kvPath === undefined) !== (mkPath === undefined)) throw usage(cmd, '--key-vault and --master-key go together');
+  const sampleText = typeof p.values.sample === 'string' ? p.values.sample : '10';
+  if (!/^\d+$/.test(sampleText)) throw usage(cmd, `--sample must be a whole number, got '${sampleText}'`);
+  const decrypting = typeof kvPath === 'string' && typeof mkPath === 'string';
+  // Read the key files before the dump, so a bad key file fails before a long read.
+  const masterKey = decrypting ? readMasterKey(mkPath) : undefined;
+  try {
+    const vault = decrypting ? openKeyVault(kvPath, true) : undefined;
+    const collector = new EncryptedFieldCollector({ sampleSize: decrypting ? Number(sampleText) : 0 });
+    const skipped = await readDump(path, p.values['skip-bad'] === true, (d) => collector.addDocument(d));
+    if (vault && masterKey) {
+      // The one master key serves every local provider the vault's keys name; keys wrapped by
+      // another master key show up as UNWRAP_FAILED.
+      const providers = new Set((await vault.findAll()).map((k) => k.masterKey.provider).filter((n) => n === 'local' || n.startsWith('local:')));
+      const options: Record<string, { key: Uint8Array }> = { local: { key: masterKey } };
+      for (const n of providers) options[n] = { key: masterKey };
+      const broker = new KeyBroker({ keyVault: vault, kmsProviders: new KmsProviders(options as KmsProvidersOptions), keyExpirationMS: 0 });
+      await collector.decryptSamples(broker);
+    }
+    const report = collector.report();
+    if (p.values.json) printJson(skipped ? { ...report, skippedLines: skipped } : report);
+    else out(formatInspectReport(report) + (skipped ? `\n${skipped} bad lines skipped\n` : ''));
+    return hasInspectFindings(report) || skipped > 0 ? EXIT.FINDINGS : EXIT.OK;
+  } finally {
+    if (masterKey) wipe(masterKey);
+  }
+}
+
+// ---- schema lint ----
+
+function pointerToken(s: string): string {
+  return s.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+function schemaLint(args: string[]): ExitCode {
+  const cmd = 'schema lint';
+  const p = parse(cmd, args, { json: { type: 'boolean' }, 'schema-map': { type: 'boolean' } });
+  if (!p) return EXIT.OK;
+  const [path, ...extra] = p.positionals;
+  if (!path) throw usage(cmd, 'give the schema file: fle schema lint <schema.json>');
+  if (extra.length) throw usage(cmd, `unexpected argument '${extra[0]}'`);
+  const text = new TextDecoder().decode(readFile(path, 'schema file'));
+  let parsed: unknown;
+  try {
+    parsed = EJSON.parse(text, { relaxed: true });
+  } catch (e) {
+    throw new CliError('BAD_INPUT', `${path} is not valid JSON / Extended JSON${e instanceof SyntaxError ? '' : ` (${(e as Error).message})`}`, { cause: e });
+  }
+  const problems: LintFinding[] = [];
+  const top = asDocument(parsed);
+  if (p.values['schema-map']) {
+    if (!top) throw new CliError('BAD_INPUT', `${path}: a schema map is a JSON object {"db.coll": schema, ...}`);
+    for (const ns of Object.keys(top)) problems.push(...lintSchema(top[ns], `/${pointerToken(ns)}`));
+  } else if (top && Object.hasOwn(top, '$jsonSchema')) {
+    problems.push(...lintSchema(top.$jsonSchema, '/$jsonSchema'));
+  } else {
+    problems.push(...lintSchema(parsed));
+  }
+  if (p.values.json) {
+    printJson({ file: path, ok: problems.length === 0, problems });
+  } else if (problems.length === 0) {
+    out(`${path}: ok, no problems\n`);
+  } else {
+    out(`${problems.map((f) => `${path}:${f.pointer || '/'}: ${f.message}`).join('\n')}\n${problems.length} problem${problems.length === 1 ? '' : 's'}\n`);
+  }
+  return problems.length ? EXIT.FINDINGS : EXIT.OK;
+}
+
+// ---- entry ----
+
+async function dispatch(argv: string[]): Promise<ExitCode> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case undefined:
+      process.stderr.write(HELP['']!);
+      return EXIT.USAGE;
+    case '--help':
+    case '-h':
+    case 'help':
+      out(HELP['']!);
+      return EXIT.OK;
+    case 'keygen':
+      return keygen(rest);
+    case 'datakey':
+      return datakey(rest);
+    case 'inspect':
+      return inspect(rest);
+    case 'schema':
+      if (rest[0] === 'lint') return schemaLint(rest.slice(1));
+      if (rest[0] === undefined || rest[0] === '--help' || rest[0] === '-h') {
+        out(HELP.schema!);
+        return rest[0] === undefined ? EXIT.USAGE : EXIT.OK;
+      }
+      throw usage('schema', `unknown schema command '${rest[0]}'`);
+    default:
+      throw usage('', `unknown command '${command}'`);
+  }
+}
+
+/**
+ * Runs `fle` with `argv` (without `node` and the script) and returns its exit code (see EXIT).
+ * Errors are printed as one line on stderr: the message and the stable code, never key bytes.
+ */
+export async function main(argv: string[]): Promise<ExitCode> {
+  try {
+    return await dispatch(argv);
+  } catch (e) {
+    if (isFleError(e)) {
+      process.stderr.write(`fle: ${e.message} [${e.code}]\n`);
+    } else {
+      process.stderr.write(`fle: internal error (${e instanceof Error ? e.name : typeof e}): ${e instanceof Error ? e.message : ''}\n`);
+    }
+    return exitCodeFor(e);
+  }
+}
