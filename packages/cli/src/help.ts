@@ -121,13 +121,13 @@ Exit 1 when a subtype 6 value is invalid or a sample value cannot be decrypted.
 
 ${EXIT_CODES}
 `,
-  schema: `Usage: fle schema lint <schema.json> [--schema-map] [--json]
+  schema: `Usage: fle schema lint <schema.json> [--schema-map] [--remote | --local] [--json]
 
 Run 'fle schema lint --help'.
 
 ${EXIT_CODES}
 `,
-  'schema lint': `Usage: fle schema lint <schema.json> [--schema-map] [--json]
+  'schema lint': `Usage: fle schema lint <schema.json> [--schema-map] [--remote | --local] [--json]
 
 Checks a $jsonSchema that uses encrypt / encryptMetadata against the rules of automatic
 encryption (what mongocryptd refuses): one bsonType for deterministic, types forbidden per
@@ -139,6 +139,10 @@ Extended JSON is read (keyId as {"$binary": {"base64": ..., "subType": "04"}} or
 The rules are @fle-ts/client's compileSchema, the engine AutoEncrypter uses.
 
   --schema-map   the file is a schema map: lint each namespace's schema
+  --remote       read the schema as a collection validator (the default for {"$jsonSchema": ...}):
+                 validation keywords (required, enum, minimum, pattern, ...) are allowed
+  --local        read it as a client schemaMap entry (the default otherwise): only the
+                 keywords of the local-schema subset are allowed (mongocryptd 31068)
   --json         print {"file", "ok", "problems": [{"pointer", "schemaPath", "message", "code"}]}
 
 Exit 1 when there is any problem; each is printed with its JSON pointer into the file.

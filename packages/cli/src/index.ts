@@ -3,7 +3,7 @@
 export { CliError, type CliErrorCode } from './errors.js';
 export { EXIT, exitCodeFor, type ExitCode } from './exit-codes.js';
 export { EncryptedFieldCollector, formatInspectReport, hasInspectFindings, type FieldReport, type InspectReport, type SampleReport } from './inspect.js';
-export { lintSchema, type LintFinding } from './schema-lint.js';
+export { lintSchema, REMOTE_SCHEMA_KEYWORDS, type LintFinding, type LintOptions } from './schema-lint.js';
 export { createKey, listKeys, changeAltName, deleteKey, rewrapKeys, findKey, summarizeKey, type KeySummary, type KeySelector } from './datakey.js';
 export { decodeMasterKeyFile, encodeMasterKeyFile, MASTER_KEY_LENGTH, type MasterKeyFormat } from './master-key-file.js';
 export { ALGORITHM_BY_KIND } from './payload-kinds.js';

@@ -100,7 +100,13 @@ function selector(command: string, values: Values, required: boolean): KeySelect
   const id = values.id;
   const alt = values['key-alt-name'];
   if (typeof id === 'string' && typeof alt === 'string') throw usage(command, 'give either --id or --key-alt-name, not both');
-  if (typeof id === 'string') return { id: parseUuid(id, '--id') };
+  if (typeof id === 'string') {
+    try {
+      return { id: parseUuid(id, '--id') };
+    } catch (e) {
+      throw usage(command, (e as Error).message);
+    }
+  }
   if (typeof alt === 'string') return { altName: alt };
   if (required) throw usage(command, 'name the key with --id <uuid> or --key-alt-name <name>');
   return undefined;
@@ -378,7 +384,7 @@ function pointerToken(s: string): string {
 
 function schemaLint(args: string[]): ExitCode {
   const cmd = 'schema lint';
-  const p = parse(cmd, args, { json: { type: 'boolean' }, 'schema-map': { type: 'boolean' } });
+  const p = parse(cmd, args, { json: { type: 'boolean' }, 'schema-map': { type: 'boolean' }, remote: { type: 'boolean' }, local: { type: 'boolean' } });
   if (!p) return EXIT.OK;
   const [path, ...extra] = p.positionals;
   if (!path) throw usage(cmd, 'give the schema file: fle schema lint <schema.json>');
@@ -390,15 +396,18 @@ function schemaLint(args: string[]): ExitCode {
   } catch (e) {
     throw new CliError('BAD_INPUT', `${path} is not valid JSON / Extended JSON${e instanceof SyntaxError ? '' : ` (${(e as Error).message})`}`, { cause: e });
   }
+  if (p.values.remote && p.values.local) throw usage(cmd, 'give --remote or --local, not both');
   const problems: LintFinding[] = [];
   const top = asDocument(parsed);
   if (p.values['schema-map']) {
+    // A schema map is what a client passes to automatic encryption: local rules unless --remote.
     if (!top) throw new CliError('BAD_INPUT', `${path}: a schema map is a JSON object {"db.coll": schema, ...}`);
-    for (const ns of Object.keys(top)) problems.push(...lintSchema(top[ns], `/${pointerToken(ns)}`));
+    for (const ns of Object.keys(top)) problems.push(...lintSchema(top[ns], { base: `/${pointerToken(ns)}`, remote: p.values.remote === true }));
   } else if (top && Object.hasOwn(top, '$jsonSchema')) {
-    problems.push(...lintSchema(top.$jsonSchema, '/$jsonSchema'));
+    // A collection validator: mongocryptd reads it as a remote schema unless --local.
+    problems.push(...lintSchema(top.$jsonSchema, { base: '/$jsonSchema', remote: p.values.local !== true }));
   } else {
-    problems.push(...lintSchema(parsed));
+    problems.push(...lintSchema(parsed, { remote: p.values.remote === true }));
   }
   if (p.values.json) {
     printJson({ file: path, ok: problems.length === 0, problems });

@@ -22,6 +22,25 @@ const SUBSCHEMA = new Set(['additionalProperties', 'additionalItems', 'items', '
 const SUBSCHEMA_LIST = new Set(['items', 'allOf', 'anyOf', 'oneOf']);
 const SUBSCHEMA_MAP = new Set(['properties', 'patternProperties']);
 const MAX_FINDINGS = 500;
+const LOCAL_ONLY = /^keyword '([^']+)' is not supported in a local encryption schema/;
+/**
+ * Validation keywords a server-side `$jsonSchema` (a collection validator, the "remote schema"
+ * mongocryptd reads) may carry besides the local-schema subset client's compiler accepts
+ * (fle1-spec.md §7: QA 31068 "is only allowed with a remote schema"; MongoDB manual
+ * "$jsonSchema" "Available Keywords"). Belongs beside ALLOWED_KEYWORDS in client's schema.ts.
+ */
+export const REMOTE_SCHEMA_KEYWORDS: ReadonlySet<string> = new Set([
+  'enum', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minLength', 'maxLength', 'pattern',
+  'multipleOf', 'required', 'minProperties', 'maxProperties', 'dependencies', 'minItems', 'maxItems', 'uniqueItems',
+]);
+
+/** How {@link lintSchema} reads the schema. */
+export interface LintOptions {
+  /** Prefix of every pointer (e.g. `/$jsonSchema`). */
+  base?: string;
+  /** A collection validator (remote schema): the validation keywords of REMOTE_SCHEMA_KEYWORDS are allowed. */
+  remote?: boolean;
+}
 
 type Json = Record<string, unknown> | unknown[];
 
@@ -111,10 +130,12 @@ function removeFinding(steps: Step[]): boolean {
  * compiler's order. Compiles, records the first error, removes the part it is about, compiles
  * again, until the schema compiles. One engine: the rules are client's, not a copy. `base` is
  * prefixed to pointers (e.g. `/$jsonSchema`). A problem found after a removed `encryptMetadata`
- * can be a follow-on one (fields below then lack a keyId or algorithm). Errors other than the
+ * can be a follow-on one (fields below then lack a keyId or algorithm). With `remote`, the
+ * compiler's refusal of a server validation keyword is not a finding. Errors other than the
  * compiler's typed errors are rethrown.
  */
-export function lintSchema(schema: unknown, base = ''): LintFinding[] {
+export function lintSchema(schema: unknown, options: LintOptions = {}): LintFinding[] {
+  const base = options.base ?? '';
   const work = { root: copy(schema) };
   const findings: LintFinding[] = [];
   const seen = new Set<string>();
@@ -131,7 +152,9 @@ export function lintSchema(schema: unknown, base = ''): LintFinding[] {
       const message = m ? m[2]! : e.message;
       if (seen.has(`${pointer}\n${message}`)) return findings;
       seen.add(`${pointer}\n${message}`);
-      findings.push({ pointer, schemaPath, message, code: e.code });
+      const keyword = LOCAL_ONLY.exec(message)?.[1];
+      const allowed = options.remote === true && keyword !== undefined && REMOTE_SCHEMA_KEYWORDS.has(keyword);
+      if (!allowed) findings.push({ pointer, schemaPath, message, code: e.code });
       if (!steps) return findings;
       if (steps.length === 0) return findings; // the root itself is wrong: nothing left to compile
       if (!removeFinding(steps)) return findings;
