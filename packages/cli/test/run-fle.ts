@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterEach } from 'vitest';
+import { afterAll, afterEach } from 'vitest';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const FLE_BIN = resolve(HERE, '../bin/fle.mjs');
@@ -38,15 +38,19 @@ export function fleJson<T = unknown>(args: string[], options: { cwd?: string; in
   return JSON.parse(r.stdout) as T;
 }
 
-const dirs: string[] = [];
+const testDirs: string[] = [];
+const fileDirs: string[] = [];
 afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  for (const d of testDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+afterAll(() => {
+  for (const d of fileDirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-/** A fresh temporary folder, removed after the test. */
-export function tempDir(): string {
+/** A fresh temporary folder, removed after the test (or, with `forFile`, after the test file: for beforeAll). */
+export function tempDir(forFile = false): string {
   const d = mkdtempSync(join(tmpdir(), 'fle-cli-'));
-  dirs.push(d);
+  (forFile ? fileDirs : testDirs).push(d);
   return d;
 }
 
