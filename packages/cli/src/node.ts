@@ -178,10 +178,12 @@ async function datakey(args: string[]): Promise<ExitCode> {
   const select: Options = { id: { type: 'string' }, 'key-alt-name': { type: 'string' } };
   switch (sub) {
     case undefined:
+      process.stderr.write(HELP.datakey!);
+      return EXIT.USAGE;
     case '--help':
     case '-h':
       out(HELP.datakey!);
-      return sub === undefined ? EXIT.USAGE : EXIT.OK;
+      return EXIT.OK;
     case 'create': {
       const cmd = 'datakey create';
       const p = parse(cmd, rest, { ...common, 'master-key': { type: 'string' }, 'key-alt-name': { type: 'string', multiple: true }, provider: { type: 'string' } });
@@ -440,9 +442,13 @@ async function dispatch(argv: string[]): Promise<ExitCode> {
       return inspect(rest);
     case 'schema':
       if (rest[0] === 'lint') return schemaLint(rest.slice(1));
-      if (rest[0] === undefined || rest[0] === '--help' || rest[0] === '-h') {
+      if (rest[0] === undefined) {
+        process.stderr.write(HELP.schema!);
+        return EXIT.USAGE;
+      }
+      if (rest[0] === '--help' || rest[0] === '-h') {
         out(HELP.schema!);
-        return rest[0] === undefined ? EXIT.USAGE : EXIT.OK;
+        return EXIT.OK;
       }
       throw usage('schema', `unknown schema command '${rest[0]}'`);
     default:
