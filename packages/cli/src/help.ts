@@ -100,8 +100,8 @@ ${EXIT_CODES}
 `,
   inspect: `Usage: fle inspect [<dump> | -] [--json] [--skip-bad] [--key-vault <file> --master-key <file> [--sample <n>]]
 
-Reads documents (an Extended JSON array, or one document per line as mongoexport writes them,
-canonical or relaxed; from a file, or stdin when no file or '-' is given) and reports every
+Reads documents (one per line as mongoexport writes them, an Extended JSON array, or a single
+document; canonical or relaxed; from a file, or stdin when no file or '-' is given) and reports every
 BinData subtype 6 value by field path: payload kind (FLE1 deterministic/random, each Queryable
 Encryption kind), algorithm, key UUID, original BSON type (all in clear in the blob header);
 nothing is decrypted unless a key vault and master key are given. Array elements are shown as

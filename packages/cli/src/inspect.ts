@@ -177,11 +177,15 @@ function tallies(list: { count: number }[], label: (x: never) => string): string
   return list.map((x) => `${label(x as never)} ×${x.count}`).join(', ');
 }
 
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 /** The report as text for a terminal: a header line, then a block per field. */
 export function formatInspectReport(r: InspectReport): string {
-  const lines = [`${r.documents} documents, ${r.encryptedValues} encrypted values in ${r.fields.length} fields`];
+  const lines = [`${plural(r.documents, 'document')}, ${plural(r.encryptedValues, 'encrypted value')} in ${plural(r.fields.length, 'field')}`];
   for (const f of r.fields) {
-    lines.push('', `${f.path}: ${f.count} values`);
+    lines.push('', `${f.path}: ${plural(f.count, 'value')}`);
     if (f.kinds.length) lines.push(`  kind      ${tallies(f.kinds, (k: FieldReport['kinds'][number]) => `${k.kind}${k.algorithm ? ` (${k.algorithm})` : ' (not a stored value)'}`)}`);
     if (f.bsonTypes.length) lines.push(`  type      ${tallies(f.bsonTypes, (t: { type: string }) => t.type)}`);
     if (f.keyIds.length) lines.push(`  key       ${tallies(f.keyIds, (k: { id: string }) => k.id)}`);

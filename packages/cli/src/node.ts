@@ -283,34 +283,31 @@ function asDocument(v: unknown): Record<string, unknown> | undefined {
 }
 
 /**
- * Feeds every document of the dump to `onDocument`: an Extended JSON array (the first non-blank
- * character is `[`; read whole), or one document per line (NDJSON, streamed). A bad line stops
- * with `BAD_INPUT` naming its number, or with `skipBad` is reported and skipped.
+ * Feeds every document of the dump to `onDocument`. Three shapes, told apart by the first
+ * non-blank line: `[` starts an Extended JSON array (read whole); a line that is a JSON document
+ * starts NDJSON (one document per line, streamed: mongoexport's default); anything else is read
+ * whole as one (pretty-printed) document. A bad NDJSON line stops with `BAD_INPUT` naming its
+ * number, or with `skipBad` is reported and skipped.
  */
 async function readDump(path: string | undefined, skipBad: boolean, onDocument: (d: Record<string, unknown>) => void): Promise<number> {
   const name = path === undefined || path === '-' ? 'stdin' : path;
-  let mode: 'array' | 'lines' | undefined;
-  const arrayText: string[] = [];
+  let mode: 'array' | 'lines' | 'whole' | undefined;
+  const wholeText: string[] = [];
   let lineNo = 0;
   let skipped = 0;
   for await (const line of lines(path)) {
     lineNo++;
     if (mode === undefined) {
       if (line.trim() === '') continue;
-      mode = line.trimStart().startsWith('[') ? 'array' : 'lines';
+      if (line.trimStart().startsWith('[')) mode = 'array';
+      else mode = parseLine(line).doc ? 'lines' : 'whole';
     }
-    if (mode === 'array') {
-      arrayText.push(line);
+    if (mode !== 'lines') {
+      wholeText.push(line);
       continue;
     }
     if (line.trim() === '') continue;
-    let doc: Record<string, unknown> | undefined;
-    let why = 'it is not a JSON object';
-    try {
-      doc = asDocument(EJSON.parse(line, { relaxed: false }));
-    } catch (e) {
-      why = e instanceof SyntaxError ? 'it is not valid JSON' : `it is not valid Extended JSON (${(e as Error).message})`;
-    }
+    const { doc, why } = parseLine(line);
     if (doc) {
       onDocument(doc);
       continue;
@@ -319,21 +316,33 @@ async function readDump(path: string | undefined, skipBad: boolean, onDocument: 
     skipped++;
     process.stderr.write(`fle: ${name} line ${lineNo} skipped: ${why}\n`);
   }
-  if (mode === 'array') {
-    let docs: unknown;
+  if (mode === 'array' || mode === 'whole') {
+    const what = mode === 'array' ? 'an Extended JSON array' : 'one Extended JSON document or one per line';
+    let parsed: unknown;
     try {
-      docs = EJSON.parse(arrayText.join('\n'), { relaxed: false });
+      parsed = EJSON.parse(wholeText.join('\n'), { relaxed: false });
     } catch (e) {
-      throw new CliError('BAD_INPUT', `${name} starts with '[' but is not a valid Extended JSON array${e instanceof SyntaxError ? '' : ` (${(e as Error).message})`}`, { cause: e });
+      throw new CliError('BAD_INPUT', `${name} is not ${what}${e instanceof SyntaxError ? '' : ` (${(e as Error).message})`}`, { cause: e });
     }
+    const docs = mode === 'array' ? parsed : [parsed];
     if (!Array.isArray(docs)) throw new CliError('BAD_INPUT', `${name} starts with '[' but is not a JSON array`);
     docs.forEach((d, i) => {
       const doc = asDocument(d);
-      if (!doc) throw new CliError('BAD_INPUT', `${name}: element ${i} of the array is not a document`);
+      if (!doc) throw new CliError('BAD_INPUT', mode === 'array' ? `${name}: element ${i} of the array is not a document` : `${name} is not ${what}`);
       onDocument(doc);
     });
   }
   return skipped;
+}
+
+/** One NDJSON line as a document, or why it is not one. */
+function parseLine(line: string): { doc?: Record<string, unknown>; why: string } {
+  try {
+    const doc = asDocument(EJSON.parse(line, { relaxed: false }));
+    return doc ? { doc, why: '' } : { why: 'it is not a JSON object' };
+  } catch (e) {
+    return { why: e instanceof SyntaxError ? 'it is not valid JSON' : `it is not valid Extended JSON (${(e as Error).message})` };
+  }
 }
 
 async function inspect(args: string[]): Promise<ExitCode> {
@@ -461,6 +470,11 @@ async function dispatch(argv: string[]): Promise<ExitCode> {
  * Errors are printed as one line on stderr: the message and the stable code, never key bytes.
  */
 export async function main(argv: string[]): Promise<ExitCode> {
+  // `fle inspect dump | head`: a reader that goes away is not an error worth a stack trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   try {
     return await dispatch(argv);
   } catch (e) {
