@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ClientEncryption } from '@fle-ts/client';
 import { FileKeyVault } from '@fle-ts/client/node';
 import { fle, fleJson, tempDir } from './run-fle.js';
@@ -17,14 +17,23 @@ interface KeySummary {
   status: number;
 }
 
-/** A folder with master keys `old.key` (raw) and `new.key` (base64) and a vault with keys alice, bob. */
-function setup(): { dir: string; alice: KeySummary; bob: KeySummary } {
-  const dir = tempDir();
+let template: { dir: string; alice: KeySummary; bob: KeySummary };
+
+// Made once with the binary (keygen, datakey create), then copied for each test: fewer spawns.
+beforeAll(() => {
+  const dir = tempDir(true);
   expect(fle(['keygen', 'old.key'], { cwd: dir }).status).toBe(0);
   expect(fle(['keygen', '--base64', 'new.key'], { cwd: dir }).status).toBe(0);
   const alice = fleJson<KeySummary>(['datakey', 'create', '--key-vault', 'kv.json', '--master-key', 'old.key', '--key-alt-name', 'alice', '--key-alt-name', 'a2', '--json'], { cwd: dir });
   const bob = fleJson<KeySummary>(['datakey', 'create', '--key-vault', 'kv.json', '--master-key', 'old.key', '--key-alt-name', 'bob', '--json'], { cwd: dir });
-  return { dir, alice, bob };
+  template = { dir, alice, bob };
+});
+
+/** A copy of the template folder: master keys `old.key` (raw) and `new.key` (base64), a vault with keys alice, bob. */
+function setup(): { dir: string; alice: KeySummary; bob: KeySummary } {
+  const dir = tempDir();
+  cpSync(template.dir, dir, { recursive: true });
+  return { dir, alice: template.alice, bob: template.bob };
 }
 
 /** ClientEncryption over the vault file, the master key passed as the Node driver takes it. */
