@@ -15,7 +15,9 @@ export type CliErrorCode =
   /** A dump or schema that is not the JSON / Extended JSON it must be (exit 3). */
   | 'BAD_INPUT'
   /** No key matches the `--id` / `--key-alt-name` given (exit 4). */
-  | 'KEY_NOT_FOUND';
+  | 'KEY_NOT_FOUND'
+  /** One document of an encrypt/decrypt run failed; `cause` is the error, whose code sets the exit code. */
+  | 'DOCUMENT_FAILED';
 
 /** Thrown by `@fle-ts/cli`. Messages name files and fields, never key bytes. */
 export class CliError extends FleError {

@@ -42,9 +42,11 @@ const EXIT_BY_ERROR_CODE: ReadonlyMap<string, ExitCode> = new Map<string, ExitCo
 
 /**
  * The exit code for an error: usage, key and output errors by their `code`; any other fle-ts
- * error is a bad input (a file or value it could not use); anything else is a bug.
+ * error is a bad input (a file or value it could not use); anything else is a bug. A failed
+ * document (`DOCUMENT_FAILED`) exits as its cause does.
  */
 export function exitCodeFor(error: unknown): ExitCode {
   if (!isFleError(error)) return EXIT.INTERNAL;
+  if (error.code === 'DOCUMENT_FAILED') return exitCodeFor(error.cause);
   return EXIT_BY_ERROR_CODE.get(error.code) ?? EXIT.BAD_INPUT;
 }

@@ -15,6 +15,7 @@ Commands:
   keygen <file>                  make a 96-byte local master key file (mode 0600, never overwrites)
   datakey create|list|alt-name|rewrap|delete
                                  manage data keys in a key vault file
+  encrypt|decrypt [dump]         encrypt fields of a dump (by --field or a schema map) / decrypt it
   inspect [dump]                 report every encrypted (BinData subtype 6) value of a dump by field
   schema lint <schema.json>      check a $jsonSchema with encrypt/encryptMetadata
 
@@ -95,6 +96,39 @@ Deletes one data key. Every value encrypted with it can never be decrypted again
 required.
 
   --json   print the deleted key's summary
+
+${EXIT_CODES}
+`,
+  encrypt: `Usage: fle encrypt [<dump> | -] [-o <out>] --key-vault <file> --master-key <file>
+         (--field <path>... --algorithm <name> (--id <uuid> | --key-alt-name <name>)
+          | --schema-map <file> --ns <db.coll>) [--skip-bad] [--progress]
+
+Encrypts fields of every document of a dump (one per line, an Extended JSON array, or one
+document; from a file or stdin) and writes one document per line in canonical Extended JSON to
+<out> or stdout. NDJSON input is streamed: memory stays flat whatever the size.
+
+Explicit: each --field (a dotted path through embedded documents) is encrypted with the
+algorithm (AEAD_AES_256_CBC_HMAC_SHA_512-Deterministic or -Random) and the key, as
+ClientEncryption.encrypt does; missing fields are left out, fields that are already encrypted
+are kept, so a run can be repeated.
+Automatic: --schema-map (a JSON file {"db.coll": $jsonSchema}) and --ns choose the schema;
+every field it marks is encrypted, as AutoEncrypter.encryptDocument does.
+
+  -o, --output <file>    write here instead of stdout: a new file (mode 0600), never an existing
+                         one; it appears only when every document was written
+  --skip-bad             leave out documents that cannot be read or encrypted (reported on stderr)
+                         instead of stopping; exit 1 if any was left out
+  --progress             show progress (share read, documents, rate, ETA) on stderr; on by default
+                         with -o when stderr is a terminal
+
+${EXIT_CODES}
+`,
+  decrypt: `Usage: fle decrypt [<dump> | -] [-o <out>] --key-vault <file> --master-key <file> [--skip-bad] [--progress]
+
+Decrypts every FLE1 value (BinData subtype 6, first byte 1 or 2) anywhere in every document of
+a dump and writes one document per line in canonical Extended JSON (types kept: int, long,
+double, decimal, binData subtypes ...). Options as for 'fle encrypt'. A wrong master key or a
+missing data key stops the run (exit 4) and leaves no output file.
 
 ${EXIT_CODES}
 `,

@@ -2,12 +2,14 @@
 // Node-only entry point (`@fle-ts/cli/node`): the `fle` command line. Argument parsing
 // (node:util parseArgs), files, stdin/stdout live here; what the commands compute is in the
 // runtime-neutral modules beside it (datakey.ts, inspect.ts, schema-lint.ts).
-import { closeSync, fchmodSync, fsyncSync, linkSync, openSync, readFileSync, rmSync, statSync, writeSync, createReadStream } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, fchmodSync, fsyncSync, linkSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { EJSON } from 'bson';
+import { Binary, EJSON } from 'bson';
+import { AutoEncrypter, ClientEncryption, type ClientEncryptOptions } from '@fle-ts/client';
 import { isFleError, randomBytes, wipe } from '@fle-ts/crypto-core';
 import { KeyBroker, KmsProviders, parseProviderId, type KmsProvidersOptions } from '@fle-ts/keyvault';
 import { FileKeyVault } from '@fle-ts/keyvault/node';
@@ -19,6 +21,7 @@ import { EncryptedFieldCollector, formatInspectReport, hasInspectFindings } from
 import { parseUuid } from './key-id.js';
 import { decodeMasterKeyFile, encodeMasterKeyFile, MASTER_KEY_LENGTH } from './master-key-file.js';
 import { lintSchema, type LintFinding } from './schema-lint.js';
+import { automaticEncryptTransform, decryptTransform, explicitEncryptTransform, type DocumentTransform } from './transform.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -282,21 +285,29 @@ function asDocument(v: unknown): Record<string, unknown> | undefined {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !('_bsontype' in v) ? (v as Record<string, unknown>) : undefined;
 }
 
+/** A document of a dump, where it was (`line 12`, `element 3`), and the input bytes read so far. */
+interface DumpDocument {
+  doc: Record<string, unknown>;
+  where: string;
+  bytesRead: number;
+}
+
 /**
- * Feeds every document of the dump to `onDocument`. Three shapes, told apart by the first
- * non-blank line: `[` starts an Extended JSON array (read whole); a line that is a JSON document
- * starts NDJSON (one document per line, streamed: mongoexport's default); anything else is read
- * whole as one (pretty-printed) document. A bad NDJSON line stops with `BAD_INPUT` naming its
- * number, or with `skipBad` is reported and skipped.
+ * The documents of a dump. Three shapes, told apart by the first non-blank line: `[` starts an
+ * Extended JSON array (read whole); a line that is a JSON document starts NDJSON (one document
+ * per line, streamed: mongoexport's default); anything else is read whole as one
+ * (pretty-printed) document. A bad NDJSON line stops with `BAD_INPUT` naming its number, or
+ * with `skip` is reported through it and skipped.
  */
-async function readDump(path: string | undefined, skipBad: boolean, onDocument: (d: Record<string, unknown>) => void): Promise<number> {
+async function* readDump(path: string | undefined, skip?: (where: string, why: string) => void): AsyncGenerator<DumpDocument> {
   const name = path === undefined || path === '-' ? 'stdin' : path;
   let mode: 'array' | 'lines' | 'whole' | undefined;
   const wholeText: string[] = [];
   let lineNo = 0;
-  let skipped = 0;
+  let bytesRead = 0;
   for await (const line of lines(path)) {
     lineNo++;
+    bytesRead += Buffer.byteLength(line) + 1;
     if (mode === undefined) {
       if (line.trim() === '') continue;
       if (line.trimStart().startsWith('[')) mode = 'array';
@@ -309,12 +320,11 @@ async function readDump(path: string | undefined, skipBad: boolean, onDocument: 
     if (line.trim() === '') continue;
     const { doc, why } = parseLine(line);
     if (doc) {
-      onDocument(doc);
+      yield { doc, where: `${name} line ${lineNo}`, bytesRead };
       continue;
     }
-    if (!skipBad) throw new CliError('BAD_INPUT', `${name} line ${lineNo}: ${why}; fix the line or pass --skip-bad to skip such lines`);
-    skipped++;
-    process.stderr.write(`fle: ${name} line ${lineNo} skipped: ${why}\n`);
+    if (!skip) throw new CliError('BAD_INPUT', `${name} line ${lineNo}: ${why}; fix the line or pass --skip-bad to skip such lines`);
+    skip(`${name} line ${lineNo}`, why);
   }
   if (mode === 'array' || mode === 'whole') {
     const what = mode === 'array' ? 'an Extended JSON array' : 'one Extended JSON document or one per line';
@@ -326,13 +336,24 @@ async function readDump(path: string | undefined, skipBad: boolean, onDocument: 
     }
     const docs = mode === 'array' ? parsed : [parsed];
     if (!Array.isArray(docs)) throw new CliError('BAD_INPUT', `${name} starts with '[' but is not a JSON array`);
-    docs.forEach((d, i) => {
+    for (const [i, d] of docs.entries()) {
       const doc = asDocument(d);
       if (!doc) throw new CliError('BAD_INPUT', mode === 'array' ? `${name}: element ${i} of the array is not a document` : `${name} is not ${what}`);
-      onDocument(doc);
-    });
+      yield { doc, where: mode === 'array' ? `${name} element ${i}` : name, bytesRead };
+    }
   }
-  return skipped;
+}
+
+/** A `skip` callback for readDump that reports each skipped line on stderr and counts it. */
+function skipReporter(): { skip: (where: string, why: string) => void; count: () => number } {
+  let n = 0;
+  return {
+    skip: (where, why) => {
+      n++;
+      process.stderr.write(`fle: ${where} skipped: ${why}\n`);
+    },
+    count: () => n,
+  };
 }
 
 /** One NDJSON line as a document, or why it is not one. */
@@ -368,7 +389,9 @@ async function inspect(args: string[]): Promise<ExitCode> {
   try {
     const vault = decrypting ? openKeyVault(kvPath, true) : undefined;
     const collector = new EncryptedFieldCollector({ sampleSize: decrypting ? Number(sampleText) : 0 });
-    const skipped = await readDump(path, p.values['skip-bad'] === true, (d) => collector.addDocument(d));
+    const skips = skipReporter();
+    for await (const { doc } of readDump(path, p.values['skip-bad'] === true ? skips.skip : undefined)) collector.addDocument(doc);
+    const skipped = skips.count();
     if (vault && masterKey) {
       // The one master key serves every local provider the vault's keys name; keys wrapped by
       // another master key show up as UNWRAP_FAILED.
@@ -384,6 +407,217 @@ async function inspect(args: string[]): Promise<ExitCode> {
     return hasInspectFindings(report) || skipped > 0 ? EXIT.FINDINGS : EXIT.OK;
   } finally {
     if (masterKey) wipe(masterKey);
+  }
+}
+
+// ---- encrypt / decrypt ----
+
+/**
+ * Where transformed documents go: stdout, or a new file that appears only when everything was
+ * written (a temporary file with mode 0600 in the same folder, hard-linked to the name at the
+ * end, so an existing file is never replaced and a failed run leaves nothing behind).
+ */
+class DocumentSink {
+  readonly #path: string | undefined;
+  readonly #tmp: string | undefined;
+  readonly #stream: NodeJS.WritableStream;
+  readonly #removeOnExit = (): void => this.abort();
+
+  constructor(path: string | undefined) {
+    if (path === undefined || path === '-') {
+      this.#stream = process.stdout;
+      return;
+    }
+    if (existsSync(path)) throw new CliError('FILE_EXISTS', `${path} exists: fle never overwrites an output file; choose another name or remove it yourself`);
+    this.#path = path;
+    this.#tmp = join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
+    let fd: number;
+    try {
+      fd = openSync(this.#tmp, 'wx', 0o600);
+    } catch (e) {
+      throw new CliError('WRITE_FAILED', `cannot create a file in ${dirname(path)}: ${(e as { code?: string }).code ?? 'write error'}`, { cause: e });
+    }
+    this.#stream = createWriteStream('', { fd });
+    process.once('exit', this.#removeOnExit);
+  }
+
+  /** Writes one line, waiting when the reader is slower (constant memory). */
+  async write(line: string): Promise<void> {
+    if (!this.#stream.write(`${line}\n`)) await once(this.#stream, 'drain');
+  }
+
+  /** Flushes and, for a file, gives it its name (FILE_EXISTS if the name appeared meanwhile). */
+  async commit(): Promise<void> {
+    if (!this.#tmp || !this.#path) return;
+    const finished = once(this.#stream, 'finish');
+    this.#stream.end();
+    await finished;
+    try {
+      linkSync(this.#tmp, this.#path);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === 'EEXIST') throw new CliError('FILE_EXISTS', `${this.#path} exists: fle never overwrites an output file`, { cause: e });
+      throw new CliError('WRITE_FAILED', `cannot write ${this.#path}: ${code ?? 'write error'}`, { cause: e });
+    } finally {
+      this.abort();
+    }
+  }
+
+  /** Removes the temporary file (after a failure, or once linked). */
+  abort(): void {
+    if (!this.#tmp) return;
+    process.removeListener('exit', this.#removeOnExit);
+    (this.#stream as { destroy?: () => void }).destroy?.();
+    rmSync(this.#tmp, { force: true });
+  }
+}
+
+/** Progress on stderr: share of the input read, documents, rate and ETA; at most 5 times a second. */
+class Progress {
+  readonly #total: number | undefined;
+  readonly #start = Date.now();
+  #last = 0;
+  #shown = false;
+
+  constructor(readonly enabled: boolean, inputPath: string | undefined) {
+    this.#total = enabled && inputPath !== undefined && inputPath !== '-' ? statSync(inputPath).size : undefined;
+  }
+
+  update(docs: number, bytesRead: number, final = false): void {
+    if (!this.enabled) return;
+    const now = Date.now();
+    if (!final && now - this.#last < 200) return;
+    this.#last = now;
+    const seconds = Math.max((now - this.#start) / 1000, 0.001);
+    const rate = docs / seconds;
+    let text = `${docs} documents, ${Math.round(rate)} docs/s`;
+    if (this.#total) {
+      const share = Math.min(bytesRead / this.#total, 1);
+      const eta = share > 0 ? (seconds / share) * (1 - share) : 0;
+      const width = 20;
+      const filled = Math.round(share * width);
+      text = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(share * 100).toFixed(0).padStart(3)}% ${text}, ETA ${Math.ceil(eta)}s`;
+    }
+    process.stderr.write(`\r${text}${final ? '\n' : ''}`);
+    this.#shown = true;
+  }
+
+  get shown(): boolean {
+    return this.#shown;
+  }
+}
+
+/** The key source both commands need: the vault file and one local master key for every local provider. */
+async function keySource(vaultPath: string, masterKey: Uint8Array): Promise<{ keyVault: FileKeyVault; kmsProviders: KmsProvidersOptions }> {
+  const keyVault = openKeyVault(vaultPath, true);
+  const providers = new Set((await keyVault.findAll()).map((k) => k.masterKey.provider).filter((n) => n === 'local' || n.startsWith('local:')));
+  const options: Record<string, { key: Uint8Array }> = { local: { key: masterKey } };
+  for (const n of providers) options[n] = { key: masterKey };
+  return { keyVault, kmsProviders: options as KmsProvidersOptions };
+}
+
+/**
+ * Streams the documents of `input` through `transform` into `output` (canonical Extended JSON,
+ * one document per line). A document that cannot be transformed stops the run (nothing is left
+ * at `output`), or with `skipBad` is reported and left out: never written half-done.
+ */
+async function transformDump(
+  input: string | undefined,
+  output: string | undefined,
+  skipBad: boolean,
+  progress: Progress,
+  transform: DocumentTransform,
+): Promise<{ documents: number; skipped: number }> {
+  const sink = new DocumentSink(output);
+  const skips = skipReporter();
+  let documents = 0;
+  let bytes = 0;
+  try {
+    for await (const { doc, where, bytesRead } of readDump(input, skipBad ? skips.skip : undefined)) {
+      bytes = bytesRead;
+      let result: Record<string, unknown>;
+      try {
+        result = await transform(doc);
+      } catch (e) {
+        if (!isFleError(e)) throw e;
+        if (!skipBad) throw new CliError('DOCUMENT_FAILED', `${where}: ${e.message}`, { cause: e });
+        skips.skip(where, `${e.message} [${e.code}]`);
+        continue;
+      }
+      await sink.write(EJSON.stringify(result, { relaxed: false }));
+      documents++;
+      progress.update(documents, bytes);
+    }
+    progress.update(documents, bytes, true);
+    await sink.commit();
+  } catch (e) {
+    sink.abort();
+    if (progress.shown) process.stderr.write('\n');
+    throw e;
+  }
+  return { documents, skipped: skips.count() };
+}
+
+const TRANSFORM_OPTIONS: Options = {
+  output: { type: 'string', short: 'o' },
+  'key-vault': { type: 'string' },
+  'master-key': { type: 'string' },
+  'skip-bad': { type: 'boolean' },
+  progress: { type: 'boolean' },
+};
+
+async function encryptOrDecrypt(cmd: 'encrypt' | 'decrypt', args: string[]): Promise<ExitCode> {
+  const extra: Options =
+    cmd === 'encrypt'
+      ? { field: { type: 'string', multiple: true }, algorithm: { type: 'string' }, id: { type: 'string' }, 'key-alt-name': { type: 'string' }, 'schema-map': { type: 'string' }, ns: { type: 'string' } }
+      : {};
+  const p = parse(cmd, args, { ...TRANSFORM_OPTIONS, ...extra });
+  if (!p) return EXIT.OK;
+  const [input, ...rest] = p.positionals;
+  if (rest.length) throw usage(cmd, `unexpected argument '${rest[0]}'`);
+  const vaultPath = requireString(cmd, p.values, 'key-vault');
+  const masterKeyPath = requireString(cmd, p.values, 'master-key');
+  const output = typeof p.values.output === 'string' ? p.values.output : undefined;
+  // Everything about the arguments is checked before a key file is read or an output created.
+  let plan: { kind: 'decrypt' } | { kind: 'auto'; schemaMap: Record<string, unknown>; ns: string } | { kind: 'explicit'; fields: string[]; options: ClientEncryptOptions };
+  if (cmd === 'decrypt') {
+    plan = { kind: 'decrypt' };
+  } else if (p.values['schema-map'] !== undefined) {
+    if (p.values.field !== undefined || p.values.algorithm !== undefined) throw usage(cmd, 'give either --schema-map with --ns (automatic) or --field with --algorithm (explicit), not both');
+    const ns = p.values.ns;
+    if (typeof ns !== 'string') throw usage(cmd, '--schema-map needs --ns <db.collection>: the namespace whose schema applies');
+    const mapPath = p.values['schema-map'] as string;
+    let schemaMap: unknown;
+    try {
+      schemaMap = EJSON.parse(new TextDecoder().decode(readFile(mapPath, 'schema map file')), { relaxed: true });
+    } catch (e) {
+      if (isFleError(e)) throw e;
+      throw new CliError('BAD_INPUT', `${mapPath} is not valid JSON / Extended JSON`, { cause: e });
+    }
+    const map = asDocument(schemaMap);
+    if (!map || !Object.hasOwn(map, ns)) throw usage(cmd, `the schema map ${mapPath} has no schema for '${ns}'`);
+    plan = { kind: 'auto', schemaMap: map, ns };
+  } else {
+    const fields = (p.values.field as string[] | undefined) ?? [];
+    const algorithm = p.values.algorithm;
+    if (fields.length === 0 || typeof algorithm !== 'string') throw usage(cmd, 'give --field <path> (repeatable) with --algorithm, or --schema-map with --ns');
+    const which = selector(cmd, p.values, true)!;
+    const options: ClientEncryptOptions = 'id' in which ? { algorithm, keyId: new Binary(which.id, 4) } : { algorithm, keyAltName: which.altName };
+    plan = { kind: 'explicit', fields, options };
+  }
+  const masterKey = readMasterKey(masterKeyPath);
+  const progress = new Progress(p.values.progress === true || (process.stderr.isTTY === true && output !== undefined), input);
+  try {
+    const source = await keySource(vaultPath, masterKey);
+    let transform: DocumentTransform;
+    if (plan.kind === 'decrypt') transform = decryptTransform(new AutoEncrypter(source));
+    else if (plan.kind === 'auto') transform = automaticEncryptTransform(new AutoEncrypter({ ...source, schemaMap: plan.schemaMap }), plan.ns);
+    else transform = explicitEncryptTransform(new ClientEncryption(source), plan.fields, plan.options);
+    const { documents, skipped } = await transformDump(input, output, p.values['skip-bad'] === true, progress, transform);
+    if (output !== undefined && output !== '-') process.stderr.write(`${cmd}ed ${documents} documents into ${output}${skipped ? `; ${skipped} skipped` : ''}\n`);
+    return skipped > 0 ? EXIT.FINDINGS : EXIT.OK;
+  } finally {
+    wipe(masterKey);
   }
 }
 
@@ -449,6 +683,9 @@ async function dispatch(argv: string[]): Promise<ExitCode> {
       return datakey(rest);
     case 'inspect':
       return inspect(rest);
+    case 'encrypt':
+    case 'decrypt':
+      return encryptOrDecrypt(command, rest);
     case 'schema':
       if (rest[0] === 'lint') return schemaLint(rest.slice(1));
       if (rest[0] === undefined) {
@@ -479,7 +716,9 @@ export async function main(argv: string[]): Promise<ExitCode> {
     return await dispatch(argv);
   } catch (e) {
     if (isFleError(e)) {
-      process.stderr.write(`fle: ${e.message} [${e.code}]\n`);
+      // A failed document shows the code of what failed in it (e.g. BSON_TYPE_MISMATCH).
+      const code = e.code === 'DOCUMENT_FAILED' && isFleError(e.cause) ? e.cause.code : e.code;
+      process.stderr.write(`fle: ${e.message} [${code}]\n`);
     } else {
       process.stderr.write(`fle: internal error (${e instanceof Error ? e.name : typeof e}): ${e instanceof Error ? e.message : ''}\n`);
     }
