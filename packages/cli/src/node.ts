@@ -6,7 +6,6 @@ import { closeSync, createReadStream, createWriteStream, existsSync, fchmodSync,
 import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { Binary, EJSON } from 'bson';
 import { AutoEncrypter, ClientEncryption, type ClientEncryptOptions } from '@fle-ts/client';
@@ -61,13 +60,17 @@ function requireString(command: string, values: Values, name: string): string {
   return v;
 }
 
+function readFailed(path: string, what: string, e: unknown): never {
+  const code = (e as { code?: string }).code;
+  const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (code ?? 'read error');
+  throw new CliError('READ_FAILED', `cannot read ${what} ${path}: ${why}`, { cause: e });
+}
+
 function readFile(path: string, what: string): Uint8Array {
   try {
     return readFileSync(path);
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (code ?? 'read error');
-    throw new CliError('READ_FAILED', `cannot read ${what} ${path}: ${why}`, { cause: e });
+    return readFailed(path, what, e);
   }
 }
 
@@ -269,16 +272,31 @@ async function datakey(args: string[]): Promise<ExitCode> {
 
 // ---- inspect ----
 
-/** Lines of `path` (or stdin), streamed. */
-function lines(path: string | undefined): AsyncIterable<string> {
-  let input: NodeJS.ReadableStream;
+/**
+ * Lines of `path` (or stdin), streamed with backpressure: the stream's async iterator reads the
+ * next chunk only when the previous lines were consumed, so memory stays flat however slow the
+ * consumer (readline's iterator queues lines ahead of a slow consumer on Node 20). CRLF accepted.
+ */
+async function* lines(path: string | undefined): AsyncGenerator<string> {
+  let input: AsyncIterable<string>;
   if (path === undefined || path === '-') {
+    process.stdin.setEncoding('utf8');
     input = process.stdin;
   } else {
-    readFile(path, 'dump'); // fails early with READ_FAILED and a clear reason
-    input = createReadStream(path, { encoding: 'utf8' });
+    try {
+      closeSync(openSync(path, 'r')); // fails early with a clear reason, without reading the file
+    } catch (e) {
+      readFailed(path, 'dump', e);
+    }
+    input = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 16 });
   }
-  return createInterface({ input, crlfDelay: Infinity });
+  let carry = '';
+  for await (const chunk of input) {
+    const parts = (carry + chunk).split('\n');
+    carry = parts.pop()!;
+    for (const part of parts) yield part.endsWith('\r') ? part.slice(0, -1) : part;
+  }
+  if (carry !== '') yield carry.endsWith('\r') ? carry.slice(0, -1) : carry;
 }
 
 function asDocument(v: unknown): Record<string, unknown> | undefined {
@@ -422,6 +440,11 @@ class DocumentSink {
   readonly #tmp: string | undefined;
   readonly #stream: NodeJS.WritableStream;
   readonly #removeOnExit = (): void => this.abort();
+  // Ctrl-C or a kill ends the process without 'exit' handlers unless the signal is handled.
+  readonly #onSignal = (signal: NodeJS.Signals): void => {
+    this.abort();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
 
   constructor(path: string | undefined) {
     if (path === undefined || path === '-') {
@@ -438,20 +461,40 @@ class DocumentSink {
       throw new CliError('WRITE_FAILED', `cannot create a file in ${dirname(path)}: ${(e as { code?: string }).code ?? 'write error'}`, { cause: e });
     }
     this.#stream = createWriteStream('', { fd });
+    // Kept, not thrown from an event: a failed write surfaces at the next write or at commit, and
+    // writes still queued when abort() destroys the stream are expected to fail.
+    this.#stream.on('error', (e: Error) => {
+      this.#error ??= e;
+    });
     process.once('exit', this.#removeOnExit);
+    process.once('SIGINT', this.#onSignal);
+    process.once('SIGTERM', this.#onSignal);
+  }
+
+  #error: Error | undefined;
+
+  #check(): void {
+    if (this.#error) throw new CliError('WRITE_FAILED', `cannot write ${this.#path}: ${(this.#error as { code?: string }).code ?? this.#error.message}`, { cause: this.#error });
   }
 
   /** Writes one line, waiting when the reader is slower (constant memory). */
   async write(line: string): Promise<void> {
+    this.#check();
     if (!this.#stream.write(`${line}\n`)) await once(this.#stream, 'drain');
   }
 
   /** Flushes and, for a file, gives it its name (FILE_EXISTS if the name appeared meanwhile). */
   async commit(): Promise<void> {
     if (!this.#tmp || !this.#path) return;
+    this.#check();
     const finished = once(this.#stream, 'finish');
     this.#stream.end();
-    await finished;
+    try {
+      await finished;
+    } catch {
+      // the 'error' listener has recorded it
+    }
+    this.#check();
     try {
       linkSync(this.#tmp, this.#path);
     } catch (e) {
@@ -467,6 +510,8 @@ class DocumentSink {
   abort(): void {
     if (!this.#tmp) return;
     process.removeListener('exit', this.#removeOnExit);
+    process.removeListener('SIGINT', this.#onSignal);
+    process.removeListener('SIGTERM', this.#onSignal);
     (this.#stream as { destroy?: () => void }).destroy?.();
     rmSync(this.#tmp, { force: true });
   }

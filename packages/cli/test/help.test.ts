@@ -14,6 +14,8 @@ const COMMANDS: [string[], string][] = [
   [['datakey', 'rewrap'], 'datakey rewrap'],
   [['datakey', 'delete'], 'datakey delete'],
   [['inspect'], 'inspect'],
+  [['encrypt'], 'encrypt'],
+  [['decrypt'], 'decrypt'],
   [['schema'], 'schema'],
   [['schema', 'lint'], 'schema lint'],
 ];

@@ -20,8 +20,8 @@ export interface FleRun {
 }
 
 /** Runs `fle ...args` in `cwd`, with `input` on stdin. */
-export function fle(args: string[], options: { cwd?: string; input?: string | Uint8Array } = {}): FleRun {
-  const r = spawnSync(process.execPath, ['--import', TSX, '--conditions=@fle-ts/source', FLE_BIN, ...args], {
+export function fle(args: string[], options: { cwd?: string; input?: string | Uint8Array; nodeArgs?: string[] } = {}): FleRun {
+  const r = spawnSync(process.execPath, [...(options.nodeArgs ?? []), '--import', TSX, '--conditions=@fle-ts/source', FLE_BIN, ...args], {
     cwd: options.cwd,
     input: options.input ?? '',
     encoding: 'utf8',
