@@ -9,3 +9,4 @@ export { decodeMasterKeyFile, encodeMasterKeyFile, MASTER_KEY_LENGTH, type Maste
 export { ALGORITHM_BY_KIND } from './payload-kinds.js';
 export { formatUuid, parseUuid } from './key-id.js';
 export { HELP } from './help.js';
+export { explicitEncryptTransform, automaticEncryptTransform, decryptTransform, type DocumentTransform } from './transform.js';
