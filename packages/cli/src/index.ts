@@ -10,3 +10,5 @@ export { ALGORITHM_BY_KIND } from './payload-kinds.js';
 export { formatUuid, parseUuid } from './key-id.js';
 export { HELP } from './help.js';
 export { explicitEncryptTransform, automaticEncryptTransform, decryptTransform, type DocumentTransform } from './transform.js';
+export { readDump, asDocument, type DumpDocument, type DumpLine } from './dump-reader.js';
+export { formatProgress } from './progress.js';

@@ -15,7 +15,9 @@ import { FileKeyVault } from '@fle-ts/keyvault/node';
 import { changeAltName, createKey, deleteKey, listKeys, rewrapKeys, type KeySelector, type KeySummary } from './datakey.js';
 import { CliError } from './errors.js';
 import { EXIT, exitCodeFor, type ExitCode } from './exit-codes.js';
+import { asDocument, readDump, type DumpDocument, type DumpLine } from './dump-reader.js';
 import { HELP } from './help.js';
+import { formatProgress } from './progress.js';
 import { EncryptedFieldCollector, formatInspectReport, hasInspectFindings } from './inspect.js';
 import { parseUuid } from './key-id.js';
 import { decodeMasterKeyFile, encodeMasterKeyFile, MASTER_KEY_LENGTH } from './master-key-file.js';
@@ -277,7 +279,7 @@ async function datakey(args: string[]): Promise<ExitCode> {
  * next chunk only when the previous lines were consumed, so memory stays flat however slow the
  * consumer (readline's iterator queues lines ahead of a slow consumer on Node 20). CRLF accepted.
  */
-async function* lines(path: string | undefined): AsyncGenerator<string> {
+async function* lines(path: string | undefined): AsyncGenerator<DumpLine> {
   let input: AsyncIterable<string>;
   if (path === undefined || path === '-') {
     process.stdin.setEncoding('utf8');
@@ -291,75 +293,21 @@ async function* lines(path: string | undefined): AsyncGenerator<string> {
     input = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 16 });
   }
   let carry = '';
+  let bytes = 0;
   for await (const chunk of input) {
     const parts = (carry + chunk).split('\n');
     carry = parts.pop()!;
-    for (const part of parts) yield part.endsWith('\r') ? part.slice(0, -1) : part;
-  }
-  if (carry !== '') yield carry.endsWith('\r') ? carry.slice(0, -1) : carry;
-}
-
-function asDocument(v: unknown): Record<string, unknown> | undefined {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !('_bsontype' in v) ? (v as Record<string, unknown>) : undefined;
-}
-
-/** A document of a dump, where it was (`line 12`, `element 3`), and the input bytes read so far. */
-interface DumpDocument {
-  doc: Record<string, unknown>;
-  where: string;
-  bytesRead: number;
-}
-
-/**
- * The documents of a dump. Three shapes, told apart by the first non-blank line: `[` starts an
- * Extended JSON array (read whole); a line that is a JSON document starts NDJSON (one document
- * per line, streamed: mongoexport's default); anything else is read whole as one
- * (pretty-printed) document. A bad NDJSON line stops with `BAD_INPUT` naming its number, or
- * with `skip` is reported through it and skipped.
- */
-async function* readDump(path: string | undefined, skip?: (where: string, why: string) => void): AsyncGenerator<DumpDocument> {
-  const name = path === undefined || path === '-' ? 'stdin' : path;
-  let mode: 'array' | 'lines' | 'whole' | undefined;
-  const wholeText: string[] = [];
-  let lineNo = 0;
-  let bytesRead = 0;
-  for await (const line of lines(path)) {
-    lineNo++;
-    bytesRead += Buffer.byteLength(line) + 1;
-    if (mode === undefined) {
-      if (line.trim() === '') continue;
-      if (line.trimStart().startsWith('[')) mode = 'array';
-      else mode = parseLine(line).doc ? 'lines' : 'whole';
-    }
-    if (mode !== 'lines') {
-      wholeText.push(line);
-      continue;
-    }
-    if (line.trim() === '') continue;
-    const { doc, why } = parseLine(line);
-    if (doc) {
-      yield { doc, where: `${name} line ${lineNo}`, bytesRead };
-      continue;
-    }
-    if (!skip) throw new CliError('BAD_INPUT', `${name} line ${lineNo}: ${why}; fix the line or pass --skip-bad to skip such lines`);
-    skip(`${name} line ${lineNo}`, why);
-  }
-  if (mode === 'array' || mode === 'whole') {
-    const what = mode === 'array' ? 'an Extended JSON array' : 'one Extended JSON document or one per line';
-    let parsed: unknown;
-    try {
-      parsed = EJSON.parse(wholeText.join('\n'), { relaxed: false });
-    } catch (e) {
-      throw new CliError('BAD_INPUT', `${name} is not ${what}${e instanceof SyntaxError ? '' : ` (${(e as Error).message})`}`, { cause: e });
-    }
-    const docs = mode === 'array' ? parsed : [parsed];
-    if (!Array.isArray(docs)) throw new CliError('BAD_INPUT', `${name} starts with '[' but is not a JSON array`);
-    for (const [i, d] of docs.entries()) {
-      const doc = asDocument(d);
-      if (!doc) throw new CliError('BAD_INPUT', mode === 'array' ? `${name}: element ${i} of the array is not a document` : `${name} is not ${what}`);
-      yield { doc, where: mode === 'array' ? `${name} element ${i}` : name, bytesRead };
+    for (const part of parts) {
+      bytes += Buffer.byteLength(part) + 1;
+      yield { line: part.endsWith('\r') ? part.slice(0, -1) : part, bytes };
     }
   }
+  if (carry !== '') yield { line: carry.endsWith('\r') ? carry.slice(0, -1) : carry, bytes: bytes + Buffer.byteLength(carry) };
+}
+
+/** The documents of the dump at `path` (or stdin): dump-reader's readDump over streamed lines. */
+function readDumpAt(path: string | undefined, skip?: (where: string, why: string) => void): AsyncGenerator<DumpDocument> {
+  return readDump(lines(path), path === undefined || path === '-' ? 'stdin' : path, skip);
 }
 
 /** A `skip` callback for readDump that reports each skipped line on stderr and counts it. */
@@ -372,16 +320,6 @@ function skipReporter(): { skip: (where: string, why: string) => void; count: ()
     },
     count: () => n,
   };
-}
-
-/** One NDJSON line as a document, or why it is not one. */
-function parseLine(line: string): { doc?: Record<string, unknown>; why: string } {
-  try {
-    const doc = asDocument(EJSON.parse(line, { relaxed: false }));
-    return doc ? { doc, why: '' } : { why: 'it is not a JSON object' };
-  } catch (e) {
-    return { why: e instanceof SyntaxError ? 'it is not valid JSON' : `it is not valid Extended JSON (${(e as Error).message})` };
-  }
 }
 
 async function inspect(args: string[]): Promise<ExitCode> {
@@ -408,7 +346,7 @@ async function inspect(args: string[]): Promise<ExitCode> {
     const vault = decrypting ? openKeyVault(kvPath, true) : undefined;
     const collector = new EncryptedFieldCollector({ sampleSize: decrypting ? Number(sampleText) : 0 });
     const skips = skipReporter();
-    for await (const { doc } of readDump(path, p.values['skip-bad'] === true ? skips.skip : undefined)) collector.addDocument(doc);
+    for await (const { doc } of readDumpAt(path, p.values['skip-bad'] === true ? skips.skip : undefined)) collector.addDocument(doc);
     const skipped = skips.count();
     if (vault && masterKey) {
       // The one master key serves every local provider the vault's keys name; keys wrapped by
@@ -533,17 +471,7 @@ class Progress {
     const now = Date.now();
     if (!final && now - this.#last < 200) return;
     this.#last = now;
-    const seconds = Math.max((now - this.#start) / 1000, 0.001);
-    const rate = docs / seconds;
-    let text = `${docs} documents, ${Math.round(rate)} docs/s`;
-    if (this.#total) {
-      const share = Math.min(bytesRead / this.#total, 1);
-      const eta = share > 0 ? (seconds / share) * (1 - share) : 0;
-      const width = 20;
-      const filled = Math.round(share * width);
-      text = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(share * 100).toFixed(0).padStart(3)}% ${text}, ETA ${Math.ceil(eta)}s`;
-    }
-    process.stderr.write(`\r${text}${final ? '\n' : ''}`);
+    process.stderr.write(`\r${formatProgress(docs, bytesRead, this.#total, now - this.#start)}${final ? '\n' : ''}`);
     this.#shown = true;
   }
 
@@ -578,7 +506,7 @@ async function transformDump(
   let documents = 0;
   let bytes = 0;
   try {
-    for await (const { doc, where, bytesRead } of readDump(input, skipBad ? skips.skip : undefined)) {
+    for await (const { doc, where, bytesRead } of readDumpAt(input, skipBad ? skips.skip : undefined)) {
       bytes = bytesRead;
       let result: Record<string, unknown>;
       try {
