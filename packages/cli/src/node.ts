@@ -292,17 +292,28 @@ async function* lines(path: string | undefined): AsyncGenerator<DumpLine> {
     }
     input = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 16 });
   }
-  let carry = '';
+  // Pieces of the line under way: a long line spanning many chunks is joined once (linear time).
+  let pending: string[] = [];
   let bytes = 0;
+  const take = (): DumpLine => {
+    const part = pending.join('');
+    pending = [];
+    bytes += Buffer.byteLength(part) + 1;
+    return { line: part.endsWith('\r') ? part.slice(0, -1) : part, bytes };
+  };
   for await (const chunk of input) {
-    const parts = (carry + chunk).split('\n');
-    carry = parts.pop()!;
-    for (const part of parts) {
-      bytes += Buffer.byteLength(part) + 1;
-      yield { line: part.endsWith('\r') ? part.slice(0, -1) : part, bytes };
+    let start = 0;
+    for (let nl = chunk.indexOf('\n'); nl !== -1; nl = chunk.indexOf('\n', start)) {
+      pending.push(chunk.slice(start, nl));
+      start = nl + 1;
+      yield take();
     }
+    if (start < chunk.length) pending.push(chunk.slice(start));
   }
-  if (carry !== '') yield { line: carry.endsWith('\r') ? carry.slice(0, -1) : carry, bytes: bytes + Buffer.byteLength(carry) };
+  if (pending.length > 0) {
+    const last = take();
+    yield { line: last.line, bytes: last.bytes - 1 };
+  }
 }
 
 /** The documents of the dump at `path` (or stdin): dump-reader's readDump over streamed lines. */
@@ -349,13 +360,8 @@ async function inspect(args: string[]): Promise<ExitCode> {
     for await (const { doc } of readDumpAt(path, p.values['skip-bad'] === true ? skips.skip : undefined)) collector.addDocument(doc);
     const skipped = skips.count();
     if (vault && masterKey) {
-      // The one master key serves every local provider the vault's keys name; keys wrapped by
-      // another master key show up as UNWRAP_FAILED.
-      const providers = new Set((await vault.findAll()).map((k) => k.masterKey.provider).filter((n) => n === 'local' || n.startsWith('local:')));
-      const options: Record<string, { key: Uint8Array }> = { local: { key: masterKey } };
-      for (const n of providers) options[n] = { key: masterKey };
-      const broker = new KeyBroker({ keyVault: vault, kmsProviders: new KmsProviders(options as KmsProvidersOptions), keyExpirationMS: 0 });
-      await collector.decryptSamples(broker);
+      const source = await keySource(vault, masterKey);
+      await collector.decryptSamples(new KeyBroker({ keyVault: source.keyVault, kmsProviders: new KmsProviders(source.kmsProviders), keyExpirationMS: 0 }));
     }
     const report = collector.report();
     if (p.values.json) printJson(skipped ? { ...report, skippedLines: skipped } : report);
@@ -480,9 +486,12 @@ class Progress {
   }
 }
 
-/** The key source both commands need: the vault file and one local master key for every local provider. */
-async function keySource(vaultPath: string, masterKey: Uint8Array): Promise<{ keyVault: FileKeyVault; kmsProviders: KmsProvidersOptions }> {
-  const keyVault = openKeyVault(vaultPath, true);
+/**
+ * The key source of inspect, encrypt and decrypt: the vault and the one master key for every
+ * local provider its keys name (`local`, `local:<name>`); a key wrapped by another master key
+ * fails with UNWRAP_FAILED when it is used.
+ */
+async function keySource(keyVault: FileKeyVault, masterKey: Uint8Array): Promise<{ keyVault: FileKeyVault; kmsProviders: KmsProvidersOptions }> {
   const providers = new Set((await keyVault.findAll()).map((k) => k.masterKey.provider).filter((n) => n === 'local' || n.startsWith('local:')));
   const options: Record<string, { key: Uint8Array }> = { local: { key: masterKey } };
   for (const n of providers) options[n] = { key: masterKey };
@@ -581,7 +590,7 @@ async function encryptOrDecrypt(cmd: 'encrypt' | 'decrypt', args: string[]): Pro
   const masterKey = readMasterKey(masterKeyPath);
   const progress = new Progress(p.values.progress === true || (process.stderr.isTTY === true && output !== undefined), input);
   try {
-    const source = await keySource(vaultPath, masterKey);
+    const source = await keySource(openKeyVault(vaultPath, true), masterKey);
     let transform: DocumentTransform;
     if (plan.kind === 'decrypt') transform = decryptTransform(new AutoEncrypter(source));
     else if (plan.kind === 'auto') transform = automaticEncryptTransform(new AutoEncrypter({ ...source, schemaMap: plan.schemaMap }), plan.ns);

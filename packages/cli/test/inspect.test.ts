@@ -110,6 +110,12 @@ describe('fle inspect', () => {
     expect(fromStdin).toEqual(fromFile);
   });
 
+  it('CRLF line ends, a 3 MB line spanning many read chunks, no final newline: the same fields', () => {
+    const lines = readFileSync(join(fx.dir, 'good.ndjson'), 'utf8').trimEnd().split('\n');
+    writeFileSync(join(fx.dir, 'crlf.ndjson'), `${lines.join('\r\n')}\r\n{"_id": 9, "notes": "${'n'.repeat(3 * 2 ** 20)}"}`);
+    expect(fleJson(['inspect', 'crlf.ndjson', '--json'], { cwd: fx.dir })).toEqual({ documents: 5, encryptedValues: 22, fields: goodFields() });
+  });
+
   it('text output: a summary line and a block per field', () => {
     const r = fle(['inspect', 'good.ndjson'], { cwd: fx.dir });
     expect(r.status).toBe(0);
