@@ -1,7 +1,8 @@
 /// <reference types="node" />
 // Node-only entry point (`@fle-ts/cli/node`): the `fle` command line. Argument parsing
-// (node:util parseArgs), files, stdin/stdout live here; what the commands compute is in the
-// runtime-neutral modules beside it (datakey.ts, inspect.ts, schema-lint.ts).
+// (node:util parseArgs), files, stdin/stdout, signals live here; what the commands compute is in
+// the runtime-neutral modules beside it (datakey.ts, dump-reader.ts, inspect.ts, schema-lint.ts,
+// transform.ts, progress.ts), which the package's portability test keeps free of node: imports.
 import { closeSync, createReadStream, createWriteStream, existsSync, fchmodSync, fsyncSync, linkSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
