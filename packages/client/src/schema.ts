@@ -130,7 +130,7 @@ function parseBsonTypes(path: string, v: unknown): string[] | undefined {
     const type = BSON_TYPE_BY_ALIAS.get(t as BsonTypeAlias);
     if (type === undefined) return fail(path, `unknown bsonType '${t}'`);
     const refusal = encryptionRefusal(type, 'random');
-    if (refusal !== undefined) fail(path, `bsonType '${t}' can never be encrypted (${refusal})`);
+    if (refusal !== undefined) fail(path, refusal);
   }
   return list.flatMap((t) => (t === 'number' ? [...NUMBER_TYPES] : [t]));
 }
@@ -146,7 +146,7 @@ function compileEncrypt(path: string, v: unknown, inherited: Inherited, depth: n
     if (!bsonTypes || bsonTypes.length !== 1) fail(path, 'deterministic encryption needs exactly one bsonType');
     const t = bsonTypes[0] as BsonTypeAlias;
     const refusal = encryptionRefusal(BSON_TYPE_BY_ALIAS.get(t) as number, 'deterministic');
-    if (refusal !== undefined) fail(path, `bsonType '${t}' is not allowed with deterministic encryption (${refusal})`);
+    if (refusal !== undefined) fail(path, refusal);
   }
   return { schemaPath: path, algorithm, keyId, bsonTypes };
 }
@@ -234,6 +234,12 @@ function compileNode(path: string, input: unknown, inherited: Inherited, topLeve
     if (topLevel && !properties.has('_id') && additionalProperties.encrypt?.algorithm === RANDOM) fail(`${at(path)}additionalProperties`, "top-level '_id' cannot use random encryption");
   }
   const hasEncryption = [...properties.values()].some((n) => n.hasEncryption) || patternProperties.some((p) => p.node.hasEncryption) || (additionalProperties?.hasEncryption ?? false);
+  // query-analysis.md §8, spec badSchema.json "Schema without specifying parent object types": below
+  // the top level (always a document), a subschema holding encrypted fields must be restricted to
+  // objects, or a non-object value there would pass unencrypted.
+  if (!topLevel && hasEncryption && (schema.bsonType ?? schema.type) !== 'object') {
+    fail(path, "a subschema with encrypted fields below it needs bsonType 'object' (mongocryptd: Invalid schema)");
+  }
   return { properties, patternProperties, ...(additionalProperties ? { additionalProperties } : {}), hasEncryption };
 }
 

@@ -88,7 +88,7 @@ export function encryptionRefusal(type: number, algorithm: 'deterministic' | 'ra
   const alias = bsonTypeName(type);
   if (!BSON_ALIAS_BY_TYPE.has(type)) return `BSON type ${alias} is not a BSON type: it cannot be encrypted`;
   if (ALWAYS_FORBIDDEN.has(type)) {
-    return `BSON type '${alias}' cannot be encrypted with ${algorithm} or random encryption: store the field unencrypted or leave it out`;
+    return `BSON type '${alias}' cannot be encrypted with any algorithm: store the field unencrypted or leave it out`;
   }
   if (type === BsonType.binData && binarySubtype === BINARY_SUBTYPE_ENCRYPTED) {
     return `BSON binData subtype 6 is already encrypted and cannot be encrypted again (${algorithm}): store it as is`;
