@@ -18,3 +18,10 @@ export {
 } from '@fle-ts/keyvault';
 export { FleFormatError, RawBsonValue } from '@fle-ts/fle-format';
 export { FleError, FleCryptoError, isFleError } from '@fle-ts/crypto-core';
+// The query-analysis engine itself (schema walkers and key gathering), for the driver drop-in
+// @fle-ts/mongodb-client-encryption: one engine, whose key fetch the driver's state machine drives.
+export { walkDocument, type ValueSink } from './encrypt-document.js';
+export { walkFilter } from './encrypt-filter.js';
+export { walkUpdate } from './encrypt-update.js';
+export { KeyNeedsCollector, type KeyNeeds, type FieldEncryptOptions } from './field-cipher.js';
+export { isFle1Ciphertext } from './bson-types.js';

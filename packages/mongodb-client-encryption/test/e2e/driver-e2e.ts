@@ -1,0 +1,164 @@
+// Runs in a fresh Node process (driver-e2e.test.ts starts it): the official driver of one major
+// against the in-process wire server, with require('mongodb-client-encryption') resolving to
+// this package. Prints one JSON report of what it observed; the test asserts on it.
+import { createRequire } from 'node:module';
+import { realpathSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+// Recorded before anything else loads: every native addon load goes through process.dlopen.
+const dlopened: string[] = [];
+const origDlopen = process.dlopen;
+process.dlopen = function (module: unknown, filename: string, ...rest: unknown[]) {
+  dlopened.push(filename);
+  return (origDlopen as (...a: unknown[]) => unknown).call(process, module, filename, ...rest);
+} as typeof process.dlopen;
+
+const require = createRequire(import.meta.url);
+// Every child process the driver might start (mongocryptd) is counted.
+const childProcess = require('node:child_process') as typeof import('node:child_process');
+const spawned: string[] = [];
+for (const fn of ['spawn', 'fork', 'exec', 'execFile'] as const) {
+  const orig = childProcess[fn] as (...a: unknown[]) => unknown;
+  (childProcess as Record<string, unknown>)[fn] = (...args: unknown[]) => {
+    spawned.push(String(args[0]));
+    return orig(...args);
+  };
+}
+
+const major = process.argv[2] === '6' ? '6' : '7';
+const { startWireServer } = await import('../wire-server/server.js');
+const bson = await import('bson');
+const { Binary } = bson;
+type Doc = Record<string, unknown>;
+
+const driverPath = require.resolve(`mongodb${major}`);
+const mongodb = require(`mongodb${major}`) as typeof import('mongodb7');
+const driverRequire = createRequire(driverPath);
+const report: Doc = { major, driverVersion: (driverRequire('../package.json') as { version: string }).version };
+report.bindingPath = realpathSync(dirname(driverRequire.resolve('mongodb-client-encryption/package.json')));
+
+const server = await startWireServer();
+const masterKey = new Uint8Array(96).map((_, i) => (i * 7 + 3) & 0xff);
+const kmsProviders = { local: { key: masterKey } };
+const keyVaultNamespace = 'keyvault.datakeys';
+const DET = 'AEAD_AES_256_CBC_HMAC_SHA_512-Deterministic';
+const RND = 'AEAD_AES_256_CBC_HMAC_SHA_512-Random';
+const hex = (b: { buffer: Uint8Array; position?: number }) => Buffer.from(b.buffer.subarray(0, b.position ?? b.buffer.length)).toString('hex');
+const errorOf = async (fn: () => Promise<unknown>): Promise<Doc> => {
+  try {
+    await fn();
+    return { threw: false };
+  } catch (e) {
+    const err = e as Error & { cause?: Error & { code?: string } };
+    return { threw: true, name: err.name, message: err.message, causeCode: err.cause?.code };
+  }
+};
+
+const keyVaultClient = new mongodb.MongoClient(server.uri);
+let encrypted: import('mongodb7').MongoClient | undefined;
+try {
+  await keyVaultClient.connect();
+  const ce = new mongodb.ClientEncryption(keyVaultClient, { keyVaultNamespace, kmsProviders });
+
+  // createDataKey: the driver inserts the document finalize() returned.
+  const keyId = await ce.createDataKey('local', { keyAltNames: ['alice'] });
+  const stored = server.collection(keyVaultNamespace);
+  report.keyDocs = stored.map((d) => ({
+    fields: Object.keys(d), idSubtype: (d._id as InstanceType<typeof Binary>).sub_type, idHex: hex(d._id as InstanceType<typeof Binary>),
+    keyMaterialLength: (d.keyMaterial as InstanceType<typeof Binary>).position, keyAltNames: d.keyAltNames, masterKey: d.masterKey,
+  }));
+  report.keyIdHex = hex(keyId);
+
+  // Explicit encryption, by id (deterministic) and by alt name (random); decryption of both.
+  const det = await ce.encrypt('123-45-6789', { keyId, algorithm: DET });
+  const rnd = await ce.encrypt(new mongodb.Int32(42), { keyAltName: 'alice', algorithm: RND });
+  report.explicit = {
+    detSubtype: det.sub_type, detFirstByte: det.buffer[0], detKeyIdHex: Buffer.from(det.buffer.subarray(1, 17)).toString('hex'), detLength: det.position, detHex: hex(det),
+    rndSubtype: rnd.sub_type, rndFirstByte: rnd.buffer[0], rndLength: rnd.position,
+    detPlain: await ce.decrypt(det), rndPlain: String(await ce.decrypt(rnd)),
+  };
+  // The same deterministic blob from fle-ts's own ClientEncryption over the stored key document.
+  const { ClientEncryption: FleClientEncryption, MemoryKeyVault } = await import('@fle-ts/client');
+  const own = new FleClientEncryption({ keyVault: new MemoryKeyVault(stored as never), kmsProviders });
+  report.ownDetHex = hex(await own.encrypt('123-45-6789', { keyId: new Binary(keyId.buffer.subarray(0, 16), 4), algorithm: DET }));
+
+  // Errors: an unknown key alt name; a QE algorithm.
+  report.unknownKey = await errorOf(() => ce.encrypt('x', { keyAltName: 'nobody', algorithm: DET }));
+  report.qeAlgorithm = await errorOf(() => ce.encrypt('x', { keyId, algorithm: 'Indexed', contentionFactor: 0 }));
+
+  // Automatic encryption with a schemaMap: insert, then find by the deterministic field.
+  const schemaMap = {
+    'hr.people': {
+      bsonType: 'object',
+      encryptMetadata: { keyId: [keyId] },
+      properties: {
+        ssn: { encrypt: { bsonType: 'string', algorithm: DET } },
+        salary: { encrypt: { bsonType: 'int', algorithm: RND } },
+      },
+    },
+  };
+  encrypted = new mongodb.MongoClient(server.uri, { autoEncryption: { keyVaultNamespace, kmsProviders, schemaMap } });
+  await encrypted.connect();
+  const people = encrypted.db('hr').collection('people');
+  await people.insertOne({ name: 'Ada', ssn: '123-45-6789', salary: 90000 });
+  await people.insertOne({ name: 'Bob', ssn: '987-65-4321', salary: 80000 });
+  const raw = server.collection('hr.people');
+  report.storedPeople = raw.map((d) => ({
+    name: d.name,
+    ssn: { subtype: (d.ssn as InstanceType<typeof Binary>)?.sub_type, firstByte: (d.ssn as InstanceType<typeof Binary>)?.buffer?.[0], isString: typeof d.ssn === 'string' },
+    salary: { subtype: (d.salary as InstanceType<typeof Binary>)?.sub_type, firstByte: (d.salary as InstanceType<typeof Binary>)?.buffer?.[0] },
+  }));
+  report.storedSsnEqualsExplicitDet = hex(raw[0]?.ssn as InstanceType<typeof Binary>) === report.ownDetHex;
+  const found = await people.findOne({ ssn: '123-45-6789' }, { projection: { name: 1, ssn: 1, salary: 1 } });
+  report.found = found;
+  const findCmd = [...server.commands].reverse().find((c) => c.name === 'find' && c.body.find === 'people');
+  const eq = ((findCmd?.body.filter as Doc | undefined)?.ssn as Doc | undefined)?.$eq as InstanceType<typeof Binary> | undefined;
+  report.findFilterSent = { subtype: eq?.sub_type, firstByte: eq?.buffer?.[0], hex: eq ? hex(eq) : undefined };
+  report.countAll = (await people.find({}).toArray()).length;
+
+  // Refused before anything is sent: an operator encrypted fields cannot support; $where.
+  const before = server.commands.length;
+  report.badOperator = await errorOf(() => people.findOne({ ssn: { $gt: '1' } }));
+  report.whereOp = await errorOf(() => people.findOne({ $where: 'true' }));
+  report.badInsertType = await errorOf(() => people.insertOne({ name: 'Cy', ssn: 12345 }));
+  report.unsupportedCommand = await errorOf(() => people.aggregate([{ $match: { name: 'Ada' } }]).toArray());
+  report.sentAfterRefusals = server.commands.slice(before).filter((c) => c.db === 'hr').map((c) => c.name);
+  report.peopleAfterRefusals = server.collection('hr.people').length;
+
+  // A collection without a schemaMap entry goes through NEED_MONGO_COLLINFO and is sent in clear.
+  await encrypted.db('hr').collection('plain').insertOne({ note: 'clear' });
+  report.plainStored = server.collection('hr.plain').map((d) => d.note);
+  report.listCollectionsForPlain = server.commands.some((c) => c.name === 'listCollections' && (c.body.filter as Doc | undefined)?.name === 'plain');
+
+  // rewrapManyDataKey under the same local master key: every key rewritten, data still readable.
+  const materialBefore = hex(server.collection(keyVaultNamespace)[0]?.keyMaterial as InstanceType<typeof Binary>);
+  const rewrap = await ce.rewrapManyDataKey({});
+  report.rewrap = { matched: rewrap.bulkWriteResult?.matchedCount, modified: rewrap.bulkWriteResult?.modifiedCount };
+  report.keyMaterialChanged = hex(server.collection(keyVaultNamespace)[0]?.keyMaterial as InstanceType<typeof Binary>) !== materialBefore;
+  const ce2 = new mongodb.ClientEncryption(keyVaultClient, { keyVaultNamespace, kmsProviders });
+  report.decryptAfterRewrap = await ce2.decrypt(det);
+
+  // No mongocryptd anywhere: no client for it, nothing spawned, no connection to port 27020.
+  const autoEncrypter = (encrypted as unknown as { autoEncrypter?: { _mongocryptdClient?: unknown; cryptSharedLibVersionInfo?: unknown } }).autoEncrypter;
+  report.mongocryptdClient = autoEncrypter?._mongocryptdClient !== undefined;
+  report.cryptShared = autoEncrypter?.cryptSharedLibVersionInfo !== null && autoEncrypter?.cryptSharedLibVersionInfo !== undefined;
+} catch (e) {
+  report.fatal = e instanceof Error ? `${e.name}: ${e.message}\n${e.stack}` : String(e);
+} finally {
+  await encrypted?.close();
+  await keyVaultClient.close();
+  await server.close();
+}
+
+report.spawned = spawned;
+report.dlopened = dlopened;
+report.nativeInRequireCache = Object.keys(require.cache).filter((f) => f.endsWith('.node'));
+let realBinding = 'absent';
+try {
+  const p = require.resolve('mongodb-client-encryption/package.json', { paths: [dirname(driverPath)] });
+  realBinding = (require(p) as { name: string }).name;
+} catch {
+  realBinding = 'absent';
+}
+report.bindingPackageName = realBinding;
+process.stdout.write(`${JSON.stringify(report, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
