@@ -2,8 +2,8 @@
 // against the in-process wire server, with require('mongodb-client-encryption') resolving to
 // this package. Prints one JSON report of what it observed; the test asserts on it.
 import { createRequire } from 'node:module';
-import { realpathSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 // Recorded before anything else loads: every native addon load goes through process.dlopen.
 const dlopened: string[] = [];
@@ -35,7 +35,9 @@ const driverPath = require.resolve(`mongodb${major}`);
 const mongodb = require(`mongodb${major}`) as typeof import('mongodb7');
 const driverRequire = createRequire(driverPath);
 const report: Doc = { major, driverVersion: (driverRequire('../package.json') as { version: string }).version };
-report.bindingPath = realpathSync(dirname(driverRequire.resolve('mongodb-client-encryption/package.json')));
+// The package the driver's own require('mongodb-client-encryption') finds (src/index.ts or dist/index.js).
+const bindingDir = dirname(dirname(realpathSync(driverRequire.resolve('mongodb-client-encryption'))));
+report.bindingPath = bindingDir;
 
 const server = await startWireServer();
 const masterKey = new Uint8Array(96).map((_, i) => (i * 7 + 3) & 0xff);
@@ -153,12 +155,5 @@ try {
 report.spawned = spawned;
 report.dlopened = dlopened;
 report.nativeInRequireCache = Object.keys(require.cache).filter((f) => f.endsWith('.node'));
-let realBinding = 'absent';
-try {
-  const p = require.resolve('mongodb-client-encryption/package.json', { paths: [dirname(driverPath)] });
-  realBinding = (require(p) as { name: string }).name;
-} catch {
-  realBinding = 'absent';
-}
-report.bindingPackageName = realBinding;
+report.bindingPackageName = (JSON.parse(readFileSync(join(bindingDir, 'package.json'), 'utf8')) as { name: string }).name;
 process.stdout.write(`${JSON.stringify(report, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
