@@ -100,6 +100,33 @@ for (const major of ['6', '7'] as const) {
       if (major === '7') expect(report.unknownKey.causeCode).toBe('KEYS_NOT_SATISFIED'); // through errorWrapper, cause kept
     });
 
+    it('update ($set), distinct, findAndModify, count and delete on the encrypted collection; $inc refused', () => {
+      expect(report.updateStored).toEqual({ ssnSubtype: 6, salarySubtype: 6 });
+      expect(report.afterUpdate).toBe(85000);
+      expect([...report.distinctNames].sort()).toEqual(['Ada', 'Bob']);
+      expect({ name: report.findAndModify?.name, ssn: report.findAndModify?.ssn, salary: report.findAndModify?.salary }).toEqual({ name: 'Ada', ssn: '123-45-6789', salary: 91000 });
+      expect(report.updateIncRefused).toMatchObject({ threw: true, name: 'MongoCryptError' });
+      expect(report.updateIncRefused.message).toContain('$inc');
+      expect(report.estimatedCount).toBe(2);
+      expect(report.deleted).toBe(1);
+      expect(report.peopleLeft).toEqual(['Ada']);
+    });
+
+    it('a remote schema: the $jsonSchema validator from listCollections encrypts the insert and the query', () => {
+      expect(report.remoteStored).toEqual({ who: 'Ada', secretSubtype: 6, secretIsString: false });
+      expect(report.remoteFound).toEqual({ who: 'Ada', secret: 'opensesame' });
+      expect(report.remoteBadOperator).toMatchObject({ threw: true, name: 'MongoCryptError' });
+      expect(report.remoteBadOperator.message).toContain('$regex');
+    });
+
+    it('a bad schemaMap schema is refused with the path and rule', () => {
+      // Driver 6 passes no errorWrapper, so a constructor error is the binding's own (the native
+      // 6.x binding throws its own Error there too); driver 7 wraps it in MongoCryptError.
+      expect(report.badSchema).toMatchObject({ threw: true, name: major === '7' ? 'MongoCryptError' : 'FleClientError' });
+      expect(report.badSchema.message).toContain("schemaMap['hr.bad']");
+      expect(report.badSchema.message).toContain('bsonType');
+    });
+
     it('a collection without a schema: NEED_MONGO_COLLINFO ran listCollections {name}, the document went in clear', () => {
       expect(report.listCollectionsForPlain).toBe(true);
       expect(report.plainStored).toEqual(['clear']);

@@ -127,6 +127,44 @@ try {
   report.sentAfterRefusals = server.commands.slice(before).filter((c) => c.db === 'hr').map((c) => c.name);
   report.peopleAfterRefusals = server.collection('hr.people').length;
 
+  // update / delete / distinct / findAndModify on the encrypted collection.
+  await people.updateOne({ ssn: '987-65-4321' }, { $set: { ssn: '555-55-5555', salary: 85000 } });
+  const updatedRaw = server.collection('hr.people').find((d) => d.name === 'Bob') as Doc;
+  report.updateStored = { ssnSubtype: (updatedRaw.ssn as InstanceType<typeof Binary>).sub_type, salarySubtype: (updatedRaw.salary as InstanceType<typeof Binary>).sub_type };
+  report.afterUpdate = (await people.findOne({ ssn: '555-55-5555' }))?.salary;
+  report.distinctNames = await people.distinct('name', { ssn: { $in: ['123-45-6789', '555-55-5555'] } });
+  const fam = await people.findOneAndUpdate({ ssn: '123-45-6789' }, { $set: { salary: 91000 } }, { returnDocument: 'after' });
+  report.findAndModify = (fam && 'value' in (fam as Doc) && (fam as Doc).ok !== undefined ? (fam as Doc).value : fam) as Doc | null;
+  report.updateIncRefused = await errorOf(() => people.updateOne({ name: 'Ada' }, { $inc: { salary: 1 } }));
+  report.estimatedCount = await people.estimatedDocumentCount();
+  const del = await people.deleteOne({ ssn: '555-55-5555' });
+  report.deleted = del.deletedCount;
+  report.peopleLeft = server.collection('hr.people').map((d) => d.name);
+
+  // A schema the server holds: the collection's $jsonSchema validator, read through NEED_MONGO_COLLINFO.
+  await keyVaultClient.db('hr').createCollection('remote', {
+    validator: { $jsonSchema: { bsonType: 'object', properties: { secret: { encrypt: { keyId: [keyId], bsonType: 'string', algorithm: DET } } } } },
+  });
+  const remote = encrypted.db('hr').collection('remote');
+  await remote.insertOne({ who: 'Ada', secret: 'opensesame' });
+  const remoteRaw = server.collection('hr.remote')[0] as Doc;
+  report.remoteStored = { who: remoteRaw.who, secretSubtype: (remoteRaw.secret as InstanceType<typeof Binary>)?.sub_type, secretIsString: typeof remoteRaw.secret === 'string' };
+  const remoteFound = await remote.findOne({ secret: 'opensesame' });
+  report.remoteFound = remoteFound ? { who: remoteFound.who, secret: remoteFound.secret } : null;
+  report.remoteBadOperator = await errorOf(() => remote.findOne({ secret: { $regex: 'open' } }));
+
+  // A bad schema in schemaMap: the driver's constructor path refuses it before connecting.
+  report.badSchema = await errorOf(async () => {
+    const bad = new mongodb.MongoClient(server.uri, {
+      autoEncryption: { keyVaultNamespace, kmsProviders, schemaMap: { 'hr.bad': { bsonType: 'object', properties: { x: { encrypt: { keyId: [keyId], algorithm: DET } } } } } },
+    });
+    try {
+      await bad.connect();
+    } finally {
+      await bad.close();
+    }
+  });
+
   // A collection without a schemaMap entry goes through NEED_MONGO_COLLINFO and is sent in clear.
   await encrypted.db('hr').collection('plain').insertOne({ note: 'clear' });
   report.plainStored = server.collection('hr.plain').map((d) => d.note);

@@ -3,7 +3,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { deserialize, Long, serialize, type Document } from 'bson';
 import { EXACT_DESERIALIZE_OPTIONS } from '@fle-ts/fle-format';
-import { matches } from './match.js';
+import { bsonEquals, getPath, matches } from './match.js';
 
 const OP_REPLY = 1;
 const OP_QUERY = 2004;
@@ -170,6 +170,33 @@ class Engine {
         });
         return { n, nModified, ...(upserted.length ? { upserted } : {}), ok: 1 };
       }
+      case 'distinct': {
+        const c = this.coll(db, body.distinct, false);
+        const values: unknown[] = [];
+        for (const d of (c?.docs ?? []).filter((x) => matches(x, body.query))) {
+          const v = getPath(d, body.key);
+          if (v !== undefined && !values.some((x) => bsonEquals(x, v))) values.push(v);
+        }
+        return { values, ok: 1 };
+      }
+      case 'findAndModify': {
+        const c = this.coll(db, body.findAndModify) as Collection;
+        const i = c.docs.findIndex((d) => matches(d, body.query));
+        if (i < 0) {
+          if (!body.upsert || body.remove) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null, ok: 1 };
+          const doc: Document = {};
+          applyUpdate(doc, body.update);
+          c.docs.push(doc);
+          return { lastErrorObject: { n: 1, updatedExisting: false, upserted: doc._id }, value: body.new ? doc : null, ok: 1 };
+        }
+        const before = structuredCloneDoc(c.docs[i] as Document);
+        if (body.remove) {
+          c.docs.splice(i, 1);
+          return { lastErrorObject: { n: 1 }, value: before, ok: 1 };
+        }
+        applyUpdate(c.docs[i] as Document, body.update);
+        return { lastErrorObject: { n: 1, updatedExisting: true }, value: body.new ? c.docs[i] : before, ok: 1 };
+      }
       case 'create': {
         const d = this.dbs.get(db);
         if (d?.has(body.create)) throw new CommandError(48, 'NamespaceExists', `Collection ${db}.${body.create} already exists.`);
@@ -218,6 +245,11 @@ function applyUpdate(doc: Document, u: Document): void {
       else throw new CommandError(9, 'FailedToParse', `test server: unsupported update operator ${op}`);
     }
   }
+}
+
+/** A copy that shares no nested object with the stored document (BSON round trip, types kept). */
+function structuredCloneDoc(doc: Document): Document {
+  return deserialize(serialize(doc), EXACT_DESERIALIZE_OPTIONS);
 }
 
 function opMsgReply(requestId: number, responseTo: number, doc: Document): Buffer {
