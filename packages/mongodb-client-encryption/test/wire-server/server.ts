@@ -116,6 +116,7 @@ class Engine {
         docs = docs.slice(num(body.skip) ?? 0);
         const limit = num(body.limit);
         if (limit) docs = docs.slice(0, Math.abs(limit));
+        if (body.projection) docs = docs.map((d) => project(d, body.projection));
         if (body.singleBatch) return { cursor: { id: Long.ZERO, ns: `${db}.${body.find}`, firstBatch: docs }, ok: 1 };
         return this.#cursor(`${db}.${body.find}`, docs, num(body.batchSize), 'firstBatch');
       }
@@ -222,6 +223,22 @@ class Engine {
         throw new CommandError(59, 'CommandNotFound', `no such command: '${name}'`);
     }
   }
+}
+
+/** Top-level inclusion or exclusion projection (`_id` included unless excluded). */
+function project(doc: Document, projection: Document): Document {
+  // Values arrive as Int32/Double wrappers (exact deserialization) or booleans; operators are not supported.
+  const spec = Object.entries(projection).filter(([, v]) => typeof v !== 'object' || (v as { _bsontype?: unknown })._bsontype !== undefined);
+  const on = (v: unknown) => Boolean(Number((v as { valueOf(): unknown }).valueOf()));
+  const inclusive = spec.some(([k, v]) => k !== '_id' && on(v));
+  const idOff = spec.some(([k, v]) => k === '_id' && !on(v));
+  const out: Document = {};
+  for (const [k, v] of Object.entries(doc)) {
+    const rule = spec.find(([f]) => f === k);
+    const keep = k === '_id' ? !idOff : inclusive ? rule !== undefined && on(rule[1]) : rule === undefined || on(rule[1]);
+    if (keep) out[k] = v;
+  }
+  return out;
 }
 
 /** $set, $unset, $currentDate, or a replacement document (keeping `_id`). */
