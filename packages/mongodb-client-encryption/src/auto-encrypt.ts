@@ -191,7 +191,7 @@ export function encryptionStep(db: string, cmdBson: Uint8Array, setup: AutoEncry
   }
   const ns = `${db}.${coll}`;
   const withSchema = (root: SchemaNode | undefined): Step => {
-    if (!root?.hasEncryption) return passThrough(name, cmd, cmdBson, db, setup);
+    if (!root?.hasEncryption) return passThrough(name, cmd, cmdBson);
     return analyseAndEncrypt(name, cmd, root, setup, cmdBson);
   };
   if (setup.schemas.has(ns)) return withSchema(setup.schemas.get(ns));
@@ -222,13 +222,13 @@ function reachesOtherCollections(v: unknown, depth = 0): boolean {
 
 /**
  * A collection command on a collection without encryption is sent as is, unless it could carry
- * values into a collection that has encryption: a pipeline reaching other collections (while
- * any schema is configured) or a validator / partial index naming encrypted fields.
+ * values into a collection that has encryption: a pipeline reaching other collections (whose
+ * schemas this context has not fetched, so it cannot know they are clear) or a validator /
+ * partial index naming encrypted fields.
  */
-function passThrough(name: string, cmd: Record<string, unknown>, cmdBson: Uint8Array, db: string, setup: AutoEncryptionSetup): Step {
-  const encryptedHere = [...setup.schemas].some(([ns, root]) => ns.startsWith(`${db}.`) && root.hasEncryption);
-  if (name === 'aggregate' && encryptedHere && reachesOtherCollections(cmd)) {
-    refuse(`${name} with $lookup/$graphLookup/$unionWith/$out/$merge is not analysed by fle-ts yet while '${db}' has collections with encrypted fields`);
+function passThrough(name: string, cmd: Record<string, unknown>, cmdBson: Uint8Array): Step {
+  if (name === 'aggregate' && reachesOtherCollections(cmd)) {
+    refuse('aggregate with $lookup/$graphLookup/$unionWith/$out/$merge is not analysed by fle-ts yet (the other collection may hold encrypted fields); use a client without autoEncryption for it');
   }
   if ((name === 'create' || name === 'collMod' || name === 'createIndexes') && mentionsEncryption(cmd)) {
     refuse(`${name} with an encryption $jsonSchema is not analysed by fle-ts yet; the command was not sent`);

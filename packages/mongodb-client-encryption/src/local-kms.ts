@@ -10,7 +10,7 @@ import { MongoCryptBindingError } from './errors.js';
 const NO_AAD = new Uint8Array(0);
 
 function keyBytes(key: unknown, id: string): Uint8Array {
-  if (typeof key === 'string') return Binary.createFromBase64(key).buffer.slice();
+  if (typeof key === 'string') return new Uint8Array(Binary.createFromBase64(key).buffer); // a copy: Buffer.slice is a view
   if (key instanceof Uint8Array) return new Uint8Array(key);
   const b = key as Binary;
   if (b && b._bsontype === 'Binary') return new Uint8Array(b.buffer.subarray(0, b.position));

@@ -2,7 +2,7 @@
 // (driver-dropin.md Q1, API table). Every call is synchronous, as the native binding's are.
 import { compileSchema, FleClientError, type SchemaNode } from '@fle-ts/client';
 import { readDocument } from './bson-io.js';
-import { MongoCryptContext, wrapError, type ErrorWrapper, type MongoCryptStatus, type Step } from './context.js';
+import { MongoCryptContext, readyStep, wrapError, type ErrorWrapper, type MongoCryptStatus, type Step } from './context.js';
 import { dataKeyStep, rewrapStep, type DataKeyContextOptions } from './data-keys.js';
 import { decryptionStep } from './auto-decrypt.js';
 import { encryptionStep } from './auto-encrypt.js';
@@ -10,7 +10,6 @@ import { MongoCryptBindingError } from './errors.js';
 import { explicitDecryptStep, explicitEncryptStep, type ExplicitEncryptionContextOptions } from './explicit.js';
 import { KeyCache } from './key-cache.js';
 import { LocalMasterKeys } from './local-kms.js';
-import { readyStep } from './context.js';
 
 /** Constructor options, as the driver's AutoEncrypter and ClientEncryption pass them. */
 export interface MongoCryptOptions {

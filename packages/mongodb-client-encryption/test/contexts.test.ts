@@ -306,6 +306,25 @@ describe('automatic encryption (makeEncryptionContext) and decryption', () => {
     }
   });
 
+  it('aggregate: sent as is on a clear collection; refused when a stage reaches another collection, schemaMap or not', () => {
+    const agg = serialize({ aggregate: 'other', pipeline: [{ $match: { a: 1 } }, { $group: { _id: '$a' } }], cursor: {} });
+    expect(Buffer.from(drive(c.makeEncryptionContext('db', agg), [], [{ name: 'other', type: 'collection', options: {} }])).equals(Buffer.from(agg))).toBe(true);
+    const noSchemaMap = crypt();
+    const out = serialize({ aggregate: 'other', pipeline: [{ $match: { a: 1 } }, { $out: 'people' }], cursor: {} });
+    expect(() => drive(noSchemaMap.makeEncryptionContext('db', out), [], [{ name: 'other', type: 'collection', options: {} }])).toThrow(/\$out/);
+  });
+
+  it('a JSON-pointer keyId: the key is asked for by the alt name the document holds', () => {
+    const pointer = crypt({ schemaMap: serialize({ 'db.notes': { bsonType: 'object', properties: { body: { encrypt: { keyId: '/owner', algorithm: RND } } } } }) });
+    const ctx = pointer.makeEncryptionContext('db', serialize({ insert: 'notes', documents: [{ owner: 'alice', body: 'secret' }] }));
+    expect(ctx.state).toBe(MONGOCRYPT_CTX_NEED_MONGO_KEYS);
+    expect(deserialize(ctx.nextMongoOperation()).$or[1]).toEqual({ keyAltNames: { $in: ['alice'] } });
+    const out = deserialize(drive(ctx, [keyDoc]));
+    expect(out.documents[0].owner).toBe('alice');
+    expect([(out.documents[0].body as Binary).sub_type, (out.documents[0].body as Binary).buffer[0]]).toEqual([6, 2]);
+    expect(() => drive(pointer.makeEncryptionContext('db', serialize({ find: 'notes', filter: { body: 'secret' } })), [keyDoc])).toThrow(/only works when inserting whole documents|Random/);
+  });
+
   it('bypassQueryAnalysis sends commands as they are (explicitly encrypted values)', () => {
     const b = crypt({ schemaMap: serialize({ 'db.people': schema }), bypassQueryAnalysis: true });
     const cmd = serialize({ insert: 'people', documents: [{ ssn: 'already handled' }] });
