@@ -5,7 +5,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { EJSON, Int32 } from 'bson';
 import { describe, expect, it } from 'vitest';
+import { describeOracle, runOracle, tempFile } from '../../../scripts/test-support/mcoracle.js';
 
 const PKG = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ROOT = resolve(PKG, '../..');
@@ -130,6 +132,20 @@ for (const major of ['6', '7'] as const) {
     it('a collection without a schema: NEED_MONGO_COLLINFO ran listCollections {name}, the document went in clear', () => {
       expect(report.listCollectionsForPlain).toBe(true);
       expect(report.plainStored).toEqual(['clear']);
+    });
+
+    it('libmongocrypt-made key documents and ciphertexts are read back decrypted; fle-ts writes the same deterministic bytes as libmongocrypt', () => {
+      expect(report.lmcRead).toBe(report.lmcExpected);
+      expect(report.lmcDeterministic).toEqual({ ssn: true, mrn: true, owner: true, 'contact.phone': true });
+    });
+
+    describeOracle('what the driver + fle-ts wrote decrypts in the real libmongocrypt (mcoracle)', () => {
+      it('the stored key document (after rewrap) and Ada\'s stored ssn and salary', () => {
+        const o = report.forOracle;
+        const out = EJSON.parse(runOracle(['decrypt', '--master', o.masterKeyBase64, '--keys', tempFile(`keys-${major}.json`, o.keys), '--values', tempFile(`values-${major}.json`, o.values)]), { relaxed: false }) as { v: unknown }[];
+        expect(out[0]?.v).toBe('123-45-6789');
+        expect(out[1]?.v).toEqual(new Int32(91000));
+      });
     });
 
     it('rewrapManyDataKey: one key matched and rewritten; values still decrypt with a fresh ClientEncryption', () => {

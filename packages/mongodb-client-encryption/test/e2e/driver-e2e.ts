@@ -4,6 +4,7 @@
 import { createRequire } from 'node:module';
 import { readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 // Recorded before anything else loads: every native addon load goes through process.dlopen.
 const dlopened: string[] = [];
@@ -177,6 +178,39 @@ try {
   report.keyMaterialChanged = hex(server.collection(keyVaultNamespace)[0]?.keyMaterial as InstanceType<typeof Binary>) !== materialBefore;
   const ce2 = new mongodb.ClientEncryption(keyVaultClient, { keyVaultNamespace, kmsProviders });
   report.decryptAfterRewrap = await ce2.decrypt(det);
+
+  // For the libmongocrypt oracle (driver-e2e.test.ts): the key document as stored now, and Ada's
+  // ciphertexts as the server holds them (written through this driver + fle-ts).
+  const { EJSON } = mongodb.BSON;
+  const ada = server.collection('hr.people').find((d) => d.name === 'Ada') as Doc;
+  report.forOracle = {
+    masterKeyBase64: Buffer.from(masterKey).toString('base64'),
+    // What the server stores is this process's bson (7.x); the driver's EJSON is only for driver values.
+    keys: bson.EJSON.stringify(server.collection(keyVaultNamespace), { relaxed: false }),
+    values: bson.EJSON.stringify([{ v: ada.ssn }, { v: ada.salary }], { relaxed: false }),
+  };
+
+  // libmongocrypt-made key documents and ciphertexts (test-vectors/client, made by mcoracle):
+  // read back through the driver + fle-ts; and fle-ts's deterministic output equals libmongocrypt's.
+  const vector = EJSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../../../../test-vectors/client/auto-encryption-local.json'), 'utf8'), { relaxed: false }) as Doc;
+  await keyVaultClient.db('lmc').collection('datakeys').insertMany(vector.keyDocuments as Doc[]);
+  await keyVaultClient.db('medical').collection('patients').insertOne(vector.encryptedByLibmongocrypt as Doc);
+  const lmcKms = { local: { key: Buffer.from(vector.masterKeyBase64 as string, 'base64') } };
+  const lmcClient = new mongodb.MongoClient(server.uri, { autoEncryption: { keyVaultNamespace: 'lmc.datakeys', kmsProviders: lmcKms, schemaMap: { [vector.namespace as string]: vector.schema as Doc } } });
+  try {
+    await lmcClient.connect();
+    const patients = lmcClient.db('medical').collection('patients');
+    const read = await patients.findOne({ ssn: (vector.document as Doc).ssn });
+    report.lmcRead = EJSON.stringify(read, { relaxed: false });
+    report.lmcExpected = EJSON.stringify(vector.document, { relaxed: false });
+    await patients.insertOne({ ...(vector.document as Doc), _id: 2 } as never);
+    const mine = server.collection('medical.patients').find((d) => (d._id as { value?: number }).value === 2 || d._id === 2) as Doc;
+    const expected = vector.expectedDeterministic as Record<string, InstanceType<typeof Binary>>;
+    const at = (d: Doc, path: string) => path.split('.').reduce<unknown>((cur, k) => (cur as Doc)[k], d) as InstanceType<typeof Binary>;
+    report.lmcDeterministic = Object.fromEntries(Object.keys(expected).map((path) => [path, hex(at(mine, path)) === hex(expected[path] as InstanceType<typeof Binary>)]));
+  } finally {
+    await lmcClient.close();
+  }
 
   // No mongocryptd anywhere: no client for it, nothing spawned, no connection to port 27020.
   const autoEncrypter = (encrypted as unknown as { autoEncrypter?: { _mongocryptdClient?: unknown; cryptSharedLibVersionInfo?: unknown } }).autoEncrypter;
