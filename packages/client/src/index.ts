@@ -3,6 +3,7 @@ export { AutoEncrypter, type AutoEncrypterOptions } from './auto-encrypter.js';
 export type { KeySourceOptions } from './broker-cipher.js';
 export { FleClientError, type FleClientErrorCode } from './errors.js';
 export { compileSchema, DETERMINISTIC, RANDOM, type CompiledSchema, type EncryptRule, type Fle1Algorithm, type SchemaKeyId, type SchemaNode } from './schema.js';
+export { resolvePath, type PathResolution } from './schema.js';
 // One import for users: the key vaults, KMS providers and the lower layers' errors and value types.
 export {
   MemoryKeyVault,

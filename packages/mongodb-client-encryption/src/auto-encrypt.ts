@@ -7,6 +7,7 @@ import { encryptValue } from '@fle-ts/fle-format';
 import {
   compileSchema,
   KeyNeedsCollector,
+  resolvePath,
   walkDocument,
   walkFilter,
   walkUpdate,
@@ -108,6 +109,7 @@ export function rewriteCommand(name: string, cmd: Record<string, unknown>, root:
       if (cmd.query !== undefined) out.query = filter(cmd.query, 'count.query');
       break;
     case 'distinct':
+      checkDistinctKey(cmd.key, root);
       if (cmd.query !== undefined) out.query = filter(cmd.query, 'distinct.query');
       break;
     case 'delete':
@@ -125,12 +127,36 @@ export function rewriteCommand(name: string, cmd: Record<string, unknown>, root:
   return out;
 }
 
+/**
+ * distinct returns the key's values: ciphertexts of a UUID-keyed field come back and are
+ * decrypted, but a field keyed by a JSON pointer cannot be (mongocryptd 51131, its text), and a
+ * field inside an encrypted value has no values the server can see.
+ */
+function checkDistinctKey(key: unknown, root: SchemaNode): void {
+  if (typeof key !== 'string') throw new FleClientError('INVALID_ARGUMENT', 'distinct.key must be a string');
+  const where = resolvePath(root, key);
+  if (where.kind === 'encrypted' && where.rule.keyId.kind === 'pointer') {
+    refuse(`The distinct key is not allowed to be marked for encryption with a non-UUID keyId: '${key}'`);
+  }
+  if (where.kind === 'below') refuse(`distinct on '${key}': it lies inside the encrypted field '${where.encryptedPath}', whose content the server cannot see`);
+}
+
+// The server replaces Timestamp(0, 0) in an inserted top-level field by the current time, which it
+// cannot do inside a ciphertext (query-analysis.md §5, mongocryptd's text).
+function checkInsertedValue(name: string, path: string, value: unknown): void {
+  const t = value as { _bsontype?: string; t?: number; i?: number } | null;
+  if ((name === 'insert' || name === 'update' || name === 'findAndModify') && !path.includes('.') && t?._bsontype === 'Timestamp' && t.t === 0 && t.i === 0) {
+    refuse(`A command that inserts cannot supply Timestamp(0, 0) for an encrypted top-level field at path: '${path}'`);
+  }
+}
+
 /** Two passes over the command with the same walkers: gather and check, then (keys in hand) encrypt. */
 function analyseAndEncrypt(name: string, cmd: Record<string, unknown>, root: SchemaNode, setup: AutoEncryptionSetup, original: Uint8Array): Step {
   const needs = new KeyNeedsCollector();
   let count = 0;
   // Pass 1: every rule checked, every key named; nothing encrypted (errors leave nothing half done).
-  rewriteCommand(name, cmd, root, (_path, value, options) => {
+  rewriteCommand(name, cmd, root, (path, value, options) => {
+    checkInsertedValue(name, path, value);
     needs.add(options);
     count++;
     return value;

@@ -1,6 +1,6 @@
 // MongoCrypt driven directly, the way the driver's StateMachine drives it: states, the BSON each
 // state exchanges, the key cache, errors (with and without errorWrapper), and the refusals.
-import { Binary, deserialize, Double, Int32, Long, serialize, type Document } from 'bson';
+import { Binary, deserialize, Double, Int32, Long, serialize, Timestamp, type Document } from 'bson';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AutoEncrypter, MemoryKeyVault } from '@fle-ts/client';
@@ -323,6 +323,21 @@ describe('automatic encryption (makeEncryptionContext) and decryption', () => {
     expect(out.documents[0].owner).toBe('alice');
     expect([(out.documents[0].body as Binary).sub_type, (out.documents[0].body as Binary).buffer[0]]).toEqual([6, 2]);
     expect(() => drive(pointer.makeEncryptionContext('db', serialize({ find: 'notes', filter: { body: 'secret' } })), [keyDoc])).toThrow(/only works when inserting whole documents|Random/);
+  });
+
+  it('distinct: the key may be a UUID-keyed encrypted field, not a pointer-keyed one or one inside an encrypted value', () => {
+    const d = crypt({ schemaMap: serialize({ 'db.d': { bsonType: 'object', properties: { byId: { encrypt: { keyId: [keyId], bsonType: 'string', algorithm: DET } }, byName: { encrypt: { keyId: '/owner', algorithm: RND } } } } }) });
+    const ok = serialize({ distinct: 'd', key: 'byId', query: { byId: 'x' } });
+    expect(deserialize(drive(d.makeEncryptionContext('db', ok), [keyDoc])).query.byId.$eq).toBeInstanceOf(Binary);
+    expect(() => drive(d.makeEncryptionContext('db', serialize({ distinct: 'd', key: 'byName', query: {} })), [keyDoc])).toThrow(/The distinct key is not allowed to be marked for encryption with a non-UUID keyId/);
+    expect(() => drive(d.makeEncryptionContext('db', serialize({ distinct: 'd', key: 'byId.part', query: {} })), [keyDoc])).toThrow(/inside the encrypted field 'byId'/);
+  });
+
+  it('Timestamp(0, 0) in an encrypted top-level field of an insert is refused (the server would replace it); other timestamps encrypt', () => {
+    const t = crypt({ schemaMap: serialize({ 'db.t': { bsonType: 'object', properties: { at: { encrypt: { keyId: [keyId], algorithm: RND } } } } }) });
+    expect(() => drive(t.makeEncryptionContext('db', serialize({ insert: 't', documents: [{ at: new Timestamp({ t: 0, i: 0 }) }] })), [keyDoc])).toThrow(/cannot supply Timestamp\(0, 0\)/);
+    const out = deserialize(drive(t.makeEncryptionContext('db', serialize({ insert: 't', documents: [{ at: new Timestamp({ t: 1, i: 1 }) }] })), [keyDoc]));
+    expect((out.documents[0].at as Binary).sub_type).toBe(6);
   });
 
   it('bypassQueryAnalysis sends commands as they are (explicitly encrypted values)', () => {
