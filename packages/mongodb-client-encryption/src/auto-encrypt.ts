@@ -16,7 +16,7 @@ import {
   type ValueSink,
 } from '@fle-ts/client';
 import { readDocument, writeDocument } from './bson-io.js';
-import { BYPASS_COMMANDS, COLLECTION_COMMANDS, ENVELOPE_FIELDS, KNOWN_FIELDS, STATEMENT_FIELDS } from './command-tables.js';
+import { BYPASS_COMMANDS, COLLECTION_COMMANDS, ENVELOPE_FIELDS, EXPLAINABLE, KNOWN_FIELDS, STATEMENT_FIELDS } from './command-tables.js';
 import { readyStep, type Step } from './context.js';
 import { MongoCryptBindingError } from './errors.js';
 import type { KeyCache } from './key-cache.js';
@@ -84,7 +84,7 @@ function updateOf(u: unknown, root: SchemaNode, sink: ValueSink, where: string):
  */
 export function rewriteCommand(name: string, cmd: Record<string, unknown>, root: SchemaNode, sink: ValueSink): Record<string, unknown> {
   const known = KNOWN_FIELDS[name];
-  if (!known) refuse(`command '${name}' on a collection with encrypted fields is not supported by fle-ts yet (insert, find, count, distinct, delete, update, findAndModify are)`);
+  if (!known) refuse(`command '${name}' on a collection with encrypted fields is not supported by fle-ts yet (insert, find, count, distinct, delete, update, findAndModify, aggregate, explain are)`);
   checkFields(cmd, known, name);
   const out: Record<string, unknown> = { ...cmd };
   const filter = (v: unknown, where: string): Record<string, unknown> | undefined => {
@@ -118,6 +118,14 @@ export function rewriteCommand(name: string, cmd: Record<string, unknown>, root:
     case 'update':
       out.updates = statements(cmd, 'updates', STATEMENT_FIELDS.update as ReadonlySet<string>, name, (s) => ({ ...s, q: filter(s.q ?? {}, 'update q'), u: updateOf(s.u, root, sink, 'update u') }));
       break;
+    case 'aggregate':
+      out.pipeline = rewritePipeline(cmd.pipeline, root, sink);
+      break;
+    case 'explain': {
+      const inner = explained(cmd);
+      out.explain = rewriteCommand(inner.name, inner.cmd, root, sink);
+      break;
+    }
     case 'findAndModify':
       checkProjection(cmd.fields, 'findAndModify');
       if (cmd.query !== undefined) out.query = filter(cmd.query, 'findAndModify.query');
@@ -125,6 +133,70 @@ export function rewriteCommand(name: string, cmd: Record<string, unknown>, root:
       break;
   }
   return out;
+}
+
+/** The command inside `explain` and its name (only the commands explain may wrap). */
+function explained(cmd: Record<string, unknown>): { name: string; cmd: Record<string, unknown> } {
+  const inner = cmd.explain;
+  if (!isDoc(inner)) throw new FleClientError('INVALID_ARGUMENT', 'explain needs the command to explain as a document');
+  const name = Object.keys(inner)[0] ?? '';
+  if (!EXPLAINABLE.has(name)) refuse(`explain of '${name}' is not supported for auto encryption by fle-ts (${[...EXPLAINABLE].join(', ')} are)`);
+  return { name, cmd: inner };
+}
+
+const isPath = (v: unknown): boolean => typeof v === 'string' && v.startsWith('$') && !v.startsWith('$$');
+const isFlag = (v: unknown): boolean => typeof v === 'boolean' || typeof v === 'number' || ['Int32', 'Double', 'Long'].includes((v as { _bsontype?: string } | null)?._bsontype ?? '');
+
+/** `$group` that compares no value with anything: `_id` a constant, a field path or a document of paths; accumulators `$sum` of a number, or `$first`/`$last`/`$push`/`$addToSet` of a path. */
+function checkGroup(arg: unknown, i: number): void {
+  if (!isDoc(arg)) throw new FleClientError('INVALID_ARGUMENT', `aggregate stage ${i}: $group needs a document`);
+  for (const [field, v] of Object.entries(arg)) {
+    if (field === '_id') {
+      const ok = v === null || isFlag(v) || (typeof v === 'string' && (isPath(v) || !v.startsWith('$'))) || (isDoc(v) && Object.values(v).every(isPath));
+      if (!ok) refuse(`aggregate stage ${i}: this $group _id is not analysed by fle-ts yet (a constant, a field path or a document of field paths is)`);
+      continue;
+    }
+    const acc = isDoc(v) ? Object.entries(v) : [];
+    const [op, operand] = acc[0] ?? ['', undefined];
+    const ok = acc.length === 1 && ((op === '$sum' && isFlag(operand)) || (['$first', '$last', '$push', '$addToSet'].includes(op) && isPath(operand)));
+    if (!ok) refuse(`aggregate stage ${i}: the $group accumulator '${field}' is not analysed by fle-ts yet ($sum of a number, $first/$last/$push/$addToSet of a field path are)`);
+  }
+}
+
+/**
+ * An aggregation pipeline on a collection with encrypted fields, in the subset fle-ts can analyse
+ * without tracking fields through stages (query-analysis.md §6): `$match` while documents still
+ * have the collection's shape (its filter goes through the same walker as find), then stages that
+ * compare no value: `$limit $skip $sort $sample $count`, `$project` of 0/1 flags, `$group` as
+ * {@link checkGroup}. After a reshaping stage a `$match` is refused: the schema no longer applies.
+ */
+function rewritePipeline(pipeline: unknown, root: SchemaNode, sink: ValueSink): unknown[] {
+  if (!Array.isArray(pipeline)) throw new FleClientError('INVALID_ARGUMENT', 'aggregate.pipeline must be an array of stages');
+  let shaped = true;
+  return pipeline.map((stage, i) => {
+    if (!isDoc(stage) || Object.keys(stage).length !== 1) throw new FleClientError('INVALID_ARGUMENT', `aggregate stage ${i} must be a document with one stage operator`);
+    const [op, arg] = Object.entries(stage)[0] as [string, unknown];
+    switch (op) {
+      case '$match':
+        if (!shaped) refuse(`aggregate stage ${i}: $match after a stage that reshapes documents is not analysed by fle-ts yet`);
+        return { $match: walkFilter(root, filterOf(arg, `aggregate stage ${i} $match`) ?? {}, sink) };
+      case '$limit': case '$skip': case '$sort': case '$sample':
+        return stage;
+      case '$count':
+        shaped = false;
+        return stage;
+      case '$project':
+        if (!isDoc(arg) || !Object.values(arg).every(isFlag)) refuse(`aggregate stage ${i}: $project with expressions is not analysed by fle-ts yet (0/1 flags are)`);
+        shaped = false;
+        return stage;
+      case '$group':
+        checkGroup(arg, i);
+        shaped = false;
+        return stage;
+      default:
+        return refuse(`aggregate stage ${op} on a collection with encrypted fields is not analysed by fle-ts yet ($match, $limit, $skip, $sort, $sample, $count, $project of flags, $group of paths are)`);
+    }
+  });
 }
 
 /**
@@ -210,10 +282,11 @@ export function encryptionStep(db: string, cmdBson: Uint8Array, setup: AutoEncry
   if (BYPASS_COMMANDS.has(name)) return readyStep(() => cmdBson);
   // libmongocrypt's text for commands outside the allow-list (query-analysis.md §2).
   if (!COLLECTION_COMMANDS.has(name)) refuse(`command not supported for auto encryption: ${name}`);
-  if (name === 'explain') refuse('command explain is not supported for auto encryption by fle-ts yet');
-  const coll = cmd[name];
+  // explain names its collection in the command it wraps.
+  const target = name === 'explain' ? explained(cmd) : { name, cmd };
+  const coll = target.cmd[target.name];
   if (typeof coll !== 'string') {
-    refuse(`command '${name}' with ${String(coll)} instead of a collection name is not supported for auto encryption by fle-ts`);
+    refuse(`non-collection command not supported for auto encryption: ${target.name}`);
   }
   const ns = `${db}.${coll}`;
   const withSchema = (root: SchemaNode | undefined): Step => {
@@ -253,7 +326,7 @@ function reachesOtherCollections(v: unknown, depth = 0): boolean {
  * partial index naming encrypted fields.
  */
 function passThrough(name: string, cmd: Record<string, unknown>, cmdBson: Uint8Array): Step {
-  if (name === 'aggregate' && reachesOtherCollections(cmd)) {
+  if (reachesOtherCollections(cmd)) {
     refuse('aggregate with $lookup/$graphLookup/$unionWith/$out/$merge is not analysed by fle-ts yet (the other collection may hold encrypted fields); use a client without autoEncryption for it');
   }
   if ((name === 'create' || name === 'collMod' || name === 'createIndexes') && mentionsEncryption(cmd)) {

@@ -42,7 +42,12 @@ export const KNOWN_FIELDS: Readonly<Record<string, ReadonlySet<string>>> = {
   delete: new Set(['delete', 'deletes', 'ordered']),
   update: new Set(['update', 'updates', 'ordered']),
   findAndModify: new Set(['findAndModify', 'query', 'sort', 'remove', 'update', 'new', 'fields', 'upsert', 'collation', 'hint']),
+  aggregate: new Set(['aggregate', 'pipeline', 'cursor', 'allowDiskUse', 'collation', 'hint']),
+  explain: new Set(['explain', 'verbosity']),
 };
+
+/** The commands `explain` may wrap (each analysed as when sent alone). */
+export const EXPLAINABLE: ReadonlySet<string> = new Set(['find', 'count', 'distinct', 'delete', 'update', 'findAndModify', 'aggregate']);
 
 /** The fields of one statement of `delete` / `update`. */
 export const STATEMENT_FIELDS: Readonly<Record<string, ReadonlySet<string>>> = {

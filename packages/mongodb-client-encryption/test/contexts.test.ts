@@ -290,12 +290,16 @@ describe('automatic encryption (makeEncryptionContext) and decryption', () => {
   it('refuses what is not understood, before anything is sent', () => {
     const refused: [Document, RegExp][] = [
       [{ mapReduce: 'people' }, /command not supported for auto encryption: mapReduce/],
-      [{ explain: { find: 'people' } }, /explain/],
+      [{ explain: { insert: 'people', documents: [] } }, /explain of 'insert'/],
+      [{ aggregate: 1, pipeline: [], cursor: {} }, /non-collection command not supported for auto encryption: aggregate/],
       [{ find: 'people', filter: {}, min: { ssn: '1' } }, /'min' in find/],
       [{ find: 'people', projection: { card: { $elemMatch: { number: '4111' } } } }, /projection/],
       [{ update: 'people', updates: [{ q: {}, u: [{ $set: { ssn: '1' } }] }] }, /pipeline/],
       [{ update: 'people', updates: [{ q: {}, u: { $set: { ssn: '1' } }, arrayFilters: [{ 'e.ssn': '1' }] }] }, /'arrayFilters'/],
-      [{ aggregate: 'people', pipeline: [], cursor: {} }, /command 'aggregate'/],
+      [{ aggregate: 'people', pipeline: [{ $addFields: { x: 1 } }], cursor: {} }, /aggregate stage \$addFields/],
+      [{ aggregate: 'people', pipeline: [{ $group: { _id: '$name' } }, { $match: { ssn: '1' } }], cursor: {} }, /\$match after a stage that reshapes/],
+      [{ aggregate: 'people', pipeline: [{ $group: { _id: '$name', top: { $max: '$ssn' } } }], cursor: {} }, /accumulator 'top'/],
+      [{ aggregate: 'people', pipeline: [{ $project: { ssn: { $concat: ['$ssn', 'x'] } } }], cursor: {} }, /\$project with expressions/],
       [{ aggregate: 'other', pipeline: [{ $lookup: { from: 'people', as: 'p', pipeline: [{ $match: { ssn: '1' } }] } }], cursor: {} }, /\$lookup/],
       [{ create: 'newcoll', validator: { $jsonSchema: schema } }, /create with an encryption \$jsonSchema/],
       [{ insert: 'people', documents: [{ ssn: 5 }] }, /BSON type int/],
@@ -338,6 +342,17 @@ describe('automatic encryption (makeEncryptionContext) and decryption', () => {
     expect(() => drive(t.makeEncryptionContext('db', serialize({ insert: 't', documents: [{ at: new Timestamp({ t: 0, i: 0 }) }] })), [keyDoc])).toThrow(/cannot supply Timestamp\(0, 0\)/);
     const out = deserialize(drive(t.makeEncryptionContext('db', serialize({ insert: 't', documents: [{ at: new Timestamp({ t: 1, i: 1 }) }] })), [keyDoc]));
     expect((out.documents[0].at as Binary).sub_type).toBe(6);
+  });
+
+  it('aggregate: $match filters encrypted like find (countDocuments shape); explain wraps an analysed command', async () => {
+    const expected = await auto.encryptFilter('db.people', { ssn: '123' });
+    const agg = deserialize(drive(c.makeEncryptionContext('db', serialize({ aggregate: 'people', pipeline: [{ $match: { ssn: '123' } }, { $skip: 1 }, { $limit: 5 }, { $group: { _id: 1, n: { $sum: 1 } } }], cursor: {} })), [keyDoc]));
+    expect(Buffer.from(serialize(agg.pipeline[0].$match)).equals(Buffer.from(serialize(expected as Document)))).toBe(true);
+    expect(agg.pipeline.slice(1)).toEqual([{ $skip: 1 }, { $limit: 5 }, { $group: { _id: 1, n: { $sum: 1 } } }]);
+    const ex = deserialize(drive(c.makeEncryptionContext('db', serialize({ explain: { find: 'people', filter: { ssn: '123' } }, verbosity: 'queryPlanner' })), [keyDoc]));
+    expect(Buffer.from(serialize(ex.explain.filter)).equals(Buffer.from(serialize(expected as Document)))).toBe(true);
+    expect(ex.verbosity).toBe('queryPlanner');
+    expect(() => drive(c.makeEncryptionContext('db', serialize({ explain: { find: 'people', filter: { ssn: { $gt: '1' } } } })), [keyDoc])).toThrow(/\$gt/);
   });
 
   it('bypassQueryAnalysis sends commands as they are (explicitly encrypted values)', () => {

@@ -96,13 +96,13 @@ for (const major of ['6', '7'] as const) {
       expectError(report.badOperator, '$gt');
       expectError(report.whereOp, '$where');
       expectError(report.badInsertType, "Cannot encrypt field 'ssn'");
-      expectError(report.unsupportedCommand, "command 'aggregate'");
+      expectError(report.unsupportedCommand, 'aggregate stage $addFields');
       expect(report.sentAfterRefusals).toEqual([]);
       expect(report.peopleAfterRefusals).toBe(2);
       if (major === '7') expect(report.unknownKey.causeCode).toBe('KEYS_NOT_SATISFIED'); // through errorWrapper, cause kept
     });
 
-    it('update ($set), distinct, findAndModify, count and delete on the encrypted collection; $inc refused', () => {
+    it('update ($set), distinct, findAndModify, count, countDocuments (aggregate $match) and delete on the encrypted collection; $inc refused', () => {
       expect(report.updateStored).toEqual({ ssnSubtype: 6, salarySubtype: 6 });
       expect(report.afterUpdate).toBe(85000);
       expect([...report.distinctNames].sort()).toEqual(['Ada', 'Bob']);
@@ -110,6 +110,8 @@ for (const major of ['6', '7'] as const) {
       expect(report.updateIncRefused).toMatchObject({ threw: true, name: 'MongoCryptError' });
       expect(report.updateIncRefused.message).toContain('$inc');
       expect(report.estimatedCount).toBe(2);
+      expect(report.countDocuments).toBe(2); // an aggregate whose $match went out encrypted
+      expect(report.countDocumentsSent).toEqual([[6, 1], [6, 1]]);
       expect(report.deleted).toBe(1);
       expect(report.peopleLeft).toEqual(['Ada']);
     });

@@ -29,11 +29,6 @@ const SERVER_ERRORS = ['unable to find index'];
 
 /** `file#test description#operation index`: what fle-ts does not do yet, asserted to differ. */
 const KNOWN_DIFFERENCES: Record<string, string> = {
-  'aggregate#Aggregate with deterministic encryption#0': 'aggregate on an encrypted collection is not analysed yet',
-  'aggregate#Aggregate with empty pipeline#0': 'aggregate on an encrypted collection is not analysed yet',
-  'count#Count with deterministic encryption#0': 'countDocuments is an aggregate; not analysed yet',
-  'countDocuments#countDocuments with deterministic encryption#0': 'countDocuments is an aggregate; not analysed yet',
-  'explain#Explain a find with deterministic encryption#0': 'explain is not analysed yet',
   'badSchema#Schema without specifying parent object types#0': "@fle-ts/client's compileSchema accepts a parent without bsonType 'object' (query-analysis.md §8: Invalid schema); to be fixed there",
 };
 

@@ -124,7 +124,7 @@ try {
   report.badOperator = await errorOf(() => people.findOne({ ssn: { $gt: '1' } }));
   report.whereOp = await errorOf(() => people.findOne({ $where: 'true' }));
   report.badInsertType = await errorOf(() => people.insertOne({ name: 'Cy', ssn: 12345 }));
-  report.unsupportedCommand = await errorOf(() => people.aggregate([{ $match: { name: 'Ada' } }]).toArray());
+  report.unsupportedCommand = await errorOf(() => people.aggregate([{ $addFields: { x: 1 } }]).toArray());
   report.sentAfterRefusals = server.commands.slice(before).filter((c) => c.db === 'hr').map((c) => c.name);
   report.peopleAfterRefusals = server.collection('hr.people').length;
 
@@ -138,6 +138,10 @@ try {
   report.findAndModify = (fam && 'value' in (fam as Doc) && (fam as Doc).ok !== undefined ? (fam as Doc).value : fam) as Doc | null;
   report.updateIncRefused = await errorOf(() => people.updateOne({ name: 'Ada' }, { $inc: { salary: 1 } }));
   report.estimatedCount = await people.estimatedDocumentCount();
+  report.countDocuments = await people.countDocuments({ ssn: { $in: ['123-45-6789', '555-55-5555'] } });
+  const aggCmd = [...server.commands].reverse().find((c) => c.name === 'aggregate' && c.body.aggregate === 'people');
+  const aggIn = ((((aggCmd?.body.pipeline as Doc[] | undefined)?.[0]?.$match as Doc | undefined)?.ssn as Doc | undefined)?.$in as InstanceType<typeof Binary>[] | undefined) ?? [];
+  report.countDocumentsSent = aggIn.map((b) => [b.sub_type, b.buffer[0]]);
   const del = await people.deleteOne({ ssn: '555-55-5555' });
   report.deleted = del.deletedCount;
   report.peopleLeft = server.collection('hr.people').map((d) => d.name);

@@ -198,6 +198,22 @@ class Engine {
         applyUpdate(c.docs[i] as Document, body.update);
         return { lastErrorObject: { n: 1, updatedExisting: true }, value: body.new ? c.docs[i] : before, ok: 1 };
       }
+      case 'aggregate': {
+        // $match, $skip, $limit and a $group with a constant _id and $sum of constants (what countDocuments sends).
+        let docs = this.coll(db, body.aggregate, false)?.docs ?? [];
+        for (const stage of body.pipeline as Document[]) {
+          const [op, arg] = Object.entries(stage)[0] as [string, Document];
+          if (op === '$match') docs = docs.filter((d) => matches(d, arg));
+          else if (op === '$skip') docs = docs.slice(num(arg) ?? 0);
+          else if (op === '$limit') docs = docs.slice(0, num(arg) ?? docs.length);
+          else if (op === '$group' && typeof arg._id !== 'string' && Object.entries(arg).every(([k, v]) => k === '_id' || num((v as Document).$sum) !== undefined)) {
+            const out: Document = { _id: arg._id };
+            for (const [k, v] of Object.entries(arg)) if (k !== '_id') out[k] = docs.length * (num((v as Document).$sum) as number);
+            docs = docs.length ? [out] : [];
+          } else throw new CommandError(9, 'FailedToParse', `test server: unsupported aggregation stage ${op}`);
+        }
+        return { cursor: { id: Long.ZERO, ns: `${db}.${body.aggregate}`, firstBatch: docs }, ok: 1 };
+      }
       case 'create': {
         const d = this.dbs.get(db);
         if (d?.has(body.create)) throw new CommandError(48, 'NamespaceExists', `Collection ${db}.${body.create} already exists.`);
