@@ -125,7 +125,10 @@ describeShared('spec unified CSFLE tests at the analysis level (local stand-in k
           const label = `${id} ${EJSON.stringify(op.arguments ?? {})}${error ? ` -> ${error.message}` : ''}`;
           expect(error !== undefined, label).toBe(known ? !wantError : wantError);
           const want = op.expectError?.errorContains;
-          if (wantError && error && want && !error.message.includes(want)) textsDiffer++;
+          if (wantError && error && want && !error.message.includes(want)) {
+            textsDiffer++;
+            if (process.env.FLE_SHOW_TEXTS) console.log(`TEXT ${want} <> ${error.message}`); // FLE_SHOW_TEXTS=1 lists them
+          }
         });
       });
     }
