@@ -25,4 +25,4 @@ export { walkDocument, type ValueSink } from './encrypt-document.js';
 export { walkFilter } from './encrypt-filter.js';
 export { walkUpdate } from './encrypt-update.js';
 export { KeyNeedsCollector, type KeyNeeds, type FieldEncryptOptions } from './field-cipher.js';
-export { isFle1Ciphertext } from './bson-types.js';
+export { isFle1Ciphertext, isPlainDocument } from './bson-types.js';
