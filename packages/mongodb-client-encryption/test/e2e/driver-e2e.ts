@@ -40,7 +40,26 @@ const report: Doc = { major, driverVersion: (driverRequire('../package.json') as
 const bindingDir = dirname(dirname(realpathSync(driverRequire.resolve('mongodb-client-encryption'))));
 report.bindingPath = bindingDir;
 
-const server = await startWireServer();
+// MONGODB_URI (a real mongod, FerretDB in CI) when set, else the test wire server in this process.
+// What the server stores is read back with a plain client; what the driver sent is seen through
+// command monitoring (the commands as they left the driver, after encryption).
+const external = process.env.MONGODB_URI;
+const server = external ? undefined : await startWireServer();
+const uri = external ?? (server as { uri: string }).uri;
+report.server = external ? 'MONGODB_URI' : 'test wire server';
+const inspect = new mongodb.MongoClient(uri);
+await inspect.connect();
+const stored = async (ns: string): Promise<Doc[]> => {
+  const dot = ns.indexOf('.');
+  return inspect.db(ns.slice(0, dot)).collection(ns.slice(dot + 1)).find({}).toArray();
+};
+const commands: { name: string; db: string; body: Doc }[] = [];
+const monitored = <T extends { on(event: 'commandStarted', fn: (e: { commandName: string; databaseName: string; command: Doc }) => void): unknown }>(client: T): T => {
+  client.on('commandStarted', (e) => commands.push({ name: e.commandName, db: e.databaseName, body: e.command }));
+  return client;
+};
+// A dedicated test server is assumed: the databases this script writes start empty.
+for (const db of ['hr', 'keyvault', 'lmc', 'medical']) await inspect.db(db).dropDatabase();
 const masterKey = new Uint8Array(96).map((_, i) => (i * 7 + 3) & 0xff);
 const kmsProviders = { local: { key: masterKey } };
 const keyVaultNamespace = 'keyvault.datakeys';
@@ -57,7 +76,7 @@ const errorOf = async (fn: () => Promise<unknown>): Promise<Doc> => {
   }
 };
 
-const keyVaultClient = new mongodb.MongoClient(server.uri);
+const keyVaultClient = monitored(new mongodb.MongoClient(uri, { monitorCommands: true }));
 let encrypted: import('mongodb7').MongoClient | undefined;
 try {
   await keyVaultClient.connect();
@@ -65,8 +84,8 @@ try {
 
   // createDataKey: the driver inserts the document finalize() returned.
   const keyId = await ce.createDataKey('local', { keyAltNames: ['alice'] });
-  const stored = server.collection(keyVaultNamespace);
-  report.keyDocs = stored.map((d) => ({
+  const keyDocs = await stored(keyVaultNamespace);
+  report.keyDocs = keyDocs.map((d) => ({
     fields: Object.keys(d), idSubtype: (d._id as InstanceType<typeof Binary>).sub_type, idHex: hex(d._id as InstanceType<typeof Binary>),
     keyMaterialLength: (d.keyMaterial as InstanceType<typeof Binary>).position, keyAltNames: d.keyAltNames, masterKey: d.masterKey,
   }));
@@ -82,7 +101,7 @@ try {
   };
   // The same deterministic blob from fle-ts's own ClientEncryption over the stored key document.
   const { ClientEncryption: FleClientEncryption, MemoryKeyVault } = await import('@fle-ts/client');
-  const own = new FleClientEncryption({ keyVault: new MemoryKeyVault(stored as never), kmsProviders });
+  const own = new FleClientEncryption({ keyVault: new MemoryKeyVault(JSON.parse(mongodb.BSON.EJSON.stringify(keyDocs, { relaxed: false })) as never), kmsProviders });
   report.ownDetHex = hex(await own.encrypt('123-45-6789', { keyId: new Binary(keyId.buffer.subarray(0, 16), 4), algorithm: DET }));
 
   // Errors: an unknown key alt name; a QE algorithm.
@@ -100,12 +119,12 @@ try {
       },
     },
   };
-  encrypted = new mongodb.MongoClient(server.uri, { autoEncryption: { keyVaultNamespace, kmsProviders, schemaMap } });
+  encrypted = monitored(new mongodb.MongoClient(uri, { monitorCommands: true, autoEncryption: { keyVaultNamespace, kmsProviders, schemaMap } }));
   await encrypted.connect();
   const people = encrypted.db('hr').collection('people');
   await people.insertOne({ name: 'Ada', ssn: '123-45-6789', salary: 90000 });
   await people.insertOne({ name: 'Bob', ssn: '987-65-4321', salary: 80000 });
-  const raw = server.collection('hr.people');
+  const raw = await stored('hr.people');
   report.storedPeople = raw.map((d) => ({
     name: d.name,
     ssn: { subtype: (d.ssn as InstanceType<typeof Binary>)?.sub_type, firstByte: (d.ssn as InstanceType<typeof Binary>)?.buffer?.[0], isString: typeof d.ssn === 'string' },
@@ -114,23 +133,23 @@ try {
   report.storedSsnEqualsExplicitDet = hex(raw[0]?.ssn as InstanceType<typeof Binary>) === report.ownDetHex;
   const found = await people.findOne({ ssn: '123-45-6789' }, { projection: { name: 1, ssn: 1, salary: 1 } });
   report.found = found;
-  const findCmd = [...server.commands].reverse().find((c) => c.name === 'find' && c.body.find === 'people');
+  const findCmd = [...commands].reverse().find((c) => c.name === 'find' && c.body.find === 'people');
   const eq = ((findCmd?.body.filter as Doc | undefined)?.ssn as Doc | undefined)?.$eq as InstanceType<typeof Binary> | undefined;
   report.findFilterSent = { subtype: eq?.sub_type, firstByte: eq?.buffer?.[0], hex: eq ? hex(eq) : undefined };
   report.countAll = (await people.find({}).toArray()).length;
 
   // Refused before anything is sent: an operator encrypted fields cannot support; $where.
-  const before = server.commands.length;
+  const before = commands.length;
   report.badOperator = await errorOf(() => people.findOne({ ssn: { $gt: '1' } }));
   report.whereOp = await errorOf(() => people.findOne({ $where: 'true' }));
   report.badInsertType = await errorOf(() => people.insertOne({ name: 'Cy', ssn: 12345 }));
   report.unsupportedCommand = await errorOf(() => people.aggregate([{ $addFields: { x: 1 } }]).toArray());
-  report.sentAfterRefusals = server.commands.slice(before).filter((c) => c.db === 'hr').map((c) => c.name);
-  report.peopleAfterRefusals = server.collection('hr.people').length;
+  report.sentAfterRefusals = commands.slice(before).filter((c) => c.db === 'hr').map((c) => c.name);
+  report.peopleAfterRefusals = (await stored('hr.people')).length;
 
   // update / delete / distinct / findAndModify on the encrypted collection.
   await people.updateOne({ ssn: '987-65-4321' }, { $set: { ssn: '555-55-5555', salary: 85000 } });
-  const updatedRaw = server.collection('hr.people').find((d) => d.name === 'Bob') as Doc;
+  const updatedRaw = (await stored('hr.people')).find((d) => d.name === 'Bob') as Doc;
   report.updateStored = { ssnSubtype: (updatedRaw.ssn as InstanceType<typeof Binary>).sub_type, salarySubtype: (updatedRaw.salary as InstanceType<typeof Binary>).sub_type };
   report.afterUpdate = (await people.findOne({ ssn: '555-55-5555' }))?.salary;
   report.distinctNames = await people.distinct('name', { ssn: { $in: ['123-45-6789', '555-55-5555'] } });
@@ -139,28 +158,37 @@ try {
   report.updateIncRefused = await errorOf(() => people.updateOne({ name: 'Ada' }, { $inc: { salary: 1 } }));
   report.estimatedCount = await people.estimatedDocumentCount();
   report.countDocuments = await people.countDocuments({ ssn: { $in: ['123-45-6789', '555-55-5555'] } });
-  const aggCmd = [...server.commands].reverse().find((c) => c.name === 'aggregate' && c.body.aggregate === 'people');
+  const aggCmd = [...commands].reverse().find((c) => c.name === 'aggregate' && c.body.aggregate === 'people');
   const aggIn = ((((aggCmd?.body.pipeline as Doc[] | undefined)?.[0]?.$match as Doc | undefined)?.ssn as Doc | undefined)?.$in as InstanceType<typeof Binary>[] | undefined) ?? [];
   report.countDocumentsSent = aggIn.map((b) => [b.sub_type, b.buffer[0]]);
   const del = await people.deleteOne({ ssn: '555-55-5555' });
   report.deleted = del.deletedCount;
-  report.peopleLeft = server.collection('hr.people').map((d) => d.name);
+  report.peopleLeft = (await stored('hr.people')).map((d) => d.name);
 
   // A schema the server holds: the collection's $jsonSchema validator, read through NEED_MONGO_COLLINFO.
-  await keyVaultClient.db('hr').createCollection('remote', {
-    validator: { $jsonSchema: { bsonType: 'object', properties: { secret: { encrypt: { keyId: [keyId], bsonType: 'string', algorithm: DET } } } } },
-  });
-  const remote = encrypted.db('hr').collection('remote');
-  await remote.insertOne({ who: 'Ada', secret: 'opensesame' });
-  const remoteRaw = server.collection('hr.remote')[0] as Doc;
-  report.remoteStored = { who: remoteRaw.who, secretSubtype: (remoteRaw.secret as InstanceType<typeof Binary>)?.sub_type, secretIsString: typeof remoteRaw.secret === 'string' };
-  const remoteFound = await remote.findOne({ secret: 'opensesame' });
-  report.remoteFound = remoteFound ? { who: remoteFound.who, secret: remoteFound.secret } : null;
-  report.remoteBadOperator = await errorOf(() => remote.findOne({ secret: { $regex: 'open' } }));
+  // A server without validators (FerretDB 1.x) refuses the create; that is reported, not hidden.
+  let created = true;
+  try {
+    await keyVaultClient.db('hr').createCollection('remote', {
+      validator: { $jsonSchema: { bsonType: 'object', properties: { secret: { encrypt: { keyId: [keyId], bsonType: 'string', algorithm: DET } } } } },
+    });
+  } catch (e) {
+    created = false;
+    report.remoteSkipped = (e as Error).message;
+  }
+  if (created) {
+    const remote = encrypted.db('hr').collection('remote');
+    await remote.insertOne({ who: 'Ada', secret: 'opensesame' });
+    const remoteRaw = (await stored('hr.remote'))[0] as Doc;
+    report.remoteStored = { who: remoteRaw.who, secretSubtype: (remoteRaw.secret as InstanceType<typeof Binary>)?.sub_type, secretIsString: typeof remoteRaw.secret === 'string' };
+    const remoteFound = await remote.findOne({ secret: 'opensesame' });
+    report.remoteFound = remoteFound ? { who: remoteFound.who, secret: remoteFound.secret } : null;
+    report.remoteBadOperator = await errorOf(() => remote.findOne({ secret: { $regex: 'open' } }));
+  }
 
   // A bad schema in schemaMap: the driver's constructor path refuses it before connecting.
   report.badSchema = await errorOf(async () => {
-    const bad = new mongodb.MongoClient(server.uri, {
+    const bad = new mongodb.MongoClient(uri, {
       autoEncryption: { keyVaultNamespace, kmsProviders, schemaMap: { 'hr.bad': { bsonType: 'object', properties: { x: { encrypt: { keyId: [keyId], algorithm: DET } } } } } },
     });
     try {
@@ -172,26 +200,25 @@ try {
 
   // A collection without a schemaMap entry goes through NEED_MONGO_COLLINFO and is sent in clear.
   await encrypted.db('hr').collection('plain').insertOne({ note: 'clear' });
-  report.plainStored = server.collection('hr.plain').map((d) => d.note);
-  report.listCollectionsForPlain = server.commands.some((c) => c.name === 'listCollections' && (c.body.filter as Doc | undefined)?.name === 'plain');
+  report.plainStored = (await stored('hr.plain')).map((d) => d.note);
+  report.listCollectionsForPlain = commands.some((c) => c.name === 'listCollections' && (c.body.filter as Doc | undefined)?.name === 'plain');
 
   // rewrapManyDataKey under the same local master key: every key rewritten, data still readable.
-  const materialBefore = hex(server.collection(keyVaultNamespace)[0]?.keyMaterial as InstanceType<typeof Binary>);
+  const materialBefore = hex((await stored(keyVaultNamespace))[0]?.keyMaterial as InstanceType<typeof Binary>);
   const rewrap = await ce.rewrapManyDataKey({});
   report.rewrap = { matched: rewrap.bulkWriteResult?.matchedCount, modified: rewrap.bulkWriteResult?.modifiedCount };
-  report.keyMaterialChanged = hex(server.collection(keyVaultNamespace)[0]?.keyMaterial as InstanceType<typeof Binary>) !== materialBefore;
+  report.keyMaterialChanged = hex((await stored(keyVaultNamespace))[0]?.keyMaterial as InstanceType<typeof Binary>) !== materialBefore;
   const ce2 = new mongodb.ClientEncryption(keyVaultClient, { keyVaultNamespace, kmsProviders });
   report.decryptAfterRewrap = await ce2.decrypt(det);
 
   // For the libmongocrypt oracle (driver-e2e.test.ts): the key document as stored now, and Ada's
   // ciphertexts as the server holds them (written through this driver + fle-ts).
   const { EJSON } = mongodb.BSON;
-  const ada = server.collection('hr.people').find((d) => d.name === 'Ada') as Doc;
+  const ada = (await stored('hr.people')).find((d) => d.name === 'Ada') as Doc;
   report.forOracle = {
     masterKeyBase64: Buffer.from(masterKey).toString('base64'),
-    // What the server stores is this process's bson (7.x); the driver's EJSON is only for driver values.
-    keys: bson.EJSON.stringify(server.collection(keyVaultNamespace), { relaxed: false }),
-    values: bson.EJSON.stringify([{ v: ada.ssn }, { v: ada.salary }], { relaxed: false }),
+    keys: EJSON.stringify(await stored(keyVaultNamespace), { relaxed: false }),
+    values: EJSON.stringify([{ v: ada.ssn }, { v: ada.salary }], { relaxed: false }),
   };
 
   // libmongocrypt-made key documents and ciphertexts (test-vectors/client, made by mcoracle):
@@ -200,7 +227,7 @@ try {
   await keyVaultClient.db('lmc').collection('datakeys').insertMany(vector.keyDocuments as Doc[]);
   await keyVaultClient.db('medical').collection('patients').insertOne(vector.encryptedByLibmongocrypt as Doc);
   const lmcKms = { local: { key: Buffer.from(vector.masterKeyBase64 as string, 'base64') } };
-  const lmcClient = new mongodb.MongoClient(server.uri, { autoEncryption: { keyVaultNamespace: 'lmc.datakeys', kmsProviders: lmcKms, schemaMap: { [vector.namespace as string]: vector.schema as Doc } } });
+  const lmcClient = new mongodb.MongoClient(uri, { autoEncryption: { keyVaultNamespace: 'lmc.datakeys', kmsProviders: lmcKms, schemaMap: { [vector.namespace as string]: vector.schema as Doc } } });
   try {
     await lmcClient.connect();
     const patients = lmcClient.db('medical').collection('patients');
@@ -208,7 +235,7 @@ try {
     report.lmcRead = EJSON.stringify(read, { relaxed: false });
     report.lmcExpected = EJSON.stringify(vector.document, { relaxed: false });
     await patients.insertOne({ ...(vector.document as Doc), _id: 2 } as never);
-    const mine = server.collection('medical.patients').find((d) => (d._id as { value?: number }).value === 2 || d._id === 2) as Doc;
+    const mine = (await stored('medical.patients')).find((d) => (d._id as { value?: number }).value === 2 || d._id === 2) as Doc;
     const expected = vector.expectedDeterministic as Record<string, InstanceType<typeof Binary>>;
     const at = (d: Doc, path: string) => path.split('.').reduce<unknown>((cur, k) => (cur as Doc)[k], d) as InstanceType<typeof Binary>;
     report.lmcDeterministic = Object.fromEntries(Object.keys(expected).map((path) => [path, hex(at(mine, path)) === hex(expected[path] as InstanceType<typeof Binary>)]));
@@ -225,7 +252,8 @@ try {
 } finally {
   await encrypted?.close();
   await keyVaultClient.close();
-  await server.close();
+  await inspect.close();
+  await server?.close();
 }
 
 report.spawned = spawned;
