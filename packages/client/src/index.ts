@@ -3,6 +3,7 @@ export { AutoEncrypter, type AutoEncrypterOptions } from './auto-encrypter.js';
 export type { KeySourceOptions } from './broker-cipher.js';
 export { FleClientError, type FleClientErrorCode } from './errors.js';
 export { compileSchema, DETERMINISTIC, RANDOM, type CompiledSchema, type EncryptRule, type Fle1Algorithm, type SchemaKeyId, type SchemaNode } from './schema.js';
+export { resolvePath, type PathResolution } from './schema.js';
 // One import for users: the key vaults, KMS providers and the lower layers' errors and value types.
 export {
   MemoryKeyVault,
@@ -18,3 +19,10 @@ export {
 } from '@fle-ts/keyvault';
 export { FleFormatError, RawBsonValue } from '@fle-ts/fle-format';
 export { FleError, FleCryptoError, isFleError, MAX_NESTING_DEPTH } from '@fle-ts/crypto-core';
+// The query-analysis engine itself (schema walkers and key gathering), for the driver drop-in
+// @fle-ts/mongodb-client-encryption: one engine, whose key fetch the driver's state machine drives.
+export { walkDocument, type ValueSink } from './encrypt-document.js';
+export { walkFilter } from './encrypt-filter.js';
+export { walkUpdate } from './encrypt-update.js';
+export { KeyNeedsCollector, type KeyNeeds, type FieldEncryptOptions } from './field-cipher.js';
+export { isFle1Ciphertext, isPlainDocument } from './bson-types.js';

@@ -1,0 +1,114 @@
+// makeEncryptionContext: the crypt_shared role. The command is analysed here with the client
+// package's walkers (one query-analysis engine), the keys it names are fetched in one
+// NEED_MONGO_KEYS round, and `finalize` re-runs the walk with the keys in hand
+// (query-analysis.md §1: what libmongocrypt + the analyzer do together).
+import type { Document } from 'bson';
+import { encryptValue } from '@fle-ts/fle-format';
+import { KeyNeedsCollector, type SchemaNode } from '@fle-ts/client';
+import { readDocument, writeDocument } from './bson-io.js';
+import { BYPASS_COMMANDS, COLLECTION_COMMANDS } from './command-tables.js';
+import { checkInsertedValue, explained, rewriteCommand } from './command-rewrite.js';
+import { readyStep, type Step } from './context.js';
+import { MongoCryptBindingError } from './errors.js';
+import type { KeyCache } from './key-cache.js';
+import { KeyRequest, keysThen } from './key-step.js';
+import type { LocalMasterKeys } from './local-kms.js';
+import { isDoc, refuse } from './refuse.js';
+import { mentionsEncryption, schemaFromCollInfo } from './remote-schema.js';
+import { MONGOCRYPT_CTX_NEED_MONGO_COLLINFO } from './states.js';
+
+/** What an encryption context needs from its MongoCrypt. */
+export interface AutoEncryptionSetup {
+  /** Compiled schemaMap entries by namespace. */
+  readonly schemas: ReadonlyMap<string, SchemaNode>;
+  readonly cache: KeyCache;
+  readonly kms: LocalMasterKeys;
+}
+
+/** Two passes over the command with the same walkers: gather and check, then (keys in hand) encrypt. */
+function analyseAndEncrypt(name: string, cmd: Record<string, unknown>, root: SchemaNode, setup: AutoEncryptionSetup, original: Uint8Array): Step {
+  const needs = new KeyNeedsCollector();
+  let count = 0;
+  // Pass 1: every rule checked, every key named; nothing encrypted (errors leave nothing half done).
+  rewriteCommand(name, cmd, root, (path, value, options) => {
+    checkInsertedValue(name, path, value);
+    needs.add(options);
+    count++;
+    return value;
+  });
+  if (count === 0) return readyStep(() => original);
+  return keysThen(new KeyRequest(needs, setup.cache, setup.kms), (keys) => readyStep(() => {
+    // Pass 2, with every key in hand: the same walk, now encrypting.
+    const encrypted = rewriteCommand(name, cmd, root, (_path, value, options) => {
+      const k = options.keyId ? keys.byId(options.keyId.buffer.subarray(0, 16)) : keys.byAltName(options.keyAltName as string);
+      return encryptValue(k.key, k.keyId, options.algorithm, value);
+    });
+    return writeDocument(encrypted as Document);
+  }));
+}
+
+/**
+ * The first step of an encryption context for `cmdBson` sent to database `db`: pass-through
+ * commands are READY at once; collection commands take the schemaMap entry or, without one,
+ * the collection's validator (NEED_MONGO_COLLINFO with `{name: <collection>}`).
+ */
+export function encryptionStep(db: string, cmdBson: Uint8Array, setup: AutoEncryptionSetup): Step {
+  if (typeof db !== 'string' || db.length === 0) throw new MongoCryptBindingError('INVALID_ARGUMENT', 'makeEncryptionContext needs the database name');
+  const cmd = readDocument(cmdBson, 'the command') as Record<string, unknown>;
+  const name = Object.keys(cmd)[0];
+  if (name === undefined) throw new MongoCryptBindingError('INVALID_ARGUMENT', 'the command is an empty document');
+  if (BYPASS_COMMANDS.has(name)) return readyStep(() => cmdBson);
+  // libmongocrypt's text for commands outside the allow-list (query-analysis.md §2).
+  if (!COLLECTION_COMMANDS.has(name)) refuse(`command not supported for auto encryption: ${name}`);
+  // explain names its collection in the command it wraps.
+  const target = name === 'explain' ? explained(cmd) : { name, cmd };
+  const coll = target.cmd[target.name];
+  if (typeof coll !== 'string') {
+    refuse(`non-collection command not supported for auto encryption: ${target.name}`);
+  }
+  const ns = `${db}.${coll}`;
+  const withSchema = (root: SchemaNode | undefined): Step => {
+    if (!root?.hasEncryption) return passThrough(name, cmd, cmdBson);
+    return analyseAndEncrypt(name, cmd, root, setup, cmdBson);
+  };
+  if (setup.schemas.has(ns)) return withSchema(setup.schemas.get(ns));
+  let remote: SchemaNode | undefined;
+  let seen = 0;
+  return {
+    state: MONGOCRYPT_CTX_NEED_MONGO_COLLINFO,
+    operation: writeDocument({ name: coll }),
+    feed: (document) => {
+      const info = readDocument(document, 'collection info', true);
+      if (info.name !== coll) return;
+      if (++seen > 1) refuse(`listCollections returned more than one collection named '${coll}'`);
+      remote = schemaFromCollInfo(info, ns);
+    },
+    finish: () => withSchema(remote),
+  };
+}
+
+// Commands that can reach another collection, whose schema this context does not hold.
+const CROSS_COLLECTION_STAGES = new Set(['$lookup', '$graphLookup', '$unionWith', '$out', '$merge']);
+
+function reachesOtherCollections(v: unknown, depth = 0): boolean {
+  if (depth > 100) return true;
+  if (Array.isArray(v)) return v.some((x) => reachesOtherCollections(x, depth + 1));
+  if (!isDoc(v)) return false;
+  return Object.entries(v).some(([k, x]) => CROSS_COLLECTION_STAGES.has(k) || reachesOtherCollections(x, depth + 1));
+}
+
+/**
+ * A collection command on a collection without encryption is sent as is, unless it could carry
+ * values into a collection that has encryption: a pipeline reaching other collections (whose
+ * schemas this context has not fetched, so it cannot know they are clear) or a validator /
+ * partial index naming encrypted fields.
+ */
+function passThrough(name: string, cmd: Record<string, unknown>, cmdBson: Uint8Array): Step {
+  if (reachesOtherCollections(cmd)) {
+    refuse('aggregate with $lookup/$graphLookup/$unionWith/$out/$merge is not analysed by fle-ts yet (the other collection may hold encrypted fields); use a client without autoEncryption for it');
+  }
+  if ((name === 'create' || name === 'collMod' || name === 'createIndexes') && mentionsEncryption(cmd)) {
+    refuse(`${name} with an encryption $jsonSchema is not analysed by fle-ts yet; the command was not sent`);
+  }
+  return readyStep(() => cmdBson);
+}

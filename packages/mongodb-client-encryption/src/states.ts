@@ -1,0 +1,29 @@
+// The context states and their numbers, as libmongocrypt's `mongocrypt_ctx_state_t`
+// (mongocrypt.h) and the driver's state_machine.ts compare them (driver-dropin.md, state table).
+
+export const MONGOCRYPT_CTX_ERROR = 0;
+export const MONGOCRYPT_CTX_NEED_MONGO_COLLINFO = 1;
+/** Never entered: fle-ts plays crypt_shared and does query analysis itself. */
+export const MONGOCRYPT_CTX_NEED_MONGO_MARKINGS = 2;
+export const MONGOCRYPT_CTX_NEED_MONGO_KEYS = 3;
+/** Never entered yet: only local KMS is implemented, which needs no request. */
+export const MONGOCRYPT_CTX_NEED_KMS = 4;
+export const MONGOCRYPT_CTX_READY = 5;
+export const MONGOCRYPT_CTX_DONE = 6;
+/** Never entered yet: on-demand credentials belong to the remote KMS providers. */
+export const MONGOCRYPT_CTX_NEED_KMS_CREDENTIALS = 7;
+
+/** A context state number. */
+export type MongoCryptContextState = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7;
+
+/** State names for error messages (the driver's `stateToString`). */
+export const STATE_NAMES: Readonly<Record<MongoCryptContextState, string>> = {
+  0: 'MONGOCRYPT_CTX_ERROR',
+  1: 'MONGOCRYPT_CTX_NEED_MONGO_COLLINFO',
+  2: 'MONGOCRYPT_CTX_NEED_MONGO_MARKINGS',
+  3: 'MONGOCRYPT_CTX_NEED_MONGO_KEYS',
+  4: 'MONGOCRYPT_CTX_NEED_KMS',
+  5: 'MONGOCRYPT_CTX_READY',
+  6: 'MONGOCRYPT_CTX_DONE',
+  7: 'MONGOCRYPT_CTX_NEED_KMS_CREDENTIALS',
+};

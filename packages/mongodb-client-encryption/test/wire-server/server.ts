@@ -1,0 +1,419 @@
+// A test-only MongoDB wire-protocol server over TCP, in memory (README.md here says what it
+// emulates). Enough for the official driver's CSFLE paths: handshake, CRUD, cursors, key vault.
+import { createServer, type Server, type Socket } from 'node:net';
+import { deserialize, Long, serialize, type Document } from 'bson';
+import { EXACT_DESERIALIZE_OPTIONS } from '@fle-ts/fle-format';
+import { bsonEquals, getPath, matches } from './match.js';
+
+const OP_REPLY = 1;
+const OP_QUERY = 2004;
+const OP_MSG = 2013;
+const MAX_WIRE_VERSION = 21; // MongoDB 7.0
+
+/** One collection: its documents in insertion order and its `create` options (validator, ...). */
+interface Collection { docs: Document[]; options: Document }
+
+/** A command as the server logs it, for tests that check what reached the server. */
+export interface LoggedCommand { readonly name: string; readonly db: string; readonly body: Document }
+
+/** A running test server. */
+export interface WireServer {
+  readonly uri: string;
+  readonly port: number;
+  /** Every command received, in order (handshakes and monitoring included). */
+  readonly commands: LoggedCommand[];
+  /** The documents of `db.coll` as stored (BSON types kept exactly). */
+  collection(ns: string): Document[];
+  close(): Promise<void>;
+}
+
+class CommandError extends Error {
+  constructor(readonly code: number, readonly codeName: string, message: string) {
+    super(message);
+  }
+}
+
+function cstringEnd(buf: Uint8Array, start: number): number {
+  let i = start;
+  while (buf[i] !== 0) i++;
+  return i;
+}
+
+function readDoc(buf: Buffer, offset: number): { doc: Document; end: number } {
+  const len = buf.readInt32LE(offset);
+  return { doc: deserialize(buf.subarray(offset, offset + len), EXACT_DESERIALIZE_OPTIONS), end: offset + len };
+}
+
+/** The in-memory database and the command implementations. */
+class Engine {
+  readonly dbs = new Map<string, Map<string, Collection>>();
+  readonly cursors = new Map<bigint, { ns: string; docs: Document[] }>();
+  #nextCursor = 1n;
+  #connectionId = 0;
+
+  coll(db: string, name: string, create = true): Collection | undefined {
+    let d = this.dbs.get(db);
+    if (!d) {
+      if (!create) return undefined;
+      d = new Map();
+      this.dbs.set(db, d);
+    }
+    let c = d.get(name);
+    if (!c && create) {
+      c = { docs: [], options: {} };
+      d.set(name, c);
+    }
+    return c;
+  }
+
+  hello(): Document {
+    return {
+      helloOk: true, ismaster: true, isWritablePrimary: true, maxBsonObjectSize: 16 * 1024 * 1024, maxMessageSizeBytes: 48_000_000,
+      maxWriteBatchSize: 100_000, localTime: new Date(), logicalSessionTimeoutMinutes: 30, connectionId: ++this.#connectionId,
+      minWireVersion: 0, maxWireVersion: MAX_WIRE_VERSION, readOnly: false, ok: 1,
+    };
+  }
+
+  #cursor(ns: string, docs: Document[], batchSize: number | undefined, key: 'firstBatch' | 'nextBatch', id?: bigint): Document {
+    const n = batchSize && batchSize > 0 ? batchSize : docs.length;
+    const batch = docs.slice(0, n);
+    const rest = docs.slice(n);
+    let cursorId = 0n;
+    if (rest.length > 0) {
+      cursorId = id ?? this.#nextCursor++;
+      this.cursors.set(cursorId, { ns, docs: rest });
+    } else if (id !== undefined) {
+      this.cursors.delete(id);
+    }
+    return { cursor: { id: Long.fromBigInt(cursorId), ns, [key]: batch }, ok: 1 };
+  }
+
+  run(db: string, body: Document, sequences: Map<string, Document[]>): Document {
+    const name = Object.keys(body)[0] ?? '';
+    const num = (v: unknown): number | undefined => (v === undefined || v === null ? undefined : Number((v as { valueOf(): unknown }).valueOf()));
+    switch (name) {
+      case 'hello': case 'isMaster': case 'ismaster': return this.hello();
+      case 'ping': case 'endSessions': return { ok: 1 };
+      case 'buildInfo': case 'buildinfo': return { version: '7.0.0', versionArray: [7, 0, 0, 0], ok: 1 };
+      case 'insert': {
+        const c = this.coll(db, body.insert) as Collection;
+        const docs = sequences.get('documents') ?? body.documents ?? [];
+        const writeErrors: Document[] = [];
+        let n = 0;
+        docs.forEach((d: Document, index: number) => {
+          if (d._id !== undefined && c.docs.some((x) => matches(x, { _id: d._id }))) {
+            writeErrors.push({ index, code: 11000, errmsg: `E11000 duplicate key error collection: ${db}.${body.insert} index: _id_` });
+          } else {
+            c.docs.push(d);
+            n++;
+          }
+        });
+        return writeErrors.length > 0 ? { n, writeErrors, ok: 1 } : { n, ok: 1 };
+      }
+      case 'find': {
+        const c = this.coll(db, body.find, false);
+        let docs = (c?.docs ?? []).filter((d) => matches(d, body.filter));
+        docs = docs.slice(num(body.skip) ?? 0);
+        const limit = num(body.limit);
+        if (limit) docs = docs.slice(0, Math.abs(limit));
+        if (body.projection) docs = docs.map((d) => project(d, body.projection));
+        if (body.singleBatch) return { cursor: { id: Long.ZERO, ns: `${db}.${body.find}`, firstBatch: docs }, ok: 1 };
+        return this.#cursor(`${db}.${body.find}`, docs, num(body.batchSize), 'firstBatch');
+      }
+      case 'getMore': {
+        const id = BigInt((body.getMore as Long).toString());
+        const cur = this.cursors.get(id);
+        if (!cur) throw new CommandError(43, 'CursorNotFound', `cursor id ${id} not found`);
+        return this.#cursor(cur.ns, cur.docs, num(body.batchSize), 'nextBatch', id);
+      }
+      case 'killCursors': {
+        const ids = (body.cursors as Long[]) ?? [];
+        for (const id of ids) this.cursors.delete(BigInt(id.toString()));
+        return { cursorsKilled: ids, cursorsNotFound: [], cursorsAlive: [], cursorsUnknown: [], ok: 1 };
+      }
+      case 'count': {
+        const c = this.coll(db, body.count, false);
+        return { n: (c?.docs ?? []).filter((d) => matches(d, body.query)).length, ok: 1 };
+      }
+      case 'delete': {
+        const c = this.coll(db, body.delete, false);
+        let n = 0;
+        for (const s of sequences.get('deletes') ?? body.deletes ?? []) {
+          if (!c) continue;
+          const limit = num(s.limit) ?? 0;
+          const idx = c.docs.map((d, i) => (matches(d, s.q) ? i : -1)).filter((i) => i >= 0);
+          const remove = limit === 1 ? idx.slice(0, 1) : idx;
+          for (const i of remove.reverse()) c.docs.splice(i, 1);
+          n += remove.length;
+        }
+        return { n, ok: 1 };
+      }
+      case 'update': {
+        const c = this.coll(db, body.update) as Collection;
+        let n = 0;
+        let nModified = 0;
+        const upserted: Document[] = [];
+        (sequences.get('updates') ?? body.updates ?? []).forEach((s: Document, index: number) => {
+          const hits = c.docs.filter((d) => matches(d, s.q));
+          const targets = s.multi ? hits : hits.slice(0, 1);
+          for (const d of targets) {
+            applyUpdate(d, s.u);
+            n++;
+            nModified++;
+          }
+          if (targets.length === 0 && s.upsert) {
+            const doc: Document = { ...(Object.keys(s.u).some((k) => k.startsWith('$')) ? {} : s.u) };
+            if (Object.keys(s.u).some((k) => k.startsWith('$'))) applyUpdate(doc, s.u);
+            c.docs.push(doc);
+            upserted.push({ index, _id: doc._id });
+            n++;
+          }
+        });
+        return { n, nModified, ...(upserted.length ? { upserted } : {}), ok: 1 };
+      }
+      case 'distinct': {
+        const c = this.coll(db, body.distinct, false);
+        const values: unknown[] = [];
+        for (const d of (c?.docs ?? []).filter((x) => matches(x, body.query))) {
+          const v = getPath(d, body.key);
+          if (v !== undefined && !values.some((x) => bsonEquals(x, v))) values.push(v);
+        }
+        return { values, ok: 1 };
+      }
+      case 'findAndModify': {
+        const c = this.coll(db, body.findAndModify) as Collection;
+        const i = c.docs.findIndex((d) => matches(d, body.query));
+        if (i < 0) {
+          if (!body.upsert || body.remove) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null, ok: 1 };
+          const doc: Document = {};
+          applyUpdate(doc, body.update);
+          c.docs.push(doc);
+          return { lastErrorObject: { n: 1, updatedExisting: false, upserted: doc._id }, value: body.new ? doc : null, ok: 1 };
+        }
+        const before = structuredCloneDoc(c.docs[i] as Document);
+        if (body.remove) {
+          c.docs.splice(i, 1);
+          return { lastErrorObject: { n: 1 }, value: before, ok: 1 };
+        }
+        applyUpdate(c.docs[i] as Document, body.update);
+        return { lastErrorObject: { n: 1, updatedExisting: true }, value: body.new ? c.docs[i] : before, ok: 1 };
+      }
+      case 'aggregate': {
+        // $match, $skip, $limit and a $group with a constant _id and $sum of constants (what countDocuments sends).
+        let docs = this.coll(db, body.aggregate, false)?.docs ?? [];
+        for (const stage of body.pipeline as Document[]) {
+          const [op, arg] = Object.entries(stage)[0] as [string, Document];
+          if (op === '$match') docs = docs.filter((d) => matches(d, arg));
+          else if (op === '$skip') docs = docs.slice(num(arg) ?? 0);
+          else if (op === '$limit') docs = docs.slice(0, num(arg) ?? docs.length);
+          else if (op === '$group' && typeof arg._id !== 'string' && Object.entries(arg).every(([k, v]) => k === '_id' || num((v as Document).$sum) !== undefined)) {
+            const out: Document = { _id: arg._id };
+            for (const [k, v] of Object.entries(arg)) if (k !== '_id') out[k] = docs.length * (num((v as Document).$sum) as number);
+            docs = docs.length ? [out] : [];
+          } else throw new CommandError(9, 'FailedToParse', `test server: unsupported aggregation stage ${op}`);
+        }
+        return { cursor: { id: Long.ZERO, ns: `${db}.${body.aggregate}`, firstBatch: docs }, ok: 1 };
+      }
+      case 'create': {
+        const d = this.dbs.get(db);
+        if (d?.has(body.create)) throw new CommandError(48, 'NamespaceExists', `Collection ${db}.${body.create} already exists.`);
+        const { create: _, ...options } = body;
+        for (const k of ['lsid', '$db', '$clusterTime', 'writeConcern', 'txnNumber', '$readPreference']) delete options[k];
+        (this.coll(db, body.create) as Collection).options = options;
+        return { ok: 1 };
+      }
+      case 'drop': {
+        const removed = this.dbs.get(db)?.delete(body.drop);
+        if (!removed) throw new CommandError(26, 'NamespaceNotFound', 'ns not found');
+        return { ok: 1 };
+      }
+      case 'dropDatabase': this.dbs.delete(db); return { ok: 1 };
+      case 'listCollections': {
+        const d = this.dbs.get(db) ?? new Map<string, Collection>();
+        const infos = [...d].map(([n, c]) => ({ name: n, type: 'collection', options: c.options, info: { readOnly: false } }))
+          .filter((info) => matches(info, body.filter));
+        const out = body.nameOnly ? infos.map((i) => ({ name: i.name, type: i.type })) : infos;
+        return { cursor: { id: Long.ZERO, ns: `${db}.$cmd.listCollections`, firstBatch: out }, ok: 1 };
+      }
+      default:
+        throw new CommandError(59, 'CommandNotFound', `no such command: '${name}'`);
+    }
+  }
+}
+
+/** Top-level inclusion or exclusion projection (`_id` included unless excluded). */
+function project(doc: Document, projection: Document): Document {
+  // Values arrive as Int32/Double wrappers (exact deserialization) or booleans; operators are not supported.
+  const spec = Object.entries(projection).filter(([, v]) => typeof v !== 'object' || (v as { _bsontype?: unknown })._bsontype !== undefined);
+  const on = (v: unknown) => Boolean(Number((v as { valueOf(): unknown }).valueOf()));
+  const inclusive = spec.some(([k, v]) => k !== '_id' && on(v));
+  const idOff = spec.some(([k, v]) => k === '_id' && !on(v));
+  const out: Document = {};
+  for (const [k, v] of Object.entries(doc)) {
+    const rule = spec.find(([f]) => f === k);
+    const keep = k === '_id' ? !idOff : inclusive ? rule !== undefined && on(rule[1]) : rule === undefined || on(rule[1]);
+    if (keep) out[k] = v;
+  }
+  return out;
+}
+
+/** $set, $unset, $currentDate, or a replacement document (keeping `_id`). */
+function applyUpdate(doc: Document, u: Document): void {
+  const ops = Object.keys(u);
+  if (!ops.some((k) => k.startsWith('$'))) {
+    const id = doc._id;
+    for (const k of Object.keys(doc)) delete doc[k];
+    Object.assign(doc, { _id: id, ...u });
+    return;
+  }
+  for (const [op, fields] of Object.entries(u as Record<string, Document>)) {
+    for (const [path, v] of Object.entries(fields)) {
+      const parts = path.split('.');
+      const last = parts.pop() as string;
+      let target = doc;
+      for (const p of parts) target = (target[p] ??= {});
+      if (op === '$set') target[last] = v;
+      else if (op === '$unset') delete target[last];
+      else if (op === '$currentDate') target[last] = new Date();
+      else throw new CommandError(9, 'FailedToParse', `test server: unsupported update operator ${op}`);
+    }
+  }
+}
+
+/** A copy that shares no nested object with the stored document (BSON round trip, types kept). */
+function structuredCloneDoc(doc: Document): Document {
+  return deserialize(serialize(doc), EXACT_DESERIALIZE_OPTIONS);
+}
+
+function opMsgReply(requestId: number, responseTo: number, doc: Document): Buffer {
+  const body = serialize(doc);
+  const out = Buffer.alloc(16 + 4 + 1 + body.length);
+  out.writeInt32LE(out.length, 0);
+  out.writeInt32LE(requestId, 4);
+  out.writeInt32LE(responseTo, 8);
+  out.writeInt32LE(OP_MSG, 12);
+  out.writeUInt32LE(0, 16);
+  out.writeUInt8(0, 20);
+  Buffer.from(body).copy(out, 21);
+  return out;
+}
+
+function opReply(requestId: number, responseTo: number, doc: Document): Buffer {
+  const body = serialize(doc);
+  const out = Buffer.alloc(16 + 20 + body.length);
+  out.writeInt32LE(out.length, 0);
+  out.writeInt32LE(requestId, 4);
+  out.writeInt32LE(responseTo, 8);
+  out.writeInt32LE(OP_REPLY, 12);
+  out.writeInt32LE(0, 16); // responseFlags
+  out.writeBigInt64LE(0n, 20); // cursorID
+  out.writeInt32LE(0, 28); // startingFrom
+  out.writeInt32LE(1, 32); // numberReturned
+  Buffer.from(body).copy(out, 36);
+  return out;
+}
+
+/**
+ * Starts the server on 127.0.0.1 (`port` 0 = any free port).
+ *
+ * @example
+ * const server = await startWireServer();
+ * const client = new MongoClient(server.uri);
+ */
+export async function startWireServer(port = 0): Promise<WireServer> {
+  const engine = new Engine();
+  const commands: LoggedCommand[] = [];
+  const sockets = new Set<Socket>();
+  let nextRequestId = 1;
+
+  const execute = (db: string, body: Document, sequences: Map<string, Document[]>): Document => {
+    const name = Object.keys(body)[0] ?? '';
+    commands.push({ name, db, body });
+    try {
+      return engine.run(db, body, sequences);
+    } catch (e) {
+      if (e instanceof CommandError) return { ok: 0, errmsg: e.message, code: e.code, codeName: e.codeName };
+      return { ok: 0, errmsg: e instanceof Error ? e.message : String(e), code: 8, codeName: 'UnknownError' };
+    }
+  };
+
+  const handle = (socket: Socket, msg: Buffer): void => {
+    const requestId = msg.readInt32LE(4);
+    const opCode = msg.readInt32LE(12);
+    if (opCode === OP_MSG) {
+      const flags = msg.readUInt32LE(16);
+      const end = flags & 1 ? msg.length - 4 : msg.length; // checksumPresent
+      let offset = 20;
+      let body: Document = {};
+      const sequences = new Map<string, Document[]>();
+      while (offset < end) {
+        const kind = msg.readUInt8(offset++);
+        if (kind === 0) {
+          const r = readDoc(msg, offset);
+          body = r.doc;
+          offset = r.end;
+        } else {
+          const size = msg.readInt32LE(offset);
+          const stop = offset + size;
+          const idEnd = cstringEnd(msg, offset + 4);
+          const id = msg.subarray(offset + 4, idEnd).toString('utf8');
+          const docs: Document[] = [];
+          let p = idEnd + 1;
+          while (p < stop) {
+            const r = readDoc(msg, p);
+            docs.push(r.doc);
+            p = r.end;
+          }
+          sequences.set(id, docs);
+          offset = stop;
+        }
+      }
+      const reply = execute(String(body.$db ?? 'admin'), body, sequences);
+      if (!(flags & 2)) socket.write(opMsgReply(nextRequestId++, requestId, reply)); // moreToCome: no reply
+    } else if (opCode === OP_QUERY) {
+      const nsEnd = cstringEnd(msg, 20);
+      const ns = msg.subarray(20, nsEnd).toString('utf8');
+      const { doc } = readDoc(msg, nsEnd + 1 + 8);
+      const body = (doc.$query as Document | undefined) ?? doc;
+      socket.write(opReply(nextRequestId++, requestId, execute(ns.split('.')[0] ?? 'admin', body, new Map())));
+    } else {
+      socket.destroy(new Error(`test server: unsupported opCode ${opCode}`));
+    }
+  };
+
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    let pending = Buffer.alloc(0);
+    socket.on('data', (chunk) => {
+      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+      while (pending.length >= 4) {
+        const len = pending.readInt32LE(0);
+        if (pending.length < len) break;
+        handle(socket, pending.subarray(0, len));
+        pending = pending.subarray(len);
+      }
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  return {
+    uri: `mongodb://127.0.0.1:${boundPort}/?directConnection=true`,
+    port: boundPort,
+    commands,
+    collection(ns: string): Document[] {
+      const dot = ns.indexOf('.');
+      return engine.coll(ns.slice(0, dot), ns.slice(dot + 1), false)?.docs ?? [];
+    },
+    async close(): Promise<void> {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
