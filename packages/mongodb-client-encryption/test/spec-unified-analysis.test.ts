@@ -28,9 +28,7 @@ const FILES = [
 const SERVER_ERRORS = ['unable to find index'];
 
 /** `file#test description#operation index`: what fle-ts does not do yet, asserted to differ. */
-const KNOWN_DIFFERENCES: Record<string, string> = {
-  'badSchema#Schema without specifying parent object types#0': "@fle-ts/client's compileSchema accepts a parent without bsonType 'object' (query-analysis.md §8: Invalid schema); to be fixed there",
-};
+const KNOWN_DIFFERENCES: Record<string, string> = {};
 
 function driverCommand(op: Operation, coll: string | undefined): Document {
   const a = op.arguments ?? {};
