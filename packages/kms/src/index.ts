@@ -1,0 +1,21 @@
+export { KmsError, type KmsErrorCode } from './errors.js';
+export { sha256, hmacSha256 } from './hash.js';
+export { signSigV4, normalizePath, amzDateTime, type SigV4Request, type SigV4Signed } from './sigv4.js';
+export { parseEndpoint, type KmsEndpoint } from './endpoint.js';
+export {
+  HttpResponseParser,
+  parseHttpResponse,
+  MAX_RESPONSE_LENGTH,
+  type KmsHttpRequest,
+  type KmsHttpResponse,
+  type ParsedHttpResponse,
+} from './http.js';
+export {
+  awsEncryptRequest,
+  awsDecryptRequest,
+  parseAwsEncryptResponse,
+  parseAwsDecryptResponse,
+  type AwsCredentials,
+  type AwsMasterKey,
+  type AwsRequestOptions,
+} from './aws.js';
