@@ -1,30 +1,11 @@
 // Independent check of the SigV4 signatures: AWS's own signer from npm (@smithy/signature-v4, with
 // node:crypto SHA-256) must compute the same Authorization for the requests the builders make
 // (qe-kms-vectors.md §B.8 step 1).
-import { createHash, createHmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { awsDecryptRequest, awsEncryptRequest, type AwsCredentials, type KmsHttpRequest } from '@fle-ts/kms';
-
-/** The `Checksum` smithy wants, on node:crypto (independent of @noble/hashes used by fle-ts). */
-type SourceData = string | ArrayBuffer | ArrayBufferView;
-const toBytes = (d: SourceData): string | Uint8Array =>
-  typeof d === 'string' ? d : d instanceof ArrayBuffer ? new Uint8Array(d) : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
-
-class NodeSha256 {
-  readonly #h;
-  constructor(secret?: SourceData) {
-    this.#h = secret === undefined ? createHash('sha256') : createHmac('sha256', toBytes(secret));
-  }
-  update(data: SourceData): void {
-    this.#h.update(toBytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.#h.digest());
-  }
-  reset(): void {}
-}
+import { NodeSha256 } from './sha256-node.js';
 
 async function smithyAuthorization(req: KmsHttpRequest, creds: AwsCredentials, region: string, date: Date): Promise<string> {
   const signer = new SignatureV4({ service: 'kms', region, credentials: creds, sha256: NodeSha256, applyChecksum: false });
