@@ -5,7 +5,8 @@ import { parseEndpoint } from './endpoint.js';
 import { KmsError } from './errors.js';
 import type { KmsHttpRequest, KmsHttpResponse } from './http.js';
 import { signSigV4 } from './sigv4.js';
-import { base64ToBytes, bytesToBase64, fromUtf8 } from './text.js';
+import { httpStatusError, jsonObject } from './json-response.js';
+import { base64ToBytes, bytesToBase64 } from './text.js';
 
 /** AWS credentials (SPEC "kmsProviders" `aws`). */
 export interface AwsCredentials {
@@ -120,36 +121,9 @@ export function awsDecryptRequest(o: AwsRequestOptions & { readonly ciphertext: 
   return build(o, 'Decrypt', `{"CiphertextBlob": "${bytesToBase64(o.ciphertext)}"}`);
 }
 
-/**
- * The error of a non-200 answer: the AWS error type and message when the body is AWS error JSON
- * (`{"__type": ..., "message": ...}`), otherwise only the status and body size. The raw body is
- * never copied (a proxy could echo request headers).
- */
-function httpError(res: KmsHttpResponse, provider: string): KmsError {
-  let detail = res.body.length === 0 ? 'empty body' : `a body of ${res.body.length} bytes that is not AWS error JSON`;
-  try {
-    const json = JSON.parse(fromUtf8(res.body)) as Record<string, unknown>;
-    const type = typeof json.__type === 'string' ? json.__type : undefined;
-    const message = [json.message, json.Message].find((m) => typeof m === 'string') as string | undefined;
-    if (type !== undefined || message !== undefined) {
-      detail = `${type ?? 'error'}: ${(message ?? '').slice(0, 300)}`;
-    }
-  } catch {
-    // not JSON: keep the size-only detail
-  }
-  const what = res.status < 400 ? 'unsupported HTTP status' : 'error';
-  return new KmsError('KMS_HTTP_ERROR', provider, `AWS KMS answered with ${what} ${res.status} (${detail}); check the credentials, region, key and endpoint`, { httpStatus: res.status });
-}
-
 function parse(res: KmsHttpResponse, provider: string, field: 'CiphertextBlob' | 'Plaintext'): Uint8Array {
-  if (res.status !== 200) throw httpError(res, provider);
-  let json: unknown;
-  try {
-    json = JSON.parse(fromUtf8(res.body));
-  } catch (cause) {
-    throw new KmsError('KMS_BAD_RESPONSE', provider, `AWS KMS answered 200 with a body that is not JSON (${res.body.length} bytes)`, { cause });
-  }
-  const value = json !== null && typeof json === 'object' ? (json as Record<string, unknown>)[field] : undefined;
+  if (res.status !== 200) throw httpStatusError(res, provider, 'AWS KMS', 'check the credentials, region, key and endpoint');
+  const value = jsonObject(res, provider, 'AWS KMS')[field];
   if (typeof value !== 'string') {
     throw new KmsError('KMS_BAD_RESPONSE', provider, `AWS KMS response JSON does not include the string field '${field}'`);
   }

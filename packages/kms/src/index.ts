@@ -19,3 +19,17 @@ export {
   type AwsMasterKey,
   type AwsRequestOptions,
 } from './aws.js';
+export { parseRsaPrivateKey, rsaSignPkcs1Sha256, type RsaPrivateKey } from './rsa.js';
+export { parseOAuthResponse, type OAuthToken } from './oauth.js';
+export {
+  gcpJwtAssertion,
+  gcpOAuthRequest,
+  gcpEncryptRequest,
+  gcpDecryptRequest,
+  parseGcpEncryptResponse,
+  parseGcpDecryptResponse,
+  type GcpCredentials,
+  type GcpMasterKey,
+  type GcpOAuthOptions,
+  type GcpRequestOptions,
+} from './gcp.js';

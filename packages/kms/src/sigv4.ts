@@ -4,6 +4,7 @@
 // strings (one char per byte), as kms-message works on C strings, so escaping, ASCII lowercasing
 // and sorting match it for any UTF-8 input (KMSG `test/multibyte`).
 import { KmsError } from './errors.js';
+import { compareNames as caseCompare, lowerAscii as lower, sortHeaders } from './headers.js';
 import { hmacSha256, sha256 } from './hash.js';
 import { byteStringToBytes, bytesToByteString, hex, toByteString } from './text.js';
 
@@ -91,18 +92,6 @@ function stripped(v: string): string {
     }
   }
   return out;
-}
-
-/** ASCII-only lowercase (C `tolower` in the C locale). */
-function lower(s: string): string {
-  return s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
-}
-
-/** KMSG `kms_strcasecmp` as a sort comparator (bytes compared after ASCII lowercasing). */
-function caseCompare(a: string, b: string): number {
-  const x = lower(a);
-  const y = lower(b);
-  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /** Byte-wise `strcmp` order. */
@@ -215,10 +204,7 @@ export function signSigV4(req: SigV4Request): SigV4Signed {
   if (!has('Content-Length') && body.length > 0 && req.autoContentLength !== false) {
     headers.push(['Content-Length', String(body.length)]);
   }
-  // A stable sort, case-insensitive by name (KMSG `kms_kv_list_sort` is an insertion sort).
-  const sorted = headers.map((h, i) => [h, i] as const)
-    .sort(([a, i], [b, j]) => caseCompare(a[0], b[0]) || i - j)
-    .map(([h]) => h);
+  const sorted = sortHeaders(headers);
   const canonicalHeaders = sorted.filter(([n]) => n !== 'Connection');
 
   // Canonical headers: duplicates (adjacent after the sort) join with ','; Connection is not signed.

@@ -94,3 +94,20 @@ export function hex(bytes: Uint8Array): string {
   for (const b of bytes) s += b.toString(16).padStart(2, '0');
   return s;
 }
+
+/**
+ * base64url as kms-message writes it (KMSG `kms_message_raw_to_b64url`): standard base64 with `+/`
+ * replaced by `-_`, padding kept. Used for the GCP JWT and the Azure wrapkey value.
+ */
+export function bytesToBase64UrlPadded(bytes: Uint8Array): string {
+  return bytesToBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_');
+}
+
+/** base64url with or without padding to bytes (KMSG `kms_message_b64url_to_raw` pads first). */
+export function base64UrlToBytes(text: string, provider: string, what: string): Uint8Array {
+  if (/[+/]/.test(text)) {
+    throw new KmsError('KMS_BAD_RESPONSE', provider, `${what} is not valid base64url (${text.length} characters)`);
+  }
+  const b64 = text.replace(/-/g, '+').replace(/_/g, '/');
+  return base64ToBytes(b64.padEnd(Math.ceil(b64.length / 4) * 4, '='), provider, what);
+}
