@@ -33,3 +33,13 @@ export {
   type GcpOAuthOptions,
   type GcpRequestOptions,
 } from './gcp.js';
+export {
+  azureOAuthRequest,
+  azureWrapKeyRequest,
+  azureUnwrapKeyRequest,
+  parseAzureKeyResponse,
+  type AzureCredentials,
+  type AzureMasterKey,
+  type AzureOAuthOptions,
+  type AzureRequestOptions,
+} from './azure.js';
