@@ -32,6 +32,13 @@ export interface AwsRequestOptions {
   readonly date: Date;
   /** Provider id for error messages: `aws` (default) or `aws:<name>`. */
   readonly provider?: string;
+  /**
+   * The Host header for a custom endpoint. `'libmongocrypt'` (default) sends what libmongocrypt
+   * 1.7.2 sends (host without port on Encrypt, host:port on Decrypt); `'authority'` sends what
+   * `fetch` sends for the URL (host, plus `:port` unless 443), which the signature must cover when
+   * fetch does the I/O.
+   */
+  readonly hostHeader?: 'libmongocrypt' | 'authority';
 }
 
 // The SigV4 service name of AWS KMS (LMC `kms_request_set_service(kms->req, "kms")`).
@@ -78,7 +85,8 @@ function build(o: AwsRequestOptions, target: 'Encrypt' | 'Decrypt', body: string
     ['X-Amz-Target', `TrentService.${target}`],
   ];
   if (o.credentials.sessionToken !== undefined) headers.push(['X-Amz-Security-Token', o.credentials.sessionToken]);
-  if (o.masterKey.endpoint !== undefined) headers.push(['Host', target === 'Encrypt' ? endpoint.host : endpoint.hostAndPort]);
+  if (o.hostHeader === 'authority') headers.push(['Host', endpoint.port === 443 ? endpoint.host : `${endpoint.host}:${endpoint.port}`]);
+  else if (o.masterKey.endpoint !== undefined) headers.push(['Host', target === 'Encrypt' ? endpoint.host : endpoint.hostAndPort]);
   const signed = signSigV4({
     method: 'POST',
     pathAndQuery: '/',

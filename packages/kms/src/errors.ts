@@ -12,6 +12,10 @@ export type KmsErrorCode =
   | 'KMS_BAD_RESPONSE'
   /** The raw HTTP response bytes are malformed (status line, headers, Content-Length, chunks). */
   | 'KMS_BAD_HTTP'
+  /** The KMS could not be reached or the connection failed, after every retry. */
+  | 'KMS_NETWORK'
+  /** The KMS did not answer within the timeout, after every retry. */
+  | 'KMS_TIMEOUT'
   /** An internal invariant failed; please report it. */
   | 'KMS_INTERNAL';
 

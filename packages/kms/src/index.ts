@@ -43,3 +43,14 @@ export {
   type AzureOAuthOptions,
   type AzureRequestOptions,
 } from './azure.js';
+export { sendKmsRequest, isRetryableStatus, defaultBackoffMs, type FetchLike, type KmsTransportOptions } from './transport.js';
+export {
+  createAwsKmsProvider,
+  createAzureKmsProvider,
+  createGcpKmsProvider,
+  type RemoteKmsProvider,
+  type RemoteKmsOptions,
+  type MasterKeyLike,
+  type CredentialSource,
+  type AccessTokenCredentials,
+} from './providers.js';

@@ -11,7 +11,7 @@ import {
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describeOracle, MCORACLE, tempFile } from '../../../scripts/test-support/mcoracle.js';
-import { startMockAwsKms, type MockAwsKms } from './mock-aws-kms.js';
+import { startMockAwsKms, type MockAwsKms } from './mock-kms.js';
 import { describeMoto, exchange, startMoto } from './net-support.js';
 
 const CREDS: AwsCredentials = { accessKeyId: 'AKIDMOCK', secretAccessKey: 'mock/secret+key' };
