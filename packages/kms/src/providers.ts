@@ -87,6 +87,21 @@ export function createAwsKmsProvider(name: string, credentials: CredentialSource
   };
 }
 
+/**
+ * Bearer tokens per scope (the scope follows the masterKey's endpoint domain, so one provider can
+ * hold tokens for two clouds): one request in flight per scope, renewed a minute before expiry.
+ */
+class TokenCaches {
+  readonly #caches = new Map<string, TokenCache>();
+  constructor(private readonly now: () => Date) {}
+
+  for(scope: string): TokenCache {
+    let c = this.#caches.get(scope);
+    if (!c) this.#caches.set(scope, (c = new TokenCache(this.now)));
+    return c;
+  }
+}
+
 /** A bearer token cache: one request in flight at a time, renewed a minute before it expires. */
 class TokenCache {
   #token: string | undefined;
@@ -113,6 +128,13 @@ class TokenCache {
   }
 }
 
+/** The cache key of a token: the endpoint's host after its first label ('' for the default). */
+function domainOrDefault(endpoint: unknown): string {
+  if (typeof endpoint !== 'string') return '';
+  const host = endpoint.replace(/^[a-z]+:\/\//i, '').split(/[:/?]/)[0]!;
+  return host.slice(host.indexOf('.') + 1);
+}
+
 /** `{accessToken}` (SPEC "accessToken" mode: the application fetched the token itself). */
 export interface AccessTokenCredentials {
   readonly accessToken: string;
@@ -126,11 +148,11 @@ function isAccessToken(c: object): c is AccessTokenCredentials {
 /** An Azure Key Vault provider (`azure` or `azure:<name>`): client credentials with a token cache, or a fixed accessToken. */
 export function createAzureKmsProvider(name: string, credentials: CredentialSource<AzureCredentials | AccessTokenCredentials>, options: RemoteKmsOptions = {}): RemoteKmsProvider {
   checkName(name, 'azure');
-  const cache = new TokenCache(options.now ?? (() => new Date()));
+  const caches = new TokenCaches(options.now ?? (() => new Date()));
   const token = async (keyVaultEndpoint: unknown): Promise<string> => {
     const c = await resolve(credentials);
     if (c !== null && typeof c === 'object' && isAccessToken(c)) return c.accessToken;
-    return cache.get(async () => parseOAuthResponse(await sendKmsRequest(azureOAuthRequest({ credentials: c, keyVaultEndpoint: keyVaultEndpoint as string, provider: name }), options), name, 'the Microsoft identity platform'));
+    return caches.for(domainOrDefault(keyVaultEndpoint)).get(async () => parseOAuthResponse(await sendKmsRequest(azureOAuthRequest({ credentials: c, keyVaultEndpoint: keyVaultEndpoint as string, provider: name }), options), name, 'the Microsoft identity platform'));
   };
   return {
     name,
@@ -152,11 +174,11 @@ export function createAzureKmsProvider(name: string, credentials: CredentialSour
 export function createGcpKmsProvider(name: string, credentials: CredentialSource<GcpCredentials | AccessTokenCredentials>, options: RemoteKmsOptions = {}): RemoteKmsProvider {
   checkName(name, 'gcp');
   const now = options.now ?? (() => new Date());
-  const cache = new TokenCache(now);
+  const caches = new TokenCaches(now);
   const token = async (masterKeyEndpoint: unknown): Promise<string> => {
     const c = await resolve(credentials);
     if (c !== null && typeof c === 'object' && isAccessToken(c)) return c.accessToken;
-    return cache.get(async () => parseOAuthResponse(await sendKmsRequest(gcpOAuthRequest({ credentials: c, masterKeyEndpoint: masterKeyEndpoint as string | undefined, date: now(), provider: name }), options), name, 'the Google OAuth endpoint'));
+    return caches.for(domainOrDefault(masterKeyEndpoint)).get(async () => parseOAuthResponse(await sendKmsRequest(gcpOAuthRequest({ credentials: c, masterKeyEndpoint: masterKeyEndpoint as string | undefined, date: now(), provider: name }), options), name, 'the Google OAuth endpoint'));
   };
   return {
     name,

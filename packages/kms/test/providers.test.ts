@@ -138,6 +138,21 @@ describe('credentials, tokens and names', () => {
     expect(tokens() - t0).toBe(2);
   });
 
+  it('tokens are cached per scope: vaults in two domains get two tokens, two vaults in one domain share one', async () => {
+    const tokens = (): string[] => kms.requests.filter((r) => r.target === 'azure-token').map((r) => new URLSearchParams(r.body).get('scope')!);
+    const t0 = tokens().length;
+    // The mock listens on 127.0.0.1 only; the vault host names differ in the domain the scope comes from,
+    // so a custom fetch sends every request to the mock.
+    const routed = createAzureKmsProvider('azure', { ...AZURE, identityPlatformEndpoint: ep }, {
+      ...instant, protocol: 'https:', fetch: async (url, init) => fetch(`http://${ep}${new URL(url).pathname}${new URL(url).search}`, init),
+    });
+    for (const vault of ['a.vault.azure.net', 'b.vault.azure.net', 'a.vault.azure.cn']) {
+      const mk = { provider: 'azure', keyVaultEndpoint: vault, keyName: 'k' };
+      expect(await routed.unwrap(await routed.wrap(DEK, mk), mk)).toEqual(DEK);
+    }
+    expect(tokens().slice(t0)).toEqual(['https://vault.azure.net/.default', 'https://vault.azure.cn/.default']);
+  });
+
   it('accessToken mode sends no token request (azure and gcp)', async () => {
     // A token the mock issued, taken from a client-credentials provider's request log.
     await createAzureKmsProvider('azure', { ...AZURE, identityPlatformEndpoint: ep }, instant).wrap(DEK, { provider: 'azure', keyVaultEndpoint: ep, keyName: 'k' });
