@@ -12,6 +12,8 @@ export type KmsErrorCode =
   | 'KMS_BAD_RESPONSE'
   /** The raw HTTP response bytes are malformed (status line, headers, Content-Length, chunks). */
   | 'KMS_BAD_HTTP'
+  /** A KMIP server answered with a Result Status other than Success. */
+  | 'KMS_KMIP_ERROR'
   /** The KMS could not be reached or the connection failed, after every retry. */
   | 'KMS_NETWORK'
   /** The KMS did not answer within the timeout, after every retry. */

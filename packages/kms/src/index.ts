@@ -54,3 +54,18 @@ export {
   type CredentialSource,
   type AccessTokenCredentials,
 } from './providers.js';
+export { encodeTtlv, decodeTtlv, ttlv, TtlvType, KmipTag, type TtlvItem } from './ttlv.js';
+export {
+  KMIP_SECRET_DATA_LENGTH,
+  kmipRegisterSecretDataRequest,
+  kmipActivateRequest,
+  kmipGetRequest,
+  kmipCreateRequest,
+  kmipEncryptRequest,
+  kmipDecryptRequest,
+  parseKmipUniqueIdentifier,
+  parseKmipSecretData,
+  parseKmipCryptResponse,
+  checkKmipResponse,
+  KmipResponseParser,
+} from './kmip.js';
