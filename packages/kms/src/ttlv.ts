@@ -75,7 +75,8 @@ export const ttlv = {
   bytes: (tag: number, value: Uint8Array): TtlvItem => ({ tag, type: 0x08, value }),
 };
 
-const pad8 = (n: number): number => (n + 7) & ~7;
+// Arithmetic, not `& ~7`: a 32-bit length of 2^31 or more would turn negative as an int32.
+const pad8 = (n: number): number => Math.ceil(n / 8) * 8;
 
 function encodedValue(item: TtlvItem): Uint8Array {
   switch (item.type) {

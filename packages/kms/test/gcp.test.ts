@@ -60,6 +60,14 @@ describe('RSASSA-PKCS1-v1_5 SHA-256 equals node:crypto', () => {
     }
   });
 
+  it('random bytes and truncations of a real key only ever give KMS_BAD_OPTIONS (property)', () => {
+    const der = fromB64(KEY.privateKeyPkcs8);
+    fc.assert(fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.integer({ min: 0, max: der.length - 1 }).map((n) => der.subarray(0, n))), (b) => {
+      const e = catchKms(() => parseRsaPrivateKey(b, 'gcp', 'privateKey'));
+      expect(e.code).toBe('KMS_BAD_OPTIONS');
+    }), { numRuns: 300 });
+  });
+
   it('signing time for a 2048-bit key (printed)', () => {
     const m = new Uint8Array(300);
     const t0 = performance.now();

@@ -199,6 +199,19 @@ describe('raw HTTP parser', () => {
     }));
   });
 
+  it('random bytes, or a valid head with random bytes after it, only ever give KmsError (property, 1000 runs)', () => {
+    const head = bytesOf('HTTP/1.1 200 OK\r\n');
+    fc.assert(fc.property(fc.boolean(), fc.uint8Array({ maxLength: 300 }), (withHead, b) => {
+      const p = new HttpResponseParser();
+      try {
+        p.feed(withHead ? new Uint8Array([...head, ...b]) : b);
+        if (p.done) p.response();
+      } catch (e) {
+        expect(e).toBeInstanceOf(KmsError);
+      }
+    }), { numRuns: 1000 });
+  });
+
   it('rejects other HTTP versions, header lines without a colon, other transfer encodings, and bytes after the end', () => {
     expect(catchKms(() => parseHttpResponse(bytesOf('HTTP/1.0 200 OK\r\n\r\n'))).code).toBe('KMS_BAD_HTTP');
     expect(catchKms(() => parseHttpResponse(bytesOf('HTTP/1.1 200 OK\r\nnocolon\r\n\r\n'))).code).toBe('KMS_BAD_HTTP');
