@@ -69,3 +69,4 @@ export {
   checkKmipResponse,
   KmipResponseParser,
 } from './kmip.js';
+export { createKmipKmsProvider, type KmipExchange, type KmipKmsProvider, type KmipProviderOptions } from './kmip-provider.js';
