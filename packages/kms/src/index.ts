@@ -70,3 +70,10 @@ export {
   KmipResponseParser,
 } from './kmip.js';
 export { createKmipKmsProvider, type KmipExchange, type KmipKmsProvider, type KmipProviderOptions } from './kmip-provider.js';
+export {
+  azureImdsToken,
+  gcpMetadataToken,
+  azureImdsCredentials,
+  gcpMetadataCredentials,
+  type MetadataTokenOptions,
+} from './on-demand.js';

@@ -49,3 +49,16 @@ export function nodeKmipExchange(tls: NodeKmipTlsOptions, provider = 'kmip'): Km
     });
   });
 }
+
+/**
+ * AWS credentials from the environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+ * `AWS_SESSION_TOKEN`), the first step of the driver auth spec's chain; undefined when unset.
+ * ECS/EC2 metadata credentials are not implemented.
+ */
+export function awsCredentialsFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined {
+  const accessKeyId = env.AWS_ACCESS_KEY_ID;
+  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
+  if (!accessKeyId || !secretAccessKey) return undefined;
+  const sessionToken = env.AWS_SESSION_TOKEN;
+  return sessionToken ? { accessKeyId, secretAccessKey, sessionToken } : { accessKeyId, secretAccessKey };
+}

@@ -9,7 +9,7 @@ import { MAX_RESPONSE_LENGTH } from './http.js';
 /** The part of `fetch` the transport uses (the global one fits; tests and proxies inject their own). */
 export type FetchLike = (
   url: string,
-  init: { method: string; headers: Record<string, string>; body: Uint8Array<ArrayBuffer>; signal: AbortSignal },
+  init: { method: string; headers: Record<string, string>; body?: Uint8Array<ArrayBuffer>; signal: AbortSignal },
 ) => Promise<{ status: number; arrayBuffer(): Promise<ArrayBuffer> }>;
 
 /** Options of {@link sendKmsRequest}. */

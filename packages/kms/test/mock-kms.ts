@@ -102,6 +102,33 @@ export async function startMockKms(credentials: MockCredentials): Promise<MockKm
             : path === '/token' ? 'gcp-token'
               : /\/wrapkey\?/.test(path) ? 'azure-wrapkey' : /\/unwrapkey\?/.test(path) ? 'azure-unwrapkey'
                 : /:encrypt$/.test(path) ? 'gcp-encrypt' : /:decrypt$/.test(path) ? 'gcp-decrypt' : `unknown ${path}`;
+        // Azure IMDS as drivers-evergreen-tools' fake_azure.py plays it (SPEC prose test 18), and the
+        // GCP metadata server: plain GETs that hand out bearer tokens this mock then accepts.
+        if (path.startsWith('/metadata/identity/oauth2/token') || path === '/computeMetadata/v1/instance/service-accounts/default/token') {
+          const azure = path.startsWith('/metadata/');
+          const u = new URL(path, 'http://x');
+          const okRequest = req.method === 'GET' && (azure
+            ? req.headers.metadata === 'true' && u.searchParams.get('api-version') === '2018-02-01' && u.searchParams.get('resource') === 'https://vault.azure.net/'
+            : req.headers['metadata-flavor'] === 'Google');
+          requests.push({ target: azure ? 'azure-imds' : 'gcp-metadata', rawHeaders: req.rawHeaders, body, signatureValid: okRequest });
+          const params = new URLSearchParams(String(req.headers['x-mongodb-http-testparams'] ?? ''));
+          const reply = (status: number, payload: string): void => {
+            res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) });
+            res.end(payload);
+          };
+          if (!okRequest) return reply(400, '{"error":"invalid_request","error_description":"mock: Metadata header or query missing"}');
+          switch (params.get('case')) {
+            case 'empty-json': return reply(200, '{}');
+            case 'bad-json': return reply(200, '{"access-token":');
+            case '404': return reply(404, '');
+            case '500': return reply(500, 'Internal Server Error');
+            case 'slow': return; // never answers
+            default: {
+              tokens.add('magic-cookie');
+              return reply(200, JSON.stringify({ access_token: 'magic-cookie', expires_in: azure ? '70' : 70, token_type: 'Bearer', ...(azure ? { resource: 'https://vault.azure.net' } : {}) }));
+            }
+          }
+        }
         let signatureValid = false;
         if (typeof amzTarget === 'string') signatureValid = await verify(req, body, secrets);
         else if (target === 'azure-token') {

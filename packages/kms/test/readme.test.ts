@@ -12,7 +12,7 @@ const DIR = join(REPO_ROOT, '.cache', 'readme-kms');
 describe('packages/kms/README.md examples run', () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it('has the 7 examples', () => expect(BLOCKS).toHaveLength(7));
+  it('has the 8 examples', () => expect(BLOCKS).toHaveLength(8));
 
   BLOCKS.forEach((code, i) => {
     it(`block ${i + 1}: ${code.split('\n')[0]}`, async () => {
