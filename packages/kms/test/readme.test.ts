@@ -1,5 +1,6 @@
 // Every ```ts block of packages/kms/README.md runs as written (imports resolved to the sources) and
 // prints what its `// prints:` comments say.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -13,6 +14,22 @@ describe('packages/kms/README.md examples run', () => {
   afterEach(() => vi.restoreAllMocks());
 
   it('has the 8 examples', () => expect(BLOCKS).toHaveLength(8));
+
+  it('every example type-checks (strict, as the package itself)', () => {
+    const dir = join(DIR, `typecheck-${process.pid}`);
+    mkdirSync(dir, { recursive: true });
+    BLOCKS.forEach((code, i) => writeFileSync(join(dir, `block-${i + 1}.ts`), `${code}\nexport {};\n`));
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
+      extends: join(REPO_ROOT, 'packages/kms/tsconfig.json'),
+      include: ['./*.ts'],
+    }));
+    const tsc = join(REPO_ROOT, 'node_modules/.bin/tsc');
+    try {
+      execFileSync(tsc, ['--noEmit', '-p', join(dir, 'tsconfig.json')], { encoding: 'utf8', stdio: 'pipe' });
+    } catch (e) {
+      throw new Error(`README examples do not type-check:\n${(e as { stdout?: string }).stdout ?? String(e)}`);
+    }
+  });
 
   BLOCKS.forEach((code, i) => {
     it(`block ${i + 1}: ${code.split('\n')[0]}`, async () => {
