@@ -1,3 +1,4 @@
+/// <reference types="node" />
 // Node-only entry point (`@fle-ts/kms/node`): the KMIP transport over node:tls with a client
 // certificate (KMIP requires mutual TLS; qe-kms-vectors.md §B.2). One connection per request, as
 // libmongocrypt does; the answer is framed by KmipResponseParser.
