@@ -16,9 +16,10 @@ export interface KmsEndpoint {
 
 /**
  * Parses `endpoint` for provider `provider`, naming `field` in errors. Throws KMS_BAD_OPTIONS for a
- * non-string, a host without a dot, or a port that is not 1-65535.
+ * non-string, a host without a dot (unless `allowNoDot`: KMIP, LMC `allow_empty_subdomain`), or a
+ * port that is not 1-65535.
  */
-export function parseEndpoint(endpoint: unknown, provider: string, field: string): KmsEndpoint {
+export function parseEndpoint(endpoint: unknown, provider: string, field: string, opts: { allowNoDot?: boolean } = {}): KmsEndpoint {
   if (typeof endpoint !== 'string' || endpoint.length === 0) {
     throw new KmsError('KMS_BAD_OPTIONS', provider, `${field} must be a non-empty string like "kms.us-east-1.amazonaws.com" or "host:port"`);
   }
@@ -26,7 +27,7 @@ export function parseEndpoint(endpoint: unknown, provider: string, field: string
   const rest = scheme >= 0 ? endpoint.slice(scheme + 3) : endpoint;
   const hostEnd = rest.search(/[:/?]/);
   const host = hostEnd < 0 ? rest : rest.slice(0, hostEnd);
-  if (!host.includes('.') ) {
+  if (host.length === 0 || (!host.includes('.') && opts.allowNoDot !== true)) {
     throw new KmsError('KMS_BAD_OPTIONS', provider, `${field} "${endpoint}" is invalid: expected a dot separator in the host`);
   }
   let port = 443;

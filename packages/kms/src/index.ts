@@ -77,3 +77,4 @@ export {
   gcpMetadataCredentials,
   type MetadataTokenOptions,
 } from './on-demand.js';
+export { remoteKmsProviders, type RemoteProvidersOptions } from './from-options.js';

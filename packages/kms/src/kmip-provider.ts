@@ -57,7 +57,7 @@ export function createKmipKmsProvider(name: string, options: KmipProviderOptions
   const send = async (mk: MasterKeyLike, request: Uint8Array): Promise<Uint8Array> => {
     const raw = mk.endpoint ?? options.endpoint;
     if (raw === undefined) throw new KmsError('KMS_BAD_OPTIONS', name, `no KMIP endpoint: set kmsProviders['${name}'].endpoint or masterKey.endpoint`);
-    const ep = parseEndpoint(raw, name, 'the KMIP endpoint');
+    const ep = parseEndpoint(raw, name, 'the KMIP endpoint', { allowNoDot: true });
     const port = /:\d+$/.test(ep.hostAndPort) ? ep.port : 5696;
     try {
       return await options.exchange(ep.host, port, request);

@@ -40,6 +40,12 @@ describePyKmip('KMIP against PyKMIP over mutual TLS', () => {
     expect(await other.unwrap(material, mk)).toEqual(DEK);
   });
 
+  it("a host without a dot ('localhost', allowed for KMIP as in libmongocrypt) from kmsProviders.kmip.endpoint", async () => {
+    const local = createKmipKmsProvider('kmip', { exchange: nodeKmipExchange(server.tls), endpoint: `localhost:${server.port}` });
+    const mk = await local.prepareMasterKey({ provider: 'kmip' });
+    expect(await local.unwrap(await local.wrap(DEK, mk), mk)).toEqual(DEK);
+  });
+
   it('delegated flow: Create + Activate, then the server encrypts and decrypts (keyMaterial = IV ‖ ciphertext)', async () => {
     const mk = await provider.prepareMasterKey({ provider: 'kmip', delegated: true });
     const material = await provider.wrap(DEK, mk);
