@@ -2,7 +2,12 @@
 // made in the test: both libmongocrypt flows (SecretData + local AEAD wrap; delegated AES
 // Encrypt/Decrypt), server errors, a client certificate the server refuses, and the provider
 // under @fle-ts/keyvault's createDataKey and KeyBroker.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../../scripts/test-support/shared.js';
 import { AeadKey } from '@fle-ts/crypto-core';
 import { KeyBroker, KmsProviders, MemoryKeyVault, createDataKey } from '@fle-ts/keyvault';
 import { createKmipKmsProvider, KmsError, type KmipKmsProvider } from '@fle-ts/kms';
@@ -22,7 +27,7 @@ async function catchKms(p: Promise<unknown>): Promise<KmsError> {
 }
 
 describePyKmip('KMIP against PyKMIP over mutual TLS', () => {
-  let server: { port: number; tls: KmipTls; stop: () => void };
+  let server: { port: number; dir: string; tls: KmipTls; stop: () => void };
   let provider: KmipKmsProvider;
   beforeAll(async () => {
     server = await startPyKmip();
@@ -81,6 +86,37 @@ describePyKmip('KMIP against PyKMIP over mutual TLS', () => {
     expect(e.code).toBe('KMS_NETWORK');
     expect(e.message).not.toContain('PRIVATE KEY');
   });
+
+  // Node's exchange is node:tls, which Bun and Deno implement: the same bundle runs in all three
+  // (Deno's rustls negotiates ECDHE-ECDSA-AES-GCM with PyKMIP's ECDSA certificate).
+  it('Bun and Deno: the same provider and nodeKmipExchange bundle registers, wraps and unwraps (both flows)', async () => {
+    const out = join(REPO_ROOT, '.cache', 'kmip-runtimes');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'probe.ts'), `
+import { readFileSync } from 'node:fs';
+import { createKmipKmsProvider } from '@fle-ts/kms';
+import { nodeKmipExchange } from '@fle-ts/kms/node';
+const [dir, port] = [process.argv[2]!, Number(process.argv[3])];
+const exchange = nodeKmipExchange({ ca: readFileSync(dir + '/ca.pem', 'utf8'), cert: readFileSync(dir + '/client.pem', 'utf8'), key: readFileSync(dir + '/client.key', 'utf8') });
+const p = createKmipKmsProvider('kmip', { exchange, endpoint: '127.0.0.1:' + port });
+const dek = new Uint8Array(96).map((_, i) => i);
+const results = [];
+for (const delegated of [false, true]) {
+  const mk = await p.prepareMasterKey(delegated ? { provider: 'kmip', delegated: true } : { provider: 'kmip' });
+  const back = await p.unwrap(await p.wrap(dek, mk), mk);
+  results.push(back.length === 96 && back.every((b, i) => b === i));
+}
+console.log(JSON.stringify(results));
+`);
+    await build({ entryPoints: [join(out, 'probe.ts')], bundle: true, platform: 'node', format: 'esm', conditions: ['@fle-ts/source'], outfile: join(out, 'probe.mjs'), logLevel: 'warning' });
+    const bin = join(REPO_ROOT, 'node_modules', '.bin');
+    for (const [runtime, args] of [['bun', []], ['deno', ['run', '-A', '--no-config', '--no-lock']]] as const) {
+      const stdout = execFileSync(join(bin, runtime), [...args, join(out, 'probe.mjs'), server.dir, String(server.port)], {
+        encoding: 'utf8', timeout: 60_000, env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
+      });
+      expect([runtime, JSON.parse(stdout.trim().split('\n').at(-1)!)]).toEqual([runtime, [true, true]]);
+    }
+  }, 120_000);
 
   it('under keyvault: createDataKey with a prepared masterKey, then KeyBroker unwraps it through the server', async () => {
     const mk = await provider.prepareMasterKey({ provider: 'kmip' });

@@ -47,14 +47,18 @@ function openssl(dir: string, args: string[]): void {
 }
 
 /** Makes the certificates and starts the server; `stop` ends it. */
-export async function startPyKmip(): Promise<{ port: number; tls: KmipTls; stop: () => void }> {
+export async function startPyKmip(): Promise<{ port: number; dir: string; tls: KmipTls; stop: () => void }> {
   const dir = mkdtempSync(join(tmpdir(), 'fle-ts-pykmip-'));
   mkdirSync(join(dir, 'policies'));
   openssl(dir, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=fle-ts test CA']);
   writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
   writeFileSync(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
-  for (const [who, subject] of [['server', '/CN=localhost'], ['client', '/CN=fle-ts client']] as const) {
-    openssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${who}.key`, '-out', `${who}.csr`, '-subj', subject]);
+  // An ECDSA server key: PyKMIP's TLS 1.2 suites then include ECDHE-ECDSA-AES-GCM, which Deno's
+  // rustls also speaks (with an RSA key the only common suites are ones rustls refuses).
+  openssl(dir, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'server.key']);
+  openssl(dir, ['req', '-new', '-key', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost']);
+  openssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/CN=fle-ts client']);
+  for (const who of ['server', 'client'] as const) {
     openssl(dir, ['x509', '-req', '-in', `${who}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${who}.pem`, '-days', '2', '-extfile', `${who}.ext`]);
   }
   // A client certificate the server's CA did not sign.
@@ -82,5 +86,5 @@ export async function startPyKmip(): Promise<{ port: number; tls: KmipTls; stop:
     await new Promise((r) => setTimeout(r, 200));
   }
   const read = (f: string): string => readFileSync(join(dir, f), 'utf8');
-  return { port, tls: { ca: read('ca.pem'), cert: read('client.pem'), key: read('client.key'), otherCert: read('other.pem'), otherKey: read('other.key') }, stop };
+  return { port, dir, tls: { ca: read('ca.pem'), cert: read('client.pem'), key: read('client.key'), otherCert: read('other.pem'), otherKey: read('other.key') }, stop };
 }
