@@ -1,0 +1,66 @@
+// The fetch providers outside Node: one esbuild bundle (as the runtime matrix builds them) runs
+// in Bun and Deno against the loopback mock, which checks every AWS signature, GCP JWT and Azure
+// client credential; wrap then unwrap per provider must return the data key. (Chromium and
+// workerd run through scripts/runtimes, which this package does not touch yet.)
+import { execFile } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../../scripts/test-support/shared.js';
+import { startMockKms, type MockKms } from './mock-kms.js';
+import { readVectorBytes } from './vectors.js';
+
+const KEY = JSON.parse(readVectorBytes('gcp-test-key.json')) as { email: string; privateKeyPkcs8: string; publicKeySpki: string };
+const AWS = { accessKeyId: 'AKIDRUNTIME', secretAccessKey: 'runtime/secret' };
+const AZURE = { tenantId: 'tenant-rt', clientId: 'client-rt', clientSecret: 'azure-rt-secret' };
+
+const PROBE = `
+import { createAwsKmsProvider, createAzureKmsProvider, createGcpKmsProvider } from '@fle-ts/kms';
+const cfg = JSON.parse(globalThis.process?.argv?.[2] ?? Deno.args[0]);
+const ep = cfg.ep;
+const o = { protocol: 'http:', sleep: async () => {}, backoffMs: () => 0 };
+const dek = new Uint8Array(96).map((_, i) => (i * 7) & 255);
+const cases = [
+  [createAwsKmsProvider('aws', cfg.aws, o), { provider: 'aws', region: 'us-east-1', key: 'k', endpoint: ep }],
+  [createAzureKmsProvider('azure', { ...cfg.azure, identityPlatformEndpoint: ep }, o), { provider: 'azure', keyVaultEndpoint: ep, keyName: 'k' }],
+  [createGcpKmsProvider('gcp', { email: cfg.gcp.email, privateKey: cfg.gcp.privateKey, endpoint: ep }, o), { provider: 'gcp', projectId: 'p', location: 'l', keyRing: 'r', keyName: 'k', endpoint: ep }],
+];
+const results = {};
+for (const [p, mk] of cases) {
+  const back = await p.unwrap(await p.wrap(dek, mk), mk);
+  results[p.name] = back.length === 96 && back.every((b, i) => b === dek[i]);
+}
+console.log(JSON.stringify(results));
+`;
+
+describe('fetch providers in Bun and Deno (the same bundle), against the mock', () => {
+  let kms: MockKms;
+  let bundle: string;
+  beforeAll(async () => {
+    kms = await startMockKms({ aws: { [AWS.accessKeyId]: AWS.secretAccessKey }, azure: AZURE, gcp: { email: KEY.email, publicKeySpki: Uint8Array.from(atob(KEY.publicKeySpki), (c) => c.charCodeAt(0)) } });
+    const out = join(REPO_ROOT, '.cache', 'kms-runtimes');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'probe.ts'), PROBE);
+    bundle = join(out, 'probe.mjs');
+    // platform 'neutral': no Node built-in may be needed by the library.
+    await build({ entryPoints: [join(out, 'probe.ts')], bundle: true, platform: 'neutral', format: 'esm', conditions: ['@fle-ts/source'], mainFields: ['module', 'main'], outfile: bundle, logLevel: 'warning' });
+  });
+  afterAll(() => kms.close());
+
+  for (const [runtime, args] of [['bun', []], ['deno', ['run', '-A', '--no-config', '--no-lock']]] as const) {
+    it(`${runtime}: aws, azure and gcp wrap then unwrap; the mock verified every request`, async () => {
+      const before = kms.requests.length;
+      const cfg = JSON.stringify({ ep: `127.0.0.1:${kms.port}`, aws: AWS, azure: AZURE, gcp: { email: KEY.email, privateKey: KEY.privateKeyPkcs8 } });
+      // Asynchronous: the mock answers from this process.
+      const { stdout } = await promisify(execFile)(join(REPO_ROOT, 'node_modules', '.bin', runtime), [...args, bundle, cfg], {
+        encoding: 'utf8', timeout: 60_000, env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
+      });
+      expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual({ aws: true, azure: true, gcp: true });
+      const seen = kms.requests.slice(before);
+      expect(seen.map((r) => r.target).sort()).toEqual(['TrentService.Decrypt', 'TrentService.Encrypt', 'azure-token', 'azure-unwrapkey', 'azure-wrapkey', 'gcp-decrypt', 'gcp-encrypt', 'gcp-token']);
+      expect(seen.every((r) => r.signatureValid)).toBe(true);
+    }, 90_000);
+  }
+});
