@@ -11,9 +11,12 @@ export interface OAuthToken {
   readonly expiresInSeconds: number | undefined;
 }
 
-/** The token of an OAuth answer. Throws KMS_HTTP_ERROR / KMS_BAD_RESPONSE naming `provider`. */
-export function parseOAuthResponse(res: KmsHttpResponse, provider: string, what = 'the OAuth token endpoint'): OAuthToken {
-  if (res.status !== 200) throw httpStatusError(res, provider, what, 'check the credentials and the identity endpoint');
+/**
+ * The token of an OAuth answer (also IMDS's and the GCP metadata server's). Throws KMS_HTTP_ERROR /
+ * KMS_BAD_RESPONSE naming `provider` and `what` answered; `fix` says what to check.
+ */
+export function parseOAuthResponse(res: KmsHttpResponse, provider: string, what = 'the OAuth token endpoint', fix = 'check the credentials and the identity endpoint'): OAuthToken {
+  if (res.status !== 200) throw httpStatusError(res, provider, what, fix);
   const json = jsonObject(res, provider, what);
   if (typeof json.access_token !== 'string' || json.access_token.length === 0) {
     throw new KmsError('KMS_BAD_RESPONSE', provider, `${what} answer does not include the string field 'access_token'`);

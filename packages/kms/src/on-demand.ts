@@ -5,9 +5,11 @@
 // credential sources cache the token until a minute before it expires.
 import { KmsError } from './errors.js';
 import type { FetchLike } from './transport.js';
-import { httpStatusError, jsonObject } from './json-response.js';
-import type { OAuthToken } from './oauth.js';
+import { parseOAuthResponse, type OAuthToken } from './oauth.js';
 import type { AccessTokenCredentials } from './providers.js';
+import { TokenCache } from './token-cache.js';
+
+const FIX = 'is a managed identity / service account attached to this machine?';
 
 /** Options of the metadata-service token functions. */
 export interface MetadataTokenOptions {
@@ -44,17 +46,6 @@ async function get(provider: string, what: string, url: string, headers: Record<
   }
 }
 
-function token(res: { status: number; body: Uint8Array }, provider: string, what: string): OAuthToken {
-  if (res.status !== 200) throw httpStatusError(res, provider, what, 'is a managed identity / service account attached to this machine?');
-  const json = jsonObject(res, provider, what);
-  if (typeof json.access_token !== 'string' || json.access_token.length === 0) {
-    throw new KmsError('KMS_BAD_RESPONSE', provider, `${what} answer does not include the string field 'access_token'`);
-  }
-  const e = json.expires_in;
-  const n = typeof e === 'number' ? e : typeof e === 'string' && /^\d+$/.test(e) ? Number(e) : undefined;
-  return { accessToken: json.access_token, expiresInSeconds: n };
-}
-
 /**
  * The Azure VM managed-identity token for Key Vault from IMDS: `GET http://169.254.169.254/metadata/identity/oauth2/token
  * ?api-version=2018-02-01&resource=https%3A%2F%2Fvault.azure.net%2F` with `Metadata: true`. Throws KMS_HTTP_ERROR,
@@ -62,32 +53,18 @@ function token(res: { status: number; body: Uint8Array }, provider: string, what
  */
 export async function azureImdsToken(o: MetadataTokenOptions = {}, provider = 'azure'): Promise<OAuthToken> {
   const url = `http://${o.host ?? '169.254.169.254'}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=${encodeURIComponent('https://vault.azure.net/')}`;
-  return token(await get(provider, 'Azure IMDS', url, { Metadata: 'true', Accept: 'application/json' }, o), provider, 'Azure IMDS');
+  return parseOAuthResponse(await get(provider, 'Azure IMDS', url, { Metadata: 'true', Accept: 'application/json' }, o), provider, 'Azure IMDS', FIX);
 }
 
 /** The GCP service-account token from the metadata server (`Metadata-Flavor: Google`). */
 export async function gcpMetadataToken(o: MetadataTokenOptions = {}, provider = 'gcp'): Promise<OAuthToken> {
   const url = `http://${o.host ?? 'metadata.google.internal'}/computeMetadata/v1/instance/service-accounts/default/token`;
-  return token(await get(provider, 'the GCP metadata server', url, { 'Metadata-Flavor': 'Google' }, o), provider, 'the GCP metadata server');
+  return parseOAuthResponse(await get(provider, 'the GCP metadata server', url, { 'Metadata-Flavor': 'Google' }, o), provider, 'the GCP metadata server', FIX);
 }
 
 function cached(fetchToken: () => Promise<OAuthToken>, now: () => Date): () => Promise<AccessTokenCredentials> {
-  let current: { token: string; expiresAt: number } | undefined;
-  let pending: Promise<AccessTokenCredentials> | undefined;
-  return () => {
-    if (current && current.expiresAt - now().getTime() > 60_000) return Promise.resolve({ accessToken: current.token });
-    pending ??= (async () => {
-      const t0 = now().getTime();
-      try {
-        const t = await fetchToken();
-        current = t.expiresInSeconds === undefined ? undefined : { token: t.accessToken, expiresAt: t0 + t.expiresInSeconds * 1000 };
-        return { accessToken: t.accessToken };
-      } finally {
-        pending = undefined;
-      }
-    })();
-    return pending;
-  };
+  const cache = new TokenCache(now);
+  return async () => ({ accessToken: await cache.get(fetchToken) });
 }
 
 /**

@@ -7,6 +7,7 @@ import { azureOAuthRequest, azureUnwrapKeyRequest, azureWrapKeyRequest, parseAzu
 import { KmsError } from './errors.js';
 import { gcpDecryptRequest, gcpEncryptRequest, gcpOAuthRequest, parseGcpDecryptResponse, parseGcpEncryptResponse, type GcpCredentials } from './gcp.js';
 import { parseOAuthResponse } from './oauth.js';
+import { TokenCaches } from './token-cache.js';
 import { sendKmsRequest, type KmsTransportOptions } from './transport.js';
 
 /** A key document's masterKey: `provider` plus the provider's fields. */
@@ -34,8 +35,6 @@ export interface RemoteKmsOptions extends KmsTransportOptions {
 export type CredentialSource<T> = T | (() => Promise<T>);
 
 const DATA_KEY_LENGTH = 96;
-// A cached token is renewed when less than a minute of it is left (SPEC "kmsProviders", Azure IMDS).
-const TOKEN_MARGIN_MS = 60_000;
 
 function checkName(name: string, type: string): void {
   if (typeof name !== 'string' || !(name === type || (name.startsWith(`${type}:`) && /^[a-zA-Z0-9_]+$/.test(name.slice(type.length + 1))))) {
@@ -85,47 +84,6 @@ export function createAwsKmsProvider(name: string, credentials: CredentialSource
       return checkDataKey(parseAwsDecryptResponse(await sendKmsRequest(req, options), name), name, 'unwrap');
     },
   };
-}
-
-/**
- * Bearer tokens per scope (the scope follows the masterKey's endpoint domain, so one provider can
- * hold tokens for two clouds): one request in flight per scope, renewed a minute before expiry.
- */
-class TokenCaches {
-  readonly #caches = new Map<string, TokenCache>();
-  constructor(private readonly now: () => Date) {}
-
-  for(scope: string): TokenCache {
-    let c = this.#caches.get(scope);
-    if (!c) this.#caches.set(scope, (c = new TokenCache(this.now)));
-    return c;
-  }
-}
-
-/** A bearer token cache: one request in flight at a time, renewed a minute before it expires. */
-class TokenCache {
-  #token: string | undefined;
-  #expiresAt = 0;
-  #pending: Promise<string> | undefined;
-  constructor(private readonly now: () => Date) {}
-
-  get(fetchToken: () => Promise<{ accessToken: string; expiresInSeconds: number | undefined }>): Promise<string> {
-    if (this.#token !== undefined && this.#expiresAt - this.now().getTime() > TOKEN_MARGIN_MS) return Promise.resolve(this.#token);
-    this.#pending ??= fetchToken().then(
-      (t) => {
-        this.#pending = undefined;
-        // Without expires_in the token is used once and not kept.
-        this.#token = t.expiresInSeconds === undefined ? undefined : t.accessToken;
-        this.#expiresAt = this.now().getTime() + (t.expiresInSeconds ?? 0) * 1000;
-        return t.accessToken;
-      },
-      (e: unknown) => {
-        this.#pending = undefined;
-        throw e;
-      },
-    );
-    return this.#pending;
-  }
 }
 
 /** The cache key of a token: the endpoint's host after its first label ('' for the default). */

@@ -68,12 +68,12 @@ export function parseRsaPrivateKey(der: Uint8Array, provider: string, field: str
 /** base^exp mod m (left-to-right square and multiply; not constant time, see README "Limits"). */
 function modPow(base: bigint, exp: bigint, m: bigint): bigint {
   let result = 1n;
-  let b = base % m;
-  for (let i = exp.toString(2), k = 0; k < i.length; k++) {
+  const b = base % m;
+  const bits = exp.toString(2);
+  for (let k = 0; k < bits.length; k++) {
     result = (result * result) % m;
-    if (i[k] === '1') result = (result * b) % m;
+    if (bits[k] === '1') result = (result * b) % m;
   }
-  b = 0n;
   return result;
 }
 
