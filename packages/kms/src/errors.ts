@@ -17,9 +17,7 @@ export type KmsErrorCode =
   /** The KMS could not be reached or the connection failed, after every retry. */
   | 'KMS_NETWORK'
   /** The KMS did not answer within the timeout, after every retry. */
-  | 'KMS_TIMEOUT'
-  /** An internal invariant failed; please report it. */
-  | 'KMS_INTERNAL';
+  | 'KMS_TIMEOUT';
 
 /** Every error of `@fle-ts/kms`: `provider` is the KMS provider id (`aws`, `aws:name`, ...) or `''`. */
 export class KmsError extends FleError {
