@@ -54,6 +54,16 @@ describe('kmsProviders shapes (LMC _mongocrypt_parse_kms_providers)', () => {
   });
 });
 
+describe('a provider that is not configured (keyvault says so, before any request)', () => {
+  it('createDataKey for aws:other when only aws is configured: KMS_PROVIDER_NOT_CONFIGURED naming it', async () => {
+    const options = { aws: AWS };
+    const kmsProviders = new KmsProviders(options, remoteKmsProviders(options));
+    const e = await createDataKey(new MemoryKeyVault(), kmsProviders, 'aws:other', { masterKey: { provider: 'aws:other', region: 'r', key: 'k' } }).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'KMS_PROVIDER_NOT_CONFIGURED' });
+    expect((e as Error).message).toContain("'aws:other'");
+  });
+});
+
 describe('the providers it builds, under keyvault, against the mock', () => {
   let kms: MockKms;
   let ep: string;

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { NodeSha256 } from './sha256-node.js';
 
-export type Fault = 'none' | 'http500' | 'badJson' | 'missingField' | 'badBase64' | 'errorJson' | 'hang' | 'network';
+export type Fault = 'none' | 'http500' | 'badJson' | 'missingField' | 'badBase64' | 'errorJson' | 'hang' | 'network' | 'truncated';
 
 export interface MockRequest {
   /** `TrentService.Encrypt`, `azure-token`, `azure-wrapkey`, `gcp-token`, `gcp-encrypt`, ... */
@@ -160,6 +160,13 @@ export async function startMockKms(credentials: MockCredentials): Promise<MockKm
         if (current === 'hang') return; // never answers
         if (current === 'network') {
           req.socket.destroy();
+          return;
+        }
+        if (current === 'truncated') {
+          // Announces 100 bytes, sends 10, closes: the answer is cut short.
+          res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': 100 });
+          res.write('{"Ciphert');
+          res.socket?.destroy();
           return;
         }
         if (current === 'http500') return send(500, '{"__type":"KMSInternalException","message":"mock internal error"}');

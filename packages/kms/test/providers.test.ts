@@ -101,6 +101,32 @@ describe.each(SETUPS)('$name provider over fetch against the mock', ({ name, mak
     expect(e.message).toContain('attempt 2 of 2');
   });
 
+  it.each([
+    ['badJson', 'KMS_BAD_RESPONSE', 'not JSON'],
+    ['missingField', 'KMS_BAD_RESPONSE', 'does not include the string field'],
+    ['badBase64', 'KMS_BAD_RESPONSE', 'not valid base64'],
+    ['errorJson', 'KMS_HTTP_ERROR', 'error 400'],
+  ] as const)('fault %s on wrap (after the token) gives %s', async (fault, code, phrase) => {
+    const p = make();
+    await p.wrap(DEK, masterKey()); // a token first, so the fault hits the KMS operation
+    kms.fault(fault, 1);
+    const e = await catchKms(p.wrap(DEK, masterKey()));
+    expect([e.code, e.message]).toEqual([code, expect.stringContaining(phrase)]);
+    expect(e.message).toContain(`KMS provider '${name}'`);
+  });
+
+  it('a truncated answer (3 times) is KMS_NETWORK after the retries; an unreachable endpoint too', async () => {
+    const p = make();
+    await p.wrap(DEK, masterKey());
+    kms.fault('truncated', 3);
+    expect((await catchKms(p.wrap(DEK, masterKey()))).code).toBe('KMS_NETWORK');
+    const dead = { ...masterKey() };
+    for (const k of ['endpoint', 'keyVaultEndpoint'] as const) if (k in dead) dead[k] = '127.0.0.1:1';
+    const e = await catchKms(make().unwrap(new Uint8Array(160), dead));
+    expect(e.code).toBe('KMS_NETWORK');
+    expect(e.message).toContain('127.0.0.1:1');
+  });
+
   it('a masterKey of another provider is refused before any request', async () => {
     const before = kms.requests.length;
     const e = await catchKms(make().wrap(DEK, { ...masterKey(), provider: `${name}:other` }));
