@@ -2,7 +2,7 @@
 // fixed clock: the AWS Encrypt request of a datakey and the Decrypt request of an explicit decrypt,
 // with and without a session token, with the default and a custom endpoint.
 import { describe, expect, it } from 'vitest';
-import { awsDecryptRequest, awsEncryptRequest } from '@fle-ts/kms';
+import { awsDecryptRequest, awsEncryptRequest, azureWrapKeyRequest, gcpEncryptRequest } from '@fle-ts/kms';
 import { describeOracle } from '../../../scripts/test-support/mcoracle.js';
 import { oracleKmsRequest, scratch } from './oracle.js';
 
@@ -78,5 +78,23 @@ describeOracle('AWS KMS requests equal libmongocrypt 1.7.2 byte for byte (mcorac
 describe('oracle test inputs', () => {
   it('the decrypt value names the key document', () => {
     expect(valuesFile()).toContain(b64(new Uint8Array([2, ...KEY_ID])).slice(0, 20));
+  });
+});
+
+// SPEC accessToken mode: with the token given (mcoracle --on-demand: libmongocrypt 1.7.2 ignores
+// crypt-level accessTokens for datakey, README "Quirks"), the first request is the KMS operation
+// itself with that bearer token; the builders given the same token make the same bytes.
+
+describeOracle('accessToken mode equals libmongocrypt 1.7.2 (no token request)', () => {
+  it('azure {accessToken}: the wrapkey request', () => {
+    const mk = { keyVaultEndpoint: 'v.vault.azure.net', keyName: 'k', keyVersion: '7' };
+    const expected = oracleKmsRequest(CLOCKS[0]!, { azure: { accessToken: 'at-azure-123' } }, ['--on-demand', '--provider', 'azure', '--master-key', JSON.stringify(mk), '--material', b64(DEK)]);
+    expect(text(azureWrapKeyRequest({ accessToken: 'at-azure-123', masterKey: mk, plaintext: DEK }).bytes)).toBe(text(expected));
+  });
+
+  it('gcp {accessToken}: the encrypt request', () => {
+    const mk = { projectId: 'p', location: 'l', keyRing: 'r', keyName: 'k' };
+    const expected = oracleKmsRequest(CLOCKS[0]!, { gcp: { accessToken: 'ya29.at-gcp' } }, ['--on-demand', '--provider', 'gcp', '--master-key', JSON.stringify(mk), '--material', b64(DEK)]);
+    expect(text(gcpEncryptRequest({ accessToken: 'ya29.at-gcp', masterKey: mk, plaintext: DEK }).bytes)).toBe(text(expected));
   });
 });
