@@ -33,6 +33,8 @@ export interface MockCredentials {
 
 export interface MockKms {
   readonly port: number;
+  /** Serves `body` at GET `path` (a page and script for a browser test, same origin as the KMS). */
+  serve(path: string, contentType: string, body: string): void;
   readonly requests: MockRequest[];
   /** Fault for the next `faultCount` requests (then none). */
   fault(kind: Fault, count?: number): void;
@@ -89,7 +91,14 @@ export async function startMockKms(credentials: MockCredentials): Promise<MockKm
     tokens.add(t);
     return t;
   };
+  const pages = new Map<string, { contentType: string; body: string }>();
   const server: Server = createServer((req, res) => {
+    const page = req.method === 'GET' ? pages.get(req.url ?? '') : undefined;
+    if (page) {
+      res.writeHead(200, { 'Content-Type': page.contentType });
+      res.end(page.body);
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -226,6 +235,9 @@ export async function startMockKms(credentials: MockCredentials): Promise<MockKm
   return {
     port: (server.address() as AddressInfo).port,
     requests,
+    serve(path, contentType, body) {
+      pages.set(path, { contentType, body });
+    },
     fault(kind, count = 1) {
       fault = kind;
       faultsLeft = count;
