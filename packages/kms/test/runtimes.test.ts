@@ -1,8 +1,8 @@
-// The fetch providers outside Node: one esbuild bundle (as the runtime matrix builds them) runs
-// in Bun, Deno and headless Chromium (Debian's, through playwright-core; the page is served by the
-// mock itself, so its fetches are same-origin) against the loopback mock, which checks every AWS
-// signature, GCP JWT and Azure client credential; wrap then unwrap per provider must return the
-// data key. (workerd is not covered here.)
+// The fetch providers outside Node, in every runtime of the matrix: one esbuild bundle (as the
+// runtime matrix builds them) runs in Bun, Deno, workerd (miniflare, as a module Worker) and
+// headless Chromium (Debian's, through playwright-core; the page is served by the mock itself, so
+// its fetches are same-origin) against the loopback mock, which checks every AWS signature, GCP
+// JWT and Azure client credential; wrap then unwrap per provider must return the data key.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,37 +17,65 @@ const KEY = JSON.parse(readVectorBytes('gcp-test-key.json')) as { email: string;
 const AWS = { accessKeyId: 'AKIDRUNTIME', secretAccessKey: 'runtime/secret' };
 const AZURE = { tenantId: 'tenant-rt', clientId: 'client-rt', clientSecret: 'azure-rt-secret' };
 
-const PROBE = `
+const PROBE_LIB = `
 import { createAwsKmsProvider, createAzureKmsProvider, createGcpKmsProvider } from '@fle-ts/kms';
-const cfg = globalThis.KMS_PROBE_CONFIG ?? JSON.parse(globalThis.process?.argv?.[2] ?? Deno.args[0]);
-const ep = cfg.ep;
-const o = { protocol: 'http:', sleep: async () => {}, backoffMs: () => 0 };
-const dek = new Uint8Array(96).map((_, i) => (i * 7) & 255);
-const cases = [
-  [createAwsKmsProvider('aws', cfg.aws, o), { provider: 'aws', region: 'us-east-1', key: 'k', endpoint: ep }],
-  [createAzureKmsProvider('azure', { ...cfg.azure, identityPlatformEndpoint: ep }, o), { provider: 'azure', keyVaultEndpoint: ep, keyName: 'k' }],
-  [createGcpKmsProvider('gcp', { email: cfg.gcp.email, privateKey: cfg.gcp.privateKey, endpoint: ep }, o), { provider: 'gcp', projectId: 'p', location: 'l', keyRing: 'r', keyName: 'k', endpoint: ep }],
-];
-const results = {};
-for (const [p, mk] of cases) {
-  const back = await p.unwrap(await p.wrap(dek, mk), mk);
-  results[p.name] = back.length === 96 && back.every((b, i) => b === dek[i]);
+export async function run(cfg) {
+  const ep = cfg.ep;
+  const o = { protocol: 'http:', sleep: async () => {}, backoffMs: () => 0 };
+  const dek = new Uint8Array(96).map((_, i) => (i * 7) & 255);
+  const cases = [
+    [createAwsKmsProvider('aws', cfg.aws, o), { provider: 'aws', region: 'us-east-1', key: 'k', endpoint: ep }],
+    [createAzureKmsProvider('azure', { ...cfg.azure, identityPlatformEndpoint: ep }, o), { provider: 'azure', keyVaultEndpoint: ep, keyName: 'k' }],
+    [createGcpKmsProvider('gcp', { email: cfg.gcp.email, privateKey: cfg.gcp.privateKey, endpoint: ep }, o), { provider: 'gcp', projectId: 'p', location: 'l', keyRing: 'r', keyName: 'k', endpoint: ep }],
+  ];
+  const results = {};
+  for (const [p, mk] of cases) {
+    const back = await p.unwrap(await p.wrap(dek, mk), mk);
+    results[p.name] = back.length === 96 && back.every((b, i) => b === dek[i]);
+  }
+  return results;
 }
+`;
+// Bun, Deno and the browser page: run at load (config from argv or the page), print and publish.
+const PROBE = `
+import { run } from './probe-lib.ts';
+const cfg = globalThis.KMS_PROBE_CONFIG ?? JSON.parse(globalThis.process?.argv?.[2] ?? Deno.args[0]);
+const results = await run(cfg);
 globalThis.KMS_PROBE_RESULT = results;
 console.log(JSON.stringify(results));
+`;
+// workerd: I/O only inside a request, so a module Worker runs the probe per request (config in the URL).
+const WORKER = `
+import { run } from './probe-lib.ts';
+export default {
+  async fetch(request) {
+    const cfg = JSON.parse(decodeURIComponent(new URL(request.url).searchParams.get('cfg')));
+    try {
+      return Response.json(await run(cfg));
+    } catch (e) {
+      return new Response(String(e && e.stack || e), { status: 500 });
+    }
+  },
+};
 `;
 
 describe('fetch providers in Bun and Deno (the same bundle), against the mock', () => {
   let kms: MockKms;
   let bundle: string;
+  let workerBundle: string;
   beforeAll(async () => {
     kms = await startMockKms({ aws: { [AWS.accessKeyId]: AWS.secretAccessKey }, azure: AZURE, gcp: { email: KEY.email, publicKeySpki: Uint8Array.from(atob(KEY.publicKeySpki), (c) => c.charCodeAt(0)) } });
     const out = join(REPO_ROOT, '.cache', 'kms-runtimes');
     mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'probe-lib.ts'), PROBE_LIB);
     writeFileSync(join(out, 'probe.ts'), PROBE);
+    writeFileSync(join(out, 'worker.ts'), WORKER);
     bundle = join(out, 'probe.mjs');
+    workerBundle = join(out, 'worker.mjs');
     // platform 'neutral': no Node built-in may be needed by the library.
-    await build({ entryPoints: [join(out, 'probe.ts')], bundle: true, platform: 'neutral', format: 'esm', conditions: ['@fle-ts/source'], mainFields: ['module', 'main'], outfile: bundle, logLevel: 'warning' });
+    for (const [entry, outfile] of [['probe.ts', bundle], ['worker.ts', workerBundle]] as const) {
+      await build({ entryPoints: [join(out, entry)], bundle: true, platform: 'neutral', format: 'esm', conditions: ['@fle-ts/source'], mainFields: ['module', 'main'], outfile, logLevel: 'warning' });
+    }
   });
   afterAll(() => kms.close());
 
@@ -65,6 +93,25 @@ describe('fetch providers in Bun and Deno (the same bundle), against the mock', 
       expect(seen.every((r) => r.signatureValid)).toBe(true);
     }, 90_000);
   }
+
+  it('workerd (miniflare): aws, azure and gcp wrap then unwrap inside a Worker; the mock verified every request', async () => {
+    const { Miniflare } = await import('miniflare');
+    const mf = new Miniflare({ modules: true, script: readFileSync(workerBundle, 'utf8'), compatibilityDate: '2025-09-01', host: '127.0.0.1', port: 0 });
+    try {
+      const url = await mf.ready;
+      const cfg = { ep: `127.0.0.1:${kms.port}`, aws: AWS, azure: AZURE, gcp: { email: KEY.email, privateKey: KEY.privateKeyPkcs8 } };
+      const before = kms.requests.length;
+      const res = await fetch(`${url}?cfg=${encodeURIComponent(JSON.stringify(cfg))}`);
+      const text = await res.text();
+      expect(res.status, text.slice(0, 500)).toBe(200);
+      expect(JSON.parse(text)).toEqual({ aws: true, azure: true, gcp: true });
+      const seen = kms.requests.slice(before);
+      expect(seen).toHaveLength(8);
+      expect(seen.every((r) => r.signatureValid)).toBe(true);
+    } finally {
+      await mf.dispose();
+    }
+  }, 120_000);
 
   // Debian's chromium (.ci/run installs it): skipped with a notice without it, failing under CI=true.
   const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
