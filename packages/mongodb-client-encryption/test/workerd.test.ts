@@ -2,7 +2,7 @@
 // esbuild as wrangler would, against the test wire server on the host over TCP (node:net):
 // connect, createDataKey, explicit encrypt/decrypt, auto-encrypted insert and find.
 import { describe, expect, it } from 'vitest';
-import { loadMiniflare } from '../../../scripts/runtimes/workerd.mjs';
+import { loadMiniflare } from '../../../scripts/runtimes/loaders.mjs';
 import { bundleWorker } from './e2e/bundle-worker.js';
 import { startWireServer } from './wire-server/server.js';
 
