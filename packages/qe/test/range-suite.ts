@@ -1,7 +1,8 @@
 // Range maths known answers (encoding, edges, mincover), written once and run over two roots
 // with the same layout: ../shared/test-vectors/qe (range.shared.test.ts) and the repository's
 // sample in test-vectors/qe (range-own-vectors.test.ts). Read files only inside tests.
-import { Decimal128 } from 'bson';
+import { bytesToHex, hexToBytes } from '@fle-ts/crypto-core';
+import { Binary, Decimal128, EJSON } from 'bson';
 import { expect } from 'vitest';
 import { decodeDec128, type Dec128 } from '../src/range-decimal.js';
 import { rangeEdges } from '../src/range-edges.js';
@@ -14,6 +15,8 @@ import {
   type RangeValue,
 } from '../src/range-encoding.js';
 import { rangeMincover } from '../src/range-mincover.js';
+import { encryptPlaceholder, encryptQe, fixedRandomSource, type QeKeyLookup } from '../src/index.js';
+import { encryptQeExpression, resetRangePayloadIdForTesting, type QeRangeEncryptOptions } from '../src/range-encrypt.js';
 
 /** Reads a file below a test-vectors/qe root. */
 export type Reader = (rel: string) => string;
@@ -242,4 +245,114 @@ export function runInlineMincover(read: Reader): Record<string, { ok: number; er
     out[type] = c;
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Range payloads: cases/auto-encrypt.json and cases/explicit-encrypt.json (the Range rows).
+
+function ejson(text: string): Record<string, unknown> {
+  return EJSON.parse(text, { relaxed: false }) as Record<string, unknown>;
+}
+/** Inline JSON of the C tests: single quotes, and libbson reads 123.0 as a double. */
+function inlineJson(text: string): Record<string, unknown> {
+  return ejson(text.replace(/'/g, '"').replace(/(:\s*)(-?\d+\.\d+(?:[eE][-+]?\d+)?)/g, '$1{"$$numberDouble": "$2"}'));
+}
+function binBytes(b: unknown): Uint8Array {
+  const bin = b as Binary;
+  return bin.buffer.subarray(0, bin.position);
+}
+function encryptedByPath(doc: unknown, path = '', out = new Map<string, Uint8Array>()): Map<string, Uint8Array> {
+  if ((doc as { _bsontype?: string } | null)?._bsontype === 'Binary') {
+    if ((doc as Binary).sub_type === 6) out.set(path, binBytes(doc));
+  } else if (doc !== null && typeof doc === 'object') {
+    for (const [k, v] of Object.entries(doc)) encryptedByPath(v, path ? `${path}.${k}` : k, out);
+  }
+  return out;
+}
+
+interface AutoCase {
+  name: string;
+  markings: string;
+  expect: string;
+  rngHex?: string;
+  rngBytesUsed?: number;
+}
+const RANGE_AUTO = /^(fle2-insert-range|fle2-find-range|no-trimFactor|range-sends-cryptoParams)\//;
+
+/** The auto (marking) range cases. */
+export function autoRangeCases(read: Reader): AutoCase[] {
+  return (JSON.parse(read('cases/auto-encrypt.json')) as { cases: AutoCase[] }).cases.filter((c) => RANGE_AUTO.test(c.name));
+}
+
+/** Encrypts every marking of a case's mongocryptd reply; byte-equal to the expected payload, same RNG bytes used. */
+export function runAutoRangeCase(read: Reader, c: AutoCase, keys: QeKeyLookup): number {
+  const expected = encryptedByPath(ejson(read(`data/${c.expect}`)));
+  const markings = encryptedByPath((ejson(read(`data/${c.markings}`)) as { result: unknown }).result);
+  const rng = hexToBytes(c.rngHex ?? '');
+  const random = fixedRandomSource(rng);
+  let n = 0;
+  for (const [path, marking] of markings) {
+    expect(marking[0], `${c.name}: ${path} is a marking`).toBe(3);
+    const got = encryptPlaceholder(marking, { keys, random });
+    expect(bytesToHex(binBytes(got)), `${c.name}: ${path}`).toBe(bytesToHex(expected.get(path)!));
+    n++;
+  }
+  expect(n, `${c.name}: markings`).toBeGreaterThan(0);
+  expect(rng.length - random.remaining(), `${c.name}: random bytes used`).toBe(c.rngBytesUsed ?? 0);
+  return n;
+}
+
+interface ExplicitCase {
+  desc: string;
+  algorithm: string;
+  keyId: string;
+  indexKeyId?: string;
+  contentionFactor?: number | string;
+  queryType?: string;
+  rangeOpts?: { json?: string; file?: string };
+  msg: { json?: string; file?: string };
+  isExpression?: boolean;
+  expect?: { json?: string; file?: string };
+  expectFinalizeError?: string;
+  expectInitError?: string;
+  rngHex?: string | null;
+  rngBytesUsed?: number;
+}
+
+/** The explicit Range cases. */
+export function explicitRangeCases(read: Reader): ExplicitCase[] {
+  return (JSON.parse(read('cases/explicit-encrypt.json')) as { cases: ExplicitCase[] }).cases.filter((c) => c.algorithm === 'Range');
+}
+
+function uuid(hex: string): Binary {
+  return new Binary(hexToBytes(hex), 4);
+}
+
+/** One explicit Range case: encrypt or encryptExpression byte-equal to libmongocrypt, or its error. */
+export function runExplicitRangeCase(read: Reader, c: ExplicitCase, keys: QeKeyLookup): 'bytes' | 'error' {
+  const load = (x: { json?: string; file?: string }): Record<string, unknown> => (x.json ? inlineJson(x.json) : ejson(read(`data/${x.file}`)));
+  const msg = load(c.msg);
+  const options: QeRangeEncryptOptions = {
+    algorithm: 'Range',
+    keyId: uuid(c.keyId),
+    contentionFactor: BigInt(c.contentionFactor ?? 0),
+    rangeOptions: c.rangeOpts ? load(c.rangeOpts) : {},
+    ...(c.indexKeyId !== undefined && { indexKeyId: uuid(c.indexKeyId) }),
+    ...(c.queryType !== undefined && { queryType: c.queryType as 'range' }),
+  };
+  const rng = hexToBytes(c.rngHex ?? '');
+  const random = fixedRandomSource(rng);
+  resetRangePayloadIdForTesting();
+  const run = (): unknown => (c.isExpression ? encryptQeExpression(msg['v'], options, { keys, random }) : encryptQe(msg['v'], options, { keys, random }));
+  const err = c.expectFinalizeError ?? c.expectInitError;
+  if (err !== undefined) {
+    expect(run, c.desc).toThrow(err);
+    return 'error';
+  }
+  const got = encryptedByPath({ v: run() });
+  const expected = encryptedByPath(load(c.expect!));
+  expect([...got.keys()], c.desc).toEqual([...expected.keys()]);
+  for (const [path, bytes] of expected) expect(bytesToHex(got.get(path)!), `${c.desc}: ${path}`).toBe(bytesToHex(bytes));
+  expect(rng.length - random.remaining(), `${c.desc}: random bytes used`).toBe(c.rngBytesUsed ?? 0);
+  return 'bytes';
 }

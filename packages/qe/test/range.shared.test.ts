@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { describeShared, SHARED_VECTORS } from '../../../scripts/test-support/shared.js';
-import { runEdgeFile, runEncodingCases, runInlineEdges, runInlineMincover, runMincoverFile, runPrecisionModeCases, type Reader } from './range-suite.js';
+import { testKeys } from './suite.js';
+import { autoRangeCases, explicitRangeCases, runAutoRangeCase, runExplicitRangeCase, runEdgeFile, runEncodingCases, runInlineEdges, runInlineMincover, runMincoverFile, runPrecisionModeCases, type Reader } from './range-suite.js';
 
 const read: Reader = (rel) => readFileSync(join(SHARED_VECTORS, 'qe', rel), 'utf8');
 
@@ -56,5 +57,130 @@ describeShared('QE range mincover: data/range-min-cover + inline/range-mincover-
   }
   it('inline trimFactor and error cases: int32 10, int64 6', () => {
     expect(runInlineMincover(read)).toEqual({ int32: { ok: 7, error: 3 }, int64: { ok: 4, error: 2 } });
+  });
+});
+
+describeShared('QE range payloads from markings: cases/auto-encrypt.json (range rows)', () => {
+  it('every auto range case (7 insert + 7 find types, no-trimFactor, range-sends-cryptoParams) byte-equal, same RNG bytes', () => {
+    const keys = testKeys(read);
+    const cases = autoRangeCases(read);
+    for (const c of cases) runAutoRangeCase(read, c, keys);
+    expect(cases.map((c) => c.name).sort()).toMatchInlineSnapshot(`
+      [
+        "fle2-find-range/date-v2",
+        "fle2-find-range/decimal128-precision-v2",
+        "fle2-find-range/decimal128-v2",
+        "fle2-find-range/double-precision-v2",
+        "fle2-find-range/double-v2",
+        "fle2-find-range/int32-v2",
+        "fle2-find-range/int64-v2",
+        "fle2-insert-range/date-v2",
+        "fle2-insert-range/decimal128-precision-v2",
+        "fle2-insert-range/decimal128-v2",
+        "fle2-insert-range/double-precision-v2",
+        "fle2-insert-range/double-v2",
+        "fle2-insert-range/int32-v2",
+        "fle2-insert-range/int64-v2",
+        "no-trimFactor/find",
+        "no-trimFactor/insert",
+        "range-sends-cryptoParams/auto-find-int32",
+        "range-sends-cryptoParams/auto-insert-int32",
+      ]
+    `);
+  });
+});
+
+describeShared('QE explicit Range: cases/explicit-encrypt.json (Range rows)', () => {
+  it('every explicit Range case byte-equal or refused with libmongocrypt\'s error', () => {
+    const keys = testKeys(read);
+    const results = explicitRangeCases(read).map((c) => [c.desc, runExplicitRangeCase(read, c, keys)]);
+    expect(results).toMatchInlineSnapshot(`
+      [
+        [
+          "algorithm='Range' with int32 (v2)",
+          "bytes",
+        ],
+        [
+          "algorithm='Range' with sparsity=2 with int32 (v2)",
+          "bytes",
+        ],
+        [
+          "algorithm='Range' with query_type='range' with int32 (v2)",
+          "bytes",
+        ],
+        [
+          "An unsupported range BSON type is an error (v2)",
+          "error",
+        ],
+        [
+          "algorithm='Range' with query_type='range' with double with precision (v2)",
+          "bytes",
+        ],
+        [
+          "algorithm='Range' with double precision with precision (v2)",
+          "bytes",
+        ],
+        [
+          "algorithm='Range' with query_type='range' with double without precision (v2)",
+          "bytes",
+        ],
+        [
+          "algorithm='Range' with double without precision (v2)",
+          "bytes",
+        ],
+        [
+          "min > max for insert (v2)",
+          "error",
+        ],
+        [
+          "min > max for find (v2)",
+          "error",
+        ],
+        [
+          "open interval (v2)",
+          "bytes",
+        ],
+        [
+          "min is required to insert int for range",
+          "error",
+        ],
+        [
+          "max is required to insert int for range",
+          "error",
+        ],
+        [
+          "min is required to find int for range",
+          "error",
+        ],
+        [
+          "max is required to find int for range",
+          "error",
+        ],
+        [
+          "crossed bounds fails",
+          "error",
+        ],
+        [
+          "'range' sends crypto params for insert",
+          "bytes",
+        ],
+        [
+          "'range' sends crypto params for insert with correct defaults",
+          "bytes",
+        ],
+        [
+          "'range' sends crypto params for insert for double",
+          "bytes",
+        ],
+        [
+          "'range' sends crypto params for find with correct defaults",
+          "bytes",
+        ],
+        [
+          "'range' sends crypto params for find",
+          "bytes",
+        ],
+      ]
+    `);
   });
 });
