@@ -16,6 +16,8 @@ import {
 } from '../src/range-encoding.js';
 import { rangeMincover } from '../src/range-mincover.js';
 import { encryptPlaceholder, encryptQe, fixedRandomSource, type QeKeyLookup } from '../src/index.js';
+import { rangeValueOfElement } from '../src/range-bson.js';
+import { parseRangeOptions } from '../src/range-options.js';
 import { encryptQeExpression, resetRangePayloadIdForTesting, type QeRangeEncryptOptions } from '../src/range-encrypt.js';
 
 /** Reads a file below a test-vectors/qe root. */
@@ -355,4 +357,26 @@ export function runExplicitRangeCase(read: Reader, c: ExplicitCase, keys: QeKeyL
   for (const [path, bytes] of expected) expect(bytesToHex(got.get(path)!), `${c.desc}: ${path}`).toBe(bytesToHex(bytes));
   expect(rng.length - random.remaining(), `${c.desc}: random bytes used`).toBe(c.rngBytesUsed ?? 0);
   return 'bytes';
+}
+
+/** inline/rangeopts-parse.json (`mc_RangeOpts_parse`): defaults, parsed values or the error. */
+export function runRangeOptsParseCases(read: Reader): { ok: number; error: number } {
+  const data = JSON.parse(read('inline/rangeopts-parse.json')) as { cases: Json[] };
+  const c = { ok: 0, error: 0 };
+  for (const t of data.cases) {
+    const where = String(t['desc']);
+    const opts = inlineJson(t['in'] as string);
+    const run = (): void => {
+      const got = parseRangeOptions(opts);
+      expect(got.sparsity, where).toBe(BigInt(t['expectSparsity'] as string));
+      if (t['expectTrimFactor'] !== undefined) expect(got.trimFactor, where).toBe(t['expectTrimFactor']);
+      else expect(got.trimFactor, where).toBeUndefined();
+      for (const [k, e] of [['min', t['expectMin']], ['max', t['expectMax']]] as const) {
+        if (e === undefined) expect(got[k], where).toBeUndefined();
+        else expect(rangeValueOfElement(got[k]!, k).value, where).toBe(BigInt(e as number));
+      }
+    };
+    c[outcome(t['expectError'], run, where)]++;
+  }
+  return c;
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { describeShared, SHARED_VECTORS } from '../../../scripts/test-support/shared.js';
 import { testKeys } from './suite.js';
-import { autoRangeCases, explicitRangeCases, runAutoRangeCase, runExplicitRangeCase, runEdgeFile, runEncodingCases, runInlineEdges, runInlineMincover, runMincoverFile, runPrecisionModeCases, type Reader } from './range-suite.js';
+import { runRangeOptsParseCases, autoRangeCases, explicitRangeCases, runAutoRangeCase, runExplicitRangeCase, runEdgeFile, runEncodingCases, runInlineEdges, runInlineMincover, runMincoverFile, runPrecisionModeCases, type Reader } from './range-suite.js';
 
 const read: Reader = (rel) => readFileSync(join(SHARED_VECTORS, 'qe', rel), 'utf8');
 
@@ -21,6 +21,9 @@ describeShared('QE range encoding: inline/range-encoding.json (mc-range-encoding
     });
     const total = Object.values(counts).reduce((n, c) => n + c.ok + c.error, 0);
     expect(total).toBe(234);
+  });
+  it('rangeOptions parsing and defaults: inline/rangeopts-parse.json, 12 cases (4 parsed, 8 refused)', () => {
+    expect(runRangeOptsParseCases(read)).toEqual({ ok: 4, error: 8 });
   });
   it('mc_canUsePrecisionModeDouble/Decimal: 22 cases', () => {
     const c = runPrecisionModeCases(read);
