@@ -87,7 +87,7 @@ export function encryptPlaceholder(marking: Binary | Uint8Array, ctx: QeEncryptC
 
 /**
  * Explicit Queryable Encryption of one value (`ClientEncryption.encrypt` with algorithm
- * 'Indexed' or 'Unindexed'), byte-compatible with libmongocrypt: it builds the marking
+ * 'Indexed', 'Unindexed' or 'Range' (see `encryptQeRange`)), byte-compatible with libmongocrypt: it builds the marking
  * libmongocrypt builds (`mongocrypt-ctx-encrypt.c`, explicit path) and encrypts it.
  * JS numbers follow js-bson (int32 when they fit, else double): pass `Int32`/`Long` to be explicit.
  *

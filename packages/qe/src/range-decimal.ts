@@ -114,7 +114,8 @@ const MAX_EXP = 6111;
 /**
  * a × 10^n (`mc_dec128_scale`, BID scalbn): exact, only the exponent moves; past the largest
  * exponent the coefficient takes trailing zeros while it has room, else the result overflows to
- * infinity (IEEE 754-2008 overflow, round half even).
+ * infinity (IEEE 754-2008 overflow, round half even). Below the smallest exponent the result
+ * stays exact where BID would round a subnormal: range precisions never get there (<= 255).
  */
 export function dec128Scale(a: Dec128, n: number): Dec128 {
   if (a.kind !== 'finite') return a;

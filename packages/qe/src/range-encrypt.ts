@@ -158,7 +158,8 @@ function clause(c: unknown): { field: string; op: Op; value: unknown; agg: boole
  */
 export function encryptQeExpression(expr: unknown, options: QeRangeEncryptOptions, ctx: Ctx): Record<string, unknown> {
   if (options.queryType !== 'range') throw new QeError('BAD_OPTIONS', "encryptExpression needs queryType 'range'");
-  const { userKeyId, indexKeyId, maxContention, ro } = common(options);
+  // A find uses the index key only (libmongocrypt derives the tokens from it; no value is encrypted).
+  const { indexKeyId, maxContention, ro } = common(options);
   const and = (expr as { $and?: unknown } | null)?.$and;
   if (!Array.isArray(and) || and.length < 1 || and.length > 2 || Object.keys(expr as object).length !== 1) {
     throw new QeError('BAD_OPTIONS', 'encryptExpression: expected {$and: [lower, upper]} with one or two comparisons');
@@ -200,7 +201,6 @@ export function encryptQeExpression(expr: unknown, options: QeRangeEncryptOption
   const firstOperator = RANGE_OPERATORS[clauses[0]!.op];
   const secondOperator = clauses[1] ? RANGE_OPERATORS[clauses[1].op] : undefined;
   const indexKey = requireKey(ctx.keys, indexKeyId, 'index key');
-  void userKeyId;
   const payloadId = nextPayloadId++;
   const ops = { payloadId, firstOperator, ...(secondOperator !== undefined && { secondOperator }) };
   const first: RangeFindSpec = { edgesInfo, ...ops };
