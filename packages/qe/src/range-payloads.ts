@@ -5,7 +5,6 @@ import { QeError } from './errors.js';
 import { QeKind } from './kinds.js';
 import { takeRandom, type RandomSource } from './random.js';
 import { raw, rangeValueOfElement, rawDocument, subDocument, type RawField } from './range-bson.js';
-import { decodeDec128 } from './range-decimal.js';
 import { rangeEdges } from './range-edges.js';
 import { encodeRange, type RangeDomain, type RangeValue } from './range-encoding.js';
 import { rangeMincover, trimFactorFor } from './range-mincover.js';
@@ -208,11 +207,15 @@ export function buildRangeInsertPayloadV2(input: RangeInsertInput): Uint8Array {
   return withKind(QeKind.FLE2InsertUpdatePayloadV2, rawDocument(fields));
 }
 
-/** An infinite double or decimal128 bound: the open end of a one-sided query. */
+/**
+ * A double ±Infinity bound: the open end of a one-sided query (`isInfinite` in
+ * mongocrypt-marking.c reads the bound as a double; a decimal128 Infinity is refused later,
+ * as libmongocrypt 1.20.2 refuses it).
+ */
 function isInfinite(e: RawElement): boolean {
-  if (e.type === 0x01) return !Number.isFinite(new DataView(e.value.buffer, e.value.byteOffset, 8).getFloat64(0, true));
-  if (e.type === 0x13) return decodeDec128(e.value).kind === 'inf';
-  return false;
+  if (e.type !== 0x01) return false;
+  const d = new DataView(e.value.buffer, e.value.byteOffset, 8).getFloat64(0, true);
+  return d === Number.POSITIVE_INFINITY || d === Number.NEGATIVE_INFINITY;
 }
 
 /**

@@ -77,6 +77,11 @@ describe('range: bad input is a typed error naming what was wrong', () => {
       expect([e.code, e.message]).toEqual(['BAD_RANGE_VALUE', 'Infinity and Nan Decimal128 values are not supported.']);
     }
   });
+  it('a decimal128 Infinity query bound is refused, not taken as an open end (libmongocrypt 1.20.2 does the same)', () => {
+    // Only a double ±Infinity marks the open side of a query (mc_get_mincover_from_FLE2RangeFindSpec).
+    const e = find([{ a: { $gte: Decimal128.fromString('1') } }, { a: { $lte: Decimal128.fromString('Infinity') } }], {});
+    expect([e.code, e.message]).toEqual(['BAD_RANGE_VALUE', 'Infinity and Nan Decimal128 values are not supported.']);
+  });
   it("unsupported types, the old 'RangePreview', a missing bound for integers, crossed query bounds", () => {
     expect(insert('abc', {}).code).toBe('UNSUPPORTED_BSON_TYPE');
     expect(failure(() => encryptQe(new Int32(1), { algorithm: 'RangePreview', keyId, contentionFactor: 0 } as never, { keys })).code).toBe('BAD_OPTIONS');
