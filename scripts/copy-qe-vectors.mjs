@@ -2,7 +2,8 @@
 // ../shared/test-vectors/qe (libmongocrypt @ 3a65b40d, Apache-2.0; its README) into
 // test-vectors/qe/, keeping the same relative paths so packages/qe/test/suite.ts reads both.
 // Files are copied byte for byte, except cases/explicit-encrypt.json and cases/auto-encrypt.json,
-// which keep only the Indexed / Unindexed cases (the range cases name files not copied).
+// which keep the Indexed / Unindexed cases and the Range cases whose files are in the sample
+// below (RANGE_SAMPLE: int32 and decimal128-with-precision payloads, the inline range maths).
 //   node scripts/copy-qe-vectors.mjs
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -43,7 +44,30 @@ const VERBATIM = [
   'data/cleanup/missing-key-id/collinfo.json',
   'data/roundtrip/fle2v2-aead-fixed.json',
   'data/roundtrip/fle2v2-aead-generated.json',
+  ...RANGE_SAMPLE(),
 ];
+
+/** A small range sample: the inline range maths, three mincover files, int32 and decimal128-precision payloads. */
+function RANGE_SAMPLE() {
+  return [
+    'inline/range-encoding.json',
+    'inline/range-edges-inline.json',
+    'inline/range-mincover-inline.json',
+    'inline/range-can-use-precision-mode.json',
+    'inline/rangeopts-parse.json',
+    'data/range-min-cover/mincover_int32.json',
+    'data/range-min-cover/mincover_double_precision.json',
+    'data/range-min-cover/mincover_decimal128_precision.json',
+    ...['fle2-insert-range/int32-v2', 'fle2-insert-range/decimal128-precision-v2', 'fle2-find-range/int32-v2', 'fle2-find-range/decimal128-precision-v2'].flatMap((d) => [
+      `data/${d}/mongocryptd-reply.json`,
+      `data/${d}/encrypted-payload.json`,
+    ]),
+    ...['fle2-insert-range-explicit/int32', 'fle2-find-range-explicit/int32'].flatMap((d) => [`data/${d}/rangeopts.json`, `data/${d}/value-to-encrypt.json`, `data/${d}/encrypted-payload-v2.json`]),
+    'data/range-sends-cryptoParams/explicit-insert-int32/expected.json',
+    'data/range-sends-cryptoParams/explicit-find-int32/expected.json',
+    'data/range-sends-cryptoParams/explicit-find-int32/to-encrypt.json',
+  ];
+}
 
 function copy(rel) {
   mkdirSync(dirname(join(TO, rel)), { recursive: true });
@@ -53,12 +77,19 @@ function copy(rel) {
 function filterCases(rel, keep) {
   const doc = JSON.parse(readFileSync(join(FROM, rel), 'utf8'));
   const cases = doc.cases.filter(keep);
-  const out = { ...doc, note: `${doc.note} [fle-ts: filtered by scripts/copy-qe-vectors.mjs to the ${cases.length} Indexed/Unindexed cases of ${doc.cases.length}; cases unchanged]`, count: cases.length, cases };
+  const note = `${doc.note} [fle-ts: filtered by scripts/copy-qe-vectors.mjs to ${cases.length} of ${doc.cases.length} cases (Indexed/Unindexed, and Range cases whose files are copied); cases unchanged]`;
+  const out = { ...doc, note, count: cases.length, cases };
   mkdirSync(dirname(join(TO, rel)), { recursive: true });
   writeFileSync(join(TO, rel), `${JSON.stringify(out, null, 1)}\n`);
 }
 
 for (const rel of VERBATIM) copy(rel);
-filterCases('cases/explicit-encrypt.json', (c) => c.algorithm === 'Indexed' || c.algorithm === 'Unindexed');
-filterCases('cases/auto-encrypt.json', (c) => ['fle2-insert-v2', 'fle2-insert-unindexed-v2', 'fle2-find-equality-v2'].includes(c.name));
+const copied = new Set(VERBATIM);
+/** A Range case is kept when every data file it names is in the sample. */
+const filesCopied = (c) => [c.rangeOpts, c.msg, c.expect].every((x) => !x || !x.file || copied.has(`data/${x.file}`));
+filterCases('cases/explicit-encrypt.json', (c) => c.algorithm === 'Indexed' || c.algorithm === 'Unindexed' || (c.algorithm === 'Range' && filesCopied(c)));
+filterCases(
+  'cases/auto-encrypt.json',
+  (c) => ['fle2-insert-v2', 'fle2-insert-unindexed-v2', 'fle2-find-equality-v2'].includes(c.name) || (copied.has(`data/${c.markings}`) && copied.has(`data/${c.expect}`)),
+);
 console.log(`copied ${VERBATIM.length} files and 2 filtered case lists to ${TO}`);

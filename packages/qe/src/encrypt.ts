@@ -10,6 +10,7 @@ import { parseFle2Placeholder, type Fle2Placeholder } from './placeholder.js';
 import { defaultRandomSource, type RandomSource } from './random.js';
 import { checkQeEncryptable } from './type-rules.js';
 import { encryptUnindexedV2 } from './unindexed.js';
+import { encryptQeRange, encryptRangeMarking, type QeRangeEncryptOptions } from './range-encrypt.js';
 
 /** Keys and randomness for encryption. */
 export interface QeEncryptContext {
@@ -42,6 +43,7 @@ export interface QeEncryptOptions {
  * const blob = encryptMarking(parseFle2Placeholder(marking), { keys });
  */
 export function encryptMarking(p: Fle2Placeholder, ctx: QeEncryptContext): Binary {
+  if (p.algorithm === 'Range') return new Binary(encryptRangeMarking(p, ctx), Binary.SUBTYPE_ENCRYPTED);
   const random = ctx.random ?? defaultRandomSource;
   const subtype = p.bsonType === 0x05 ? p.valueBytes[4] : undefined;
   checkQeEncryptable(p.bsonType, p.algorithm, subtype);
@@ -85,18 +87,20 @@ export function encryptPlaceholder(marking: Binary | Uint8Array, ctx: QeEncryptC
 
 /**
  * Explicit Queryable Encryption of one value (`ClientEncryption.encrypt` with algorithm
- * 'Indexed' or 'Unindexed'), byte-compatible with libmongocrypt: it builds the marking
+ * 'Indexed', 'Unindexed' or 'Range' (see `encryptQeRange`)), byte-compatible with libmongocrypt: it builds the marking
  * libmongocrypt builds (`mongocrypt-ctx-encrypt.c`, explicit path) and encrypts it.
  * JS numbers follow js-bson (int32 when they fit, else double): pass `Int32`/`Long` to be explicit.
  *
  * @example
  * const blob = encryptQe('value123', { algorithm: 'Indexed', keyId, contentionFactor: 0 }, { keys });
  */
-export function encryptQe(value: unknown, options: QeEncryptOptions, ctx: QeEncryptContext): Binary {
+export function encryptQe(value: unknown, options: QeEncryptOptions | QeRangeEncryptOptions, ctx: QeEncryptContext): Binary {
   if (options === null || typeof options !== 'object') throw new QeError('BAD_OPTIONS', 'options must be an object with algorithm and keyId');
+  if (options.algorithm === 'Range') return encryptQeRange(value, options, ctx);
   const { algorithm, queryType } = options;
   if (algorithm !== 'Indexed' && algorithm !== 'Unindexed') {
-    throw new QeError('BAD_OPTIONS', `algorithm must be 'Indexed' or 'Unindexed' (Range and text search are not supported here), got ${String(algorithm)}`);
+    // 'RangePreview' (QE 7.0's range v1) is refused, as libmongocrypt refuses it since 1.12.
+    throw new QeError('BAD_OPTIONS', `algorithm must be 'Indexed', 'Unindexed' or 'Range' (text search and 'RangePreview' are not supported), got ${String(algorithm)}`);
   }
   if (queryType !== undefined && queryType !== 'equality') {
     throw new QeError('BAD_OPTIONS', `queryType must be 'equality' (range is not supported here), got ${String(queryType)}`);

@@ -28,7 +28,11 @@ export type QeErrorCode =
   /** The injected random source ran dry or returned the wrong number of bytes. */
   | 'RANDOM_SOURCE_FAILED'
   /** An `encryptedFields` document that libmongocrypt would refuse (field without keyId or path, unknown queryType). */
-  | 'BAD_ENCRYPTED_FIELDS';
+  | 'BAD_ENCRYPTED_FIELDS'
+  /** Range options libmongocrypt refuses: min > max, one bound only, precision on an int field, sparsity or trimFactor out of range, 'rangePreview'. */
+  | 'BAD_RANGE_OPTIONS'
+  /** A range value or query bound outside [min, max], or NaN / Infinity. */
+  | 'BAD_RANGE_VALUE';
 
 /** Thrown by `@fle-ts/qe` for bad inputs, unknown payloads and missing keys. Never holds key or plaintext bytes. */
 export class QeError extends FleError {

@@ -51,3 +51,33 @@ export { parseIndexedValueV2, openServerLayer, openClientLayer, METADATA_BLOCK_L
 export { encryptQe, encryptPlaceholder, encryptMarking, type QeEncryptOptions, type QeEncryptContext } from './encrypt.js';
 export { decryptQe, decryptQeRaw, isQeDecryptable, qeKeyIdsForDecrypt } from './decrypt.js';
 export { compactionTokens } from './compaction.js';
+// Range (v2): encodings, edges, mincover, options, payloads (issue 15).
+export { encryptQeRange, encryptQeExpression, encryptRangeMarking, resetRangePayloadIdForTesting, type QeRangeEncryptOptions } from './range-encrypt.js';
+export { parseRangeOptions, rangeBound, RANGE_SPARSITY_DEFAULT, type QeRangeOptions, type RangeOptions } from './range-options.js';
+export {
+  buildRangeInsertPayloadV2,
+  buildFindRangePayloadV2,
+  parseRangeInsertSpec,
+  parseRangeFindSpec,
+  mincoverOfEdgesInfo,
+  RANGE_OPERATORS,
+  type RangeInsertSpec,
+  type RangeFindSpec,
+  type RangeEdgesInfo,
+  type RangeInsertInput,
+} from './range-payloads.js';
+export {
+  encodeRange,
+  encodeIntRange,
+  encodeDoubleRange,
+  encodeDecimal128Range,
+  canUsePrecisionModeDouble,
+  canUsePrecisionModeDecimal,
+  type RangeValue,
+  type RangeDomain,
+  type RangeEncoded,
+  type PrecisionMode,
+} from './range-encoding.js';
+export { rangeEdges, edgesOfLeaf, bitstring, type RangeEdges } from './range-edges.js';
+export { rangeMincover, minCover, trimFactorFor, type RangeQuery } from './range-mincover.js';
+export { decodeDec128, dec128Compare, type Dec128 } from './range-decimal.js';

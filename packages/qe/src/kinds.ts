@@ -6,6 +6,7 @@ export const QeKind = {
   FLE2EncryptionPlaceholder: 3,
   FLE2InsertUpdatePayloadV2: 11,
   FLE2FindEqualityPayloadV2: 12,
+  FLE2FindRangePayloadV2: 13,
   FLE2IndexedEqualityEncryptedValueV2: 14,
   FLE2IndexedRangeEncryptedValueV2: 15,
   FLE2UnindexedEncryptedValueV2: 16,

@@ -179,15 +179,19 @@ describe('refused inputs', () => {
     expect(contentionFactor(Long.fromBigInt(2n ** 63n - 2n))).toBe(2n ** 63n - 2n);
   });
   it('options: unknown algorithm or queryType, queryType with Unindexed', () => {
-    expect(codeOf(() => encryptQe('a', { algorithm: 'Range' as 'Indexed', keyId, contentionFactor: 0 }, { keys }))).toBe('BAD_OPTIONS');
+    // QE 7.0's range v1 ('RangePreview') is refused, as libmongocrypt refuses it; Range needs rangeOptions.
+    expect(codeOf(() => encryptQe('a', { algorithm: 'RangePreview' as 'Indexed', keyId, contentionFactor: 0 }, { keys }))).toBe('BAD_OPTIONS');
+    expect(codeOf(() => encryptQe(1, { algorithm: 'Range', keyId, contentionFactor: 0 } as never, { keys }))).toBe('BAD_RANGE_OPTIONS');
     expect(codeOf(() => encryptQe('a', { algorithm: 'Indexed', keyId, contentionFactor: 0, queryType: 'range' as 'equality' }, { keys }))).toBe('BAD_OPTIONS');
     expect(codeOf(() => encryptQe('a', { algorithm: 'Unindexed', keyId, queryType: 'equality' }, { keys }))).toBe('BAD_OPTIONS');
     expect(codeOf(() => encryptQe('a', { algorithm: 'Unindexed', keyId: new Uint8Array(15) }, { keys }))).toBe('BAD_KEY_ID');
   });
-  it('placeholders: range/text refused, bad fields typed', () => {
+  it('placeholders: text refused, bad fields typed', () => {
     const marking = (doc: string) => hexToBytes(`03${doc}`);
-    // {t: 1, a: 3}: a range marking.
-    expect(codeOf(() => parseFle2Placeholder(marking('13000000107400010000001061000300000000')))).toBe('UNSUPPORTED_PAYLOAD_KIND');
+    // {t: 1, a: 4}: a text search marking.
+    expect(codeOf(() => parseFle2Placeholder(marking('13000000107400010000001061000400000000')))).toBe('UNSUPPORTED_PAYLOAD_KIND');
+    // {t: 1, a: 3}: a range marking without ki, ku, v (range markings are handled, this one is incomplete).
+    expect(codeOf(() => parseFle2Placeholder(marking('13000000107400010000001061000300000000')))).toBe('BAD_PLACEHOLDER');
     // {t: 5}
     expect(codeOf(() => parseFle2Placeholder(marking('0c0000001074000500000000')))).toBe('BAD_PLACEHOLDER');
     expect(codeOf(() => parseFle2Placeholder(marking('0500000000')))).toBe('BAD_PLACEHOLDER');

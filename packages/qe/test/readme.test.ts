@@ -13,7 +13,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('packages/qe/README.md code blocks run', () => {
   it('has the examples it documents', () => {
-    expect(blocks.length).toBe(6);
+    expect(blocks.length).toBe(8);
   });
   blocks.forEach((code, i) => {
     it(`block ${i + 1}: ${code.split('\n')[0]}`, async () => {
@@ -29,9 +29,11 @@ describe('packages/qe/README.md code blocks run', () => {
         console.log = log;
       }
       if (i === 1) expect(logs).toEqual([[true, 2]]);
-      if (i === 3) expect(logs).toEqual([[64]]);
-      if (i === 4) expect(logs).toEqual([[['age', 'ssn']]]);
-      if (i === 5) expect(logs).toEqual([[64, 48, 32, 32]]);
+      if (i === 3) expect(logs).toEqual([[11, ['0', '1']]]);
+      if (i === 4) expect(logs).toEqual([[['root', '010', '0', '01'], ['001', '01']]]);
+      if (i === 5) expect(logs).toEqual([[64]]);
+      if (i === 6) expect(logs).toEqual([[['age', 'ssn']]]);
+      if (i === 7) expect(logs).toEqual([[64, 48, 32, 32]]);
     });
   });
 });
