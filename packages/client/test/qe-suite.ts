@@ -5,8 +5,9 @@
 // every value goes through the KeyBroker exactly as in an application.
 import { bytesToHex, hexToBytes } from '@fle-ts/crypto-core';
 import { fixedRandomSource } from '@fle-ts/qe';
-import { Binary, EJSON, serialize } from 'bson';
+import { Binary, deserialize as bsonDeserialize, EJSON, serialize } from 'bson';
 import { expect } from 'vitest';
+import { collectMarkings, markQeCommand, parseEncryptedFields } from '../src/qe-command.js';
 import { AutoEncrypter, ClientEncryption, MemoryKeyVault, type ClientEncryptOptions, type DataKeyDocument, type KeyQuery, type KeyVault } from '../src/index.js';
 
 /** Reads a text file below the qe vector root. */
@@ -187,4 +188,85 @@ export async function runIevCase(read: Reader): Promise<{ value: unknown; finds:
   expect(serialize(await auto.decryptDocument({ a: [{ v }] }))).toEqual(serialize({ a: [{ v: value }] }));
   expect(bytesToHex(await auto.decryptBson(serialize({ a: [{ v }] })))).toBe(bytesToHex(serialize({ a: [{ v: value }] })));
   return { value, finds };
+}
+
+interface AutoCase {
+  name: string;
+  cmd: string;
+  encryptedFieldConfigMap: string;
+  markings: string;
+  expect: string;
+  rngHex?: string;
+  rngBytesUsed?: number;
+}
+
+/** The three equality / unindexed cases of cases/auto-encrypt.json (the other 18 are range). */
+export function autoCases(read: Reader): AutoCase[] {
+  const names = new Set(['fle2-insert-v2', 'fle2-insert-unindexed-v2', 'fle2-find-equality-v2']);
+  return (JSON.parse(read('cases/auto-encrypt.json')) as { cases: AutoCase[] }).cases.filter((c) => names.has(c.name));
+}
+
+/** Sets `ku` of every marking in `value` to its `ki` (what mongocryptd writes for a field with one keyId). */
+function kuFromKi(value: unknown): unknown {
+  const b = value as Binary;
+  if ((b as { _bsontype?: string } | null)?._bsontype === 'Binary' && b.sub_type === 6 && b.buffer[0] === 3) {
+    const body = bsonDeserialize(b.buffer.subarray(1, b.position), { promoteValues: false, bsonRegExp: true });
+    body.ku = body.ki;
+    return new Binary(new Uint8Array([3, ...serialize(body)]), 6);
+  }
+  if (Array.isArray(value)) return value.map(kuFromKi);
+  if (value !== null && typeof value === 'object' && (value as { _bsontype?: string })._bsontype === undefined) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, kuFromKi(v)]));
+  }
+  return value;
+}
+
+/**
+ * One auto case through AutoEncrypter: (1) libmongocrypt's markings (mongocryptd-reply.json) →
+ * encryptMarkedCommand → the whole command byte-equal to encrypted-payload.json (payloads,
+ * encryptionInformation kept, appended or dropped), with the case's RNG queue; (2) fle-ts's own
+ * analysis of cmd.json from the encryptedFieldsMap gives the same markings as mongocryptd, except
+ * that the vector's markings use keyABC as user key where a real analysis uses the field's keyId
+ * for both; (3) for the find, encryptCommand(cmd.json) holds the byte-equal find payload.
+ */
+export async function runAutoCase(read: Reader, c: AutoCase): Promise<number> {
+  const reply = ejson(read(`data/${c.markings}`)) as { result: Record<string, unknown> };
+  const encryptedFieldsMap = ejson(read(`data/${c.encryptedFieldConfigMap}`));
+  const expected = ejson(read(`data/${c.expect}`));
+  const rng = fixedRandomSource(hexToBytes(c.rngHex ?? ''));
+  const kmsProviders = { local: { key: KEK } };
+  const auto = new AutoEncrypter({ keyVault: vectorVault(read), kmsProviders, encryptedFieldsMap, qeRandomSource: rng });
+  const got = await auto.encryptMarkedCommand('db.test', reply.result);
+  expect(bytesToHex(serialize(got)), `${c.name}: command`).toBe(bytesToHex(serialize(expected)));
+  expect(hexToBytes(c.rngHex ?? '').length - rng.remaining(), `${c.name}: random bytes used`).toBe(c.rngBytesUsed ?? 0);
+  let proven = 1;
+  const cmd = ejson(read(`data/${c.cmd}`));
+  const coll = parseEncryptedFields('db.test', encryptedFieldsMap['db.test']);
+  const ours = markQeCommand(cmd, coll);
+  if (c.name !== 'fle2-find-equality-v2') {
+    // Same command shape (mongocryptd echoes encryptionInformation, which libmongocrypt replaces anyway).
+    const theirs = kuFromKi({ ...reply.result }) as Record<string, unknown>;
+    delete theirs.encryptionInformation;
+    expect(bytesToHex(serialize(ours)), `${c.name}: our markings`).toBe(bytesToHex(serialize(theirs)));
+    proven++;
+  } else {
+    // The vector's reply is not a real find analysis (it holds `documents`); compare the marking itself.
+    const [mine] = collectMarkings(ours);
+    const [theirsMarking] = collectMarkings(kuFromKi(reply.result));
+    expect(hexOf(mine), `${c.name}: our marking`).toBe(hexOf(theirsMarking));
+    const full = await new AutoEncrypter({ keyVault: vectorVault(read), kmsProviders, encryptedFieldsMap }).encryptCommand('db', cmd);
+    const payload = collectPayloads(expected)[0]!;
+    const want = { find: 'test', filter: { value: { $eq: payload } }, encryptionInformation: { type: 1, schema: { 'db.test': encryptedFieldsMap['db.test'] } } };
+    expect(bytesToHex(serialize(full)), `${c.name}: encryptCommand`).toBe(bytesToHex(serialize(want)));
+    proven += 2;
+  }
+  return proven;
+}
+
+function collectPayloads(value: unknown, out: Binary[] = []): Binary[] {
+  const b = value as Binary;
+  if ((b as { _bsontype?: string } | null)?._bsontype === 'Binary') {
+    if (b.sub_type === 6) out.push(b);
+  } else if (value !== null && typeof value === 'object') for (const v of Object.values(value)) collectPayloads(v, out);
+  return out;
 }

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeShared, OWN_VECTORS, SHARED_VECTORS } from '../../../scripts/test-support/shared.js';
-import { decryptCases, explicitCases, runDecryptCase, runExplicitCase, runIevCase, type Reader } from './qe-suite.js';
+import { autoCases, decryptCases, explicitCases, runAutoCase, runDecryptCase, runExplicitCase, runIevCase, type Reader } from './qe-suite.js';
 
 function suite(read: Reader): void {
   it('cases/explicit-encrypt.json through ClientEncryption.encrypt: 7 payloads byte-equal (same RNG queue, same bytes used), 2 contention errors', async () => {
@@ -31,6 +31,13 @@ function suite(read: Reader): void {
     const { value, finds } = await runIevCase(read);
     expect(value).toBe('secret');
     expect(finds).toBe(2);
+  });
+  it('cases/auto-encrypt.json (fle2-insert-v2, fle2-insert-unindexed-v2, fle2-find-equality-v2) through AutoEncrypter: 3 commands byte-equal from the markings, our analysis gives the same markings, the find through encryptCommand byte-equal', async () => {
+    const cases = autoCases(read);
+    expect(cases.map((c) => c.name).sort()).toEqual(['fle2-find-equality-v2', 'fle2-insert-unindexed-v2', 'fle2-insert-v2']);
+    const proven = [];
+    for (const c of cases) proven.push(await runAutoCase(read, c));
+    expect(proven).toEqual([2, 2, 3]);
   });
 }
 
