@@ -75,7 +75,7 @@ export function parseEncryptedFields(ns: string, encryptedFields: unknown): QeCo
       else if ((c instanceof Long || t === 'Long') && !(c as Long).isNegative()) contention = (c as Long).toBigInt();
       else fail(`${at}.queries.contention must be a non-negative integer`);
     }
-    const known = typeof bsonType === 'string' && Object.prototype.hasOwnProperty.call(BSON_TYPE_BY_ALIAS, bsonType);
+    const known = typeof bsonType === 'string' && BSON_TYPE_BY_ALIAS.has(bsonType as BsonTypeAlias);
     fields.push({ path, keyId, ...(known ? { bsonType: bsonType as string } : {}), ...(contention !== undefined ? { contention } : {}) });
   }
   return { encryptedFields, fields };

@@ -173,3 +173,78 @@ describe('refused and tampered values on decrypt', () => {
     expect(() => new ClientEncryption({ keyVault, kmsProviders, qeRandomSource: 5 as never })).toThrow(/qeRandomSource/);
   });
 });
+
+describe('automatic QE: AutoEncrypter.encryptCommand with encryptedFieldsMap (insert, find equality)', () => {
+  const efc = () => ({
+    fields: [
+      { keyId, path: 'ssn', bsonType: 'string', queries: { queryType: 'equality', contention: 2 } },
+      { keyId: indexKeyId, path: 'info.age', bsonType: 'int', queries: [{ queryType: 'equality' }] },
+      { keyId, path: 'notes', bsonType: 'string' },
+    ],
+  });
+  const make = () => new AutoEncrypter({ keyVault, kmsProviders, encryptedFieldsMap: { 'db.people': efc() } });
+
+  it('insert: every encrypted field becomes its payload (11 equality, 16 unindexed), nested paths too; encryptionInformation appended; the stored values decrypt back', async () => {
+    const a = make();
+    const doc = { _id: 1, ssn: '123-45-6789', info: { age: 42, city: 'x' }, notes: 'private', other: true };
+    const cmd = await a.encryptCommand('db', { insert: 'people', documents: [doc], ordered: true });
+    const d = (cmd.documents as Record<string, unknown>[])[0]!;
+    expect(first(d.ssn as Binary)).toBe(11);
+    expect(first((d.info as Record<string, unknown>).age as Binary)).toBe(11);
+    expect(first(d.notes as Binary)).toBe(16);
+    expect(Object.keys(cmd)).toEqual(['insert', 'documents', 'ordered', 'encryptionInformation']);
+    expect(cmd.encryptionInformation).toEqual({ type: 1, schema: { 'db.people': efc() } });
+    expect(hex(await a.decryptDocument(d))).toBe(hex(doc));
+    expect(doc.ssn).toBe('123-45-6789'); // the input is not modified
+  });
+  it('find: $eq / plain values, $in, $ne, $nin under $and / $or become find payloads (12) equal to explicit encryption with queryType equality', async () => {
+    const a = make();
+    const cmd = await a.encryptCommand('db', { find: 'people', filter: { $or: [{ ssn: '1' }, { 'info.age': { $in: [1, 2] } }], notes2: 5, ssn: { $ne: '3' } } });
+    const f = cmd.filter as Record<string, any>;
+    const explicitFind = (v: unknown, cf: number, id: Binary) => ce.encrypt(v, { algorithm: 'Indexed', keyId: id, contentionFactor: cf, queryType: 'equality' });
+    expect(hex(f.$or[0].ssn.$eq)).toBe(hex(await explicitFind('1', 2, keyId)));
+    expect(hex(f.$or[1]['info.age'].$in[1])).toBe(hex(await explicitFind(2, 8, indexKeyId))); // default contention 8
+    expect(hex(f.ssn.$ne)).toBe(hex(await explicitFind('3', 2, keyId)));
+    expect(f.notes2).toBe(5);
+    expect(cmd.encryptionInformation).toEqual({ type: 1, schema: { 'db.people': efc() } });
+    // No encrypted field in the filter: no payload, no encryptionInformation (libmongocrypt omits it).
+    expect(await a.encryptCommand('db', { find: 'people', filter: { other: 1 } })).toEqual({ find: 'people', filter: { other: 1 } });
+  });
+  it('refusals: unindexed field queried, range operators, a parent of an encrypted field, an array on the path, a bsonType mismatch, other commands, range fields, a namespace in both maps', async () => {
+    const a = make();
+    const code = (p: Promise<unknown>) => codeOf(p);
+    expect(await code(a.encryptCommand('db', { find: 'people', filter: { notes: 'x' } }))).toBe('FleClientError:ENCRYPTED_FIELD_QUERY_NOT_ALLOWED');
+    expect(await code(a.encryptCommand('db', { find: 'people', filter: { ssn: { $gt: 'a' } } }))).toBe('FleClientError:UNSUPPORTED_QUERY_OPERATOR');
+    expect(await code(a.encryptCommand('db', { find: 'people', filter: { info: { age: 1 } } }))).toBe('FleClientError:ENCRYPTED_FIELD_QUERY_NOT_ALLOWED');
+    expect(await code(a.encryptCommand('db', { find: 'people', filter: { $expr: { $eq: ['$ssn', 'a'] } } }))).toBe('FleClientError:UNSUPPORTED_QUERY_OPERATOR');
+    expect(await code(a.encryptCommand('db', { insert: 'people', documents: [{ info: [{ age: 1 }] }] }))).toBe('FleClientError:ARRAY_IN_ENCRYPTED_PATH');
+    expect(await code(a.encryptCommand('db', { insert: 'people', documents: [{ ssn: 5 }] }))).toBe('FleClientError:BSON_TYPE_MISMATCH');
+    expect(await code(a.encryptCommand('db', { update: 'people', updates: [] }))).toBe('FleClientError:INVALID_ARGUMENT');
+    expect(await code(a.encryptCommand('db', { insert: 'people', documents: [{ ssn: null }] }))).toBe('FleClientError:BSON_TYPE_MISMATCH');
+    const range = { fields: [{ keyId, path: 'n', bsonType: 'int', queries: { queryType: 'range' } }] };
+    expect(() => new AutoEncrypter({ keyVault, kmsProviders, encryptedFieldsMap: { 'db.c': range } })).toThrow(/not supported yet/);
+    expect(() => new AutoEncrypter({ keyVault, kmsProviders, encryptedFieldsMap: { 'db.c': { fields: [{ keyAltName: 'x', path: 'a' }] } } })).toThrow(/UUID/);
+    expect(() => new AutoEncrypter({ keyVault, kmsProviders, schemaMap: { 'db.c': {} }, encryptedFieldsMap: { 'db.c': { fields: [] } } })).toThrow(/both/);
+    // A collection in neither map: unchanged.
+    const plain = { insert: 'other', documents: [{ ssn: 'x' }] };
+    expect(await a.encryptCommand('db', plain)).toBe(plain);
+  });
+  it('encryptMarkedCommand: markings from elsewhere (mongocryptd, crypt_shared) in document order; encryptionInformation dropped when only unindexed values remain', async () => {
+    const a = make();
+    const marked = await a.encryptCommand('db', { insert: 'people', documents: [{ notes: 'n' }] });
+    expect(first((marked.documents as Record<string, Binary>[])[0]!.notes!)).toBe(16);
+    expect(marked.encryptionInformation).toBeUndefined();
+    expect(await codeOf(a.encryptMarkedCommand('db.nope', {}))).toBe('FleClientError:INVALID_ARGUMENT');
+  });
+  it('CSFLE namespaces (schemaMap) go through encryptDocument / encryptFilter', async () => {
+    const a = new AutoEncrypter({
+      keyVault,
+      kmsProviders,
+      schemaMap: { 'db.fle1': { bsonType: 'object', properties: { ssn: { encrypt: { keyId: [keyId], bsonType: 'string', algorithm: 'AEAD_AES_256_CBC_HMAC_SHA_512-Deterministic' } } } } },
+    });
+    const ins = await a.encryptCommand('db', { insert: 'fle1', documents: [{ ssn: 'a' }] });
+    expect(first((ins.documents as Record<string, Binary>[])[0]!.ssn!)).toBe(1);
+    const find = await a.encryptCommand('db', { find: 'fle1', filter: { ssn: 'a' } });
+    expect(hex((find.filter as Record<string, any>).ssn.$eq)).toBe(hex((ins.documents as Record<string, Binary>[])[0]!.ssn));
+  });
+});
