@@ -8,7 +8,7 @@ import { BSON_TYPE_BY_ALIAS, type BsonTypeAlias } from '@fle-ts/fle-format';
 import { encryptPlaceholder, parseFle2Placeholder, type QeKeyLookup, type RandomSource } from '@fle-ts/qe';
 import { Binary, Long, serialize } from 'bson';
 import { bsonTypeOf, hasBinaryBytes, isPlainDocument, isSubtype6 } from './bson-types.js';
-import { documentEntries, isDocumentInput, setField } from './document-entries.js';
+import { checkDepth, documentEntries, isDocumentInput, setField } from './document-entries.js';
 import { FleClientError } from './errors.js';
 
 /** One field of `encryptedFields.fields`, checked. */
@@ -94,7 +94,7 @@ function marking(field: QeField, type: 1 | 2, value: unknown): Binary {
 }
 
 /** Marks the encrypted fields of one document (copies along changed paths; the input is not modified). */
-function markDocument(doc: Record<string, unknown>, fields: readonly QeField[], prefix: string, depth: number): Record<string, unknown> {
+function markDocument(doc: Record<string, unknown>, fields: readonly QeField[], prefix: string): Record<string, unknown> {
   let out: Record<string, unknown> | undefined;
   for (const [k, v] of documentEntries(doc, 'the document')) {
     const path = prefix ? `${prefix}.${k}` : k;
@@ -104,7 +104,7 @@ function markDocument(doc: Record<string, unknown>, fields: readonly QeField[], 
       r = marking(exact, 1, v);
     } else if (fields.some((f) => f.path.startsWith(`${path}.`))) {
       if (Array.isArray(v)) throw new FleClientError('ARRAY_IN_ENCRYPTED_PATH', `an array at '${path}' lies on the path to an encrypted field`);
-      if (isPlainDocument(v)) r = markDocument(v, fields, path, depth + 1);
+      if (isPlainDocument(v)) r = markDocument(v, fields, path);
     }
     if (r !== v) setField((out ??= { ...(doc instanceof Map ? Object.fromEntries(doc) : doc) }), k, r);
   }
@@ -114,13 +114,13 @@ function markDocument(doc: Record<string, unknown>, fields: readonly QeField[], 
 const QUERY_OPS = new Set(['$eq', '$ne', '$in', '$nin']);
 
 /** Marks the values a filter compares with encrypted equality fields (find markings, t = 2). */
-function markFilter(filter: Record<string, unknown>, fields: readonly QeField[], depth: number): Record<string, unknown> {
+function markFilter(filter: Record<string, unknown>, fields: readonly QeField[]): Record<string, unknown> {
   let out: Record<string, unknown> | undefined;
   for (const [k, v] of documentEntries(filter, 'the filter')) {
     let r = v;
     if (k === '$and' || k === '$or' || k === '$nor') {
       if (!Array.isArray(v)) throw new FleClientError('INVALID_ARGUMENT', `${k} needs an array of filters`);
-      r = v.map((x) => (isDocumentInput(x) ? markFilter(x as Record<string, unknown>, fields, depth + 1) : x));
+      r = v.map((x) => (isDocumentInput(x) ? markFilter(x as Record<string, unknown>, fields) : x));
     } else if (k.startsWith('$')) {
       throw new FleClientError('UNSUPPORTED_QUERY_OPERATOR', `${k} is not supported yet in a filter on a Queryable Encryption collection`);
     } else {
@@ -163,13 +163,13 @@ export function markQeCommand(cmd: Record<string, unknown>, coll: QeCollection):
   if (name === 'insert') {
     const docs = cmd.documents;
     if (!Array.isArray(docs)) throw new FleClientError('INVALID_ARGUMENT', 'insert needs documents: [...]');
-    return { ...cmd, documents: docs.map((d) => (isPlainDocument(d) ? markDocument(d, coll.fields, '', 1) : d)) };
+    return { ...cmd, documents: docs.map((d) => (isPlainDocument(d) ? markDocument(d, coll.fields, '') : d)) };
   }
   if (name === 'find') {
     const filter = cmd.filter;
     if (filter === undefined) return cmd;
     if (!isDocumentInput(filter)) throw new FleClientError('INVALID_ARGUMENT', 'find filter must be a document');
-    return { ...cmd, filter: markFilter(filter as Record<string, unknown>, coll.fields, 1) };
+    return { ...cmd, filter: markFilter(filter as Record<string, unknown>, coll.fields) };
   }
   throw new FleClientError('INVALID_ARGUMENT', `automatic Queryable Encryption supports insert and find; '${String(name)}' is not supported yet on a collection with encryptedFields`);
 }
@@ -179,11 +179,16 @@ function isMarking(v: unknown): v is Binary {
   return isSubtype6(v) && hasBinaryBytes(v) && v.position > 0 && v.buffer[0] === 3;
 }
 
-/** Every marking of `value` in document order. */
-export function collectMarkings(value: unknown, out: Binary[] = []): Binary[] {
+/** Every marking of `value` in document order. Nesting past MAX_NESTING_DEPTH → `NESTING_TOO_DEEP`. */
+export function collectMarkings(value: unknown, out: Binary[] = [], depth = 1): Binary[] {
   if (isMarking(value)) out.push(value);
-  else if (Array.isArray(value)) for (const v of value) collectMarkings(v, out);
-  else if (isDocumentInput(value)) for (const [, v] of documentEntries(value, 'the command')) collectMarkings(v, out);
+  else if (Array.isArray(value)) {
+    checkDepth(depth, 'The command');
+    for (const v of value) collectMarkings(v, out, depth + 1);
+  } else if (isDocumentInput(value)) {
+    checkDepth(depth, 'The command');
+    for (const [, v] of documentEntries(value, 'the command')) collectMarkings(v, out, depth + 1);
+  }
   return out;
 }
 
@@ -215,6 +220,7 @@ function replaceMarkings(value: unknown, f: (m: Binary) => Binary): unknown {
  * holds an insert (11) or find (12) payload, as libmongocrypt does for insert and find.
  */
 export function encryptMarkedCommand(marked: Record<string, unknown>, ns: string, coll: QeCollection, keys: QeKeyLookup, random: RandomSource | undefined): Record<string, unknown> {
+  collectMarkings(marked); // the depth check before the unchecked rebuild below
   let needsInfo = false;
   const out = replaceMarkings(marked, (m) => {
     const b = encryptPlaceholder(m, { keys, ...(random ? { random } : {}) });

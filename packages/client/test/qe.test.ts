@@ -248,3 +248,12 @@ describe('automatic QE: AutoEncrypter.encryptCommand with encryptedFieldsMap (in
     expect(hex((find.filter as Record<string, any>).ssn.$eq)).toBe(hex((ins.documents as Record<string, Binary>[])[0]!.ssn));
   });
 });
+
+describe('automatic QE: nesting', () => {
+  it('a command nested past MAX_NESTING_DEPTH: NESTING_TOO_DEEP, not a stack overflow', async () => {
+    const a = new AutoEncrypter({ keyVault, kmsProviders, encryptedFieldsMap: { 'db.c': { fields: [] } } });
+    let deep: Record<string, unknown> = { x: 1 };
+    for (let i = 0; i < 300; i++) deep = { d: deep };
+    expect(await codeOf(a.encryptMarkedCommand('db.c', { insert: 'c', documents: [deep] }))).toBe('FleClientError:NESTING_TOO_DEEP');
+  });
+});
