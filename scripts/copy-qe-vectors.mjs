@@ -24,7 +24,7 @@ const VERBATIM = [
   'data/fle2-explicit/insert-indexed-same-user-and-index-key-v2.json',
   'data/fle2-explicit/find-indexed-v2.json',
   'data/fle2-explicit/find-indexed-contentionFactor1-v2.json',
-  ...['fle2-insert-v2', 'fle2-find-equality-v2', 'fle2-insert-unindexed-v2'].flatMap((d) => [`data/${d}/mongocryptd-reply.json`, `data/${d}/encrypted-payload.json`]),
+  ...['fle2-insert-v2', 'fle2-find-equality-v2', 'fle2-insert-unindexed-v2'].flatMap((d) => [`data/${d}/mongocryptd-reply.json`, `data/${d}/encrypted-payload.json`, `data/${d}/cmd.json`, `data/${d}/encrypted-field-map.json`]),
   'data/iev-v2/FLECrudTest-insertOneV2.json',
   'data/iev-v2/FLECrudTest-insertOneRangeV2.json',
   'data/explicit-decrypt/FLE2InsertUpdatePayloadV2.json',

@@ -6,10 +6,19 @@ import { documentEntries, isDocumentInput } from './document-entries.js';
 import { FleClientError } from './errors.js';
 import { BrokerCipherSource, makeKeyBroker, type KeySourceOptions } from './broker-cipher.js';
 import { compileSchema, type SchemaNode } from './schema.js';
+import { collectMarkings, encryptMarkedCommand, markingKeyIds, markQeCommand, parseEncryptedFields, type QeCollection } from './qe-command.js';
+import { checkRandomOption, prepareWithQeKeys, qeLookup, type QeRandomOption } from './qe-values.js';
+import { KeyNeedsCollector } from './field-cipher.js';
+import type { RandomSource } from '@fle-ts/qe';
 
-/** Options of {@link AutoEncrypter}: a key source plus `schemaMap` (`{ "db.coll": $jsonSchema }`, the driver's option name). */
-export interface AutoEncrypterOptions extends KeySourceOptions {
+/**
+ * Options of {@link AutoEncrypter}: a key source plus `schemaMap` (`{ "db.coll": $jsonSchema }`,
+ * CSFLE) and `encryptedFieldsMap` (`{ "db.coll": encryptedFields }`, Queryable Encryption), the
+ * driver's option names. `qeRandomSource` is for tests only.
+ */
+export interface AutoEncrypterOptions extends KeySourceOptions, QeRandomOption {
   readonly schemaMap?: Readonly<Record<string, unknown>> | ReadonlyMap<string, unknown>;
+  readonly encryptedFieldsMap?: Readonly<Record<string, unknown>> | ReadonlyMap<string, unknown>;
 }
 
 /**
@@ -24,6 +33,8 @@ export interface AutoEncrypterOptions extends KeySourceOptions {
 export class AutoEncrypter {
   readonly #schemas = new Map<string, SchemaNode>();
   readonly #source: BrokerCipherSource;
+  readonly #qe = new Map<string, QeCollection>();
+  readonly #random: RandomSource | undefined;
   #closed = false;
 
   constructor(options: AutoEncrypterOptions) {
@@ -40,6 +51,15 @@ export class AutoEncrypter {
         throw e;
       }
     }
+    const efcMap: unknown = options.encryptedFieldsMap ?? {};
+    if (!isDocumentInput(efcMap)) throw new FleClientError('INVALID_ARGUMENT', 'encryptedFieldsMap must be an object (or a Map) of { "db.collection": encryptedFields }');
+    for (const [ns, efc] of documentEntries(efcMap, 'encryptedFieldsMap')) {
+      if (!/^[^.]+\..+$/.test(ns)) throw new FleClientError('INVALID_ARGUMENT', `encryptedFieldsMap key '${ns}' must be a namespace "db.collection"`);
+      // libmongocrypt refuses a namespace in both maps (a collection is CSFLE or QE, not both).
+      if (this.#schemas.has(ns)) throw new FleClientError('INVALID_ARGUMENT', `'${ns}' is in both schemaMap and encryptedFieldsMap: a collection uses CSFLE or Queryable Encryption, not both`);
+      this.#qe.set(ns, parseEncryptedFields(ns, efc));
+    }
+    this.#random = checkRandomOption(options);
     this.#source = new BrokerCipherSource(makeKeyBroker(options));
   }
 
@@ -87,7 +107,72 @@ export class AutoEncrypter {
     return root ? encryptUpdateWith(this.#source, root, update) : (update as Record<string, unknown>);
   }
 
-  /** Decrypts every FLE1 ciphertext anywhere in `doc` (a server reply), fetching all its keys in one lookup. */
+  /**
+   * Encrypts a command for database `db` as libmongocrypt does before a driver sends it. For a
+   * namespace in `encryptedFieldsMap` (Queryable Encryption): `insert` documents and `find`
+   * filters (equality: `$eq`, `$ne`, `$in`, `$nin`, under `$and`/`$or`/`$nor`) get their payloads
+   * (11, 12, 16) and `encryptionInformation` is appended when an insert or find payload is present;
+   * other commands on such a namespace are refused. For a namespace in `schemaMap` (CSFLE): insert
+   * documents and the find filter through encryptDocument / encryptFilter. Others: unchanged.
+   *
+   * @example
+   * const cmd = await auto.encryptCommand('db', { insert: 'people', documents: [{ ssn: '123' }] });
+   */
+  async encryptCommand(db: string, cmd: Record<string, unknown>): Promise<Record<string, unknown>> {
+    this.#open();
+    const ns = this.#commandNs(db, cmd);
+    const coll = this.#qe.get(ns);
+    if (coll) return this.#finishMarked(markQeCommand(cmd, coll), ns, coll);
+    const root = this.#schemas.get(ns);
+    if (root === undefined) return cmd;
+    const name = Object.keys(cmd)[0];
+    if (name === 'insert' && Array.isArray(cmd.documents)) {
+      const documents = [];
+      for (const d of cmd.documents as Record<string, unknown>[]) documents.push(await encryptDocumentWith(this.#source, root, d));
+      return { ...cmd, documents };
+    }
+    if (name === 'find') return cmd.filter === undefined ? cmd : { ...cmd, filter: await encryptFilterWith(this.#source, root, cmd.filter as Record<string, unknown>) };
+    throw new FleClientError('INVALID_ARGUMENT', `encryptCommand handles insert and find; use encryptDocument / encryptFilter / encryptUpdate for '${String(name)}'`);
+  }
+
+  /**
+   * Encrypts a command that already holds Queryable Encryption markings (BinData 6, first byte 3),
+   * as mongocryptd or crypt_shared return it: each marking becomes its payload in document order,
+   * then `encryptionInformation` is replaced or removed as libmongocrypt does. `ns` is the
+   * namespace of the command the markings came from ("db.collection"), which must be in
+   * `encryptedFieldsMap` (the reply is not read for it: libmongocrypt takes it from the command).
+   */
+  async encryptMarkedCommand(ns: string, marked: Record<string, unknown>): Promise<Record<string, unknown>> {
+    this.#open();
+    if (typeof ns !== 'string') throw new FleClientError('INVALID_ARGUMENT', 'ns must be a namespace "db.collection"');
+    if (!isDocumentInput(marked)) throw new FleClientError('INVALID_ARGUMENT', 'marked must be a command document');
+    const coll = this.#qe.get(ns);
+    if (coll === undefined) throw new FleClientError('INVALID_ARGUMENT', `'${ns}' is not in encryptedFieldsMap`);
+    return this.#finishMarked(marked, ns, coll);
+  }
+
+  #commandNs(db: string, cmd: Record<string, unknown>): string {
+    if (typeof db !== 'string' || db === '') throw new FleClientError('INVALID_ARGUMENT', 'db must be a database name');
+    if (!isDocumentInput(cmd)) throw new FleClientError('INVALID_ARGUMENT', 'cmd must be a command document such as { insert: "coll", documents: [...] }');
+    const name = Object.keys(cmd)[0];
+    const coll = name === undefined ? undefined : cmd[name];
+    if (typeof coll !== 'string') throw new FleClientError('INVALID_ARGUMENT', `the command's first field must name a collection, got ${String(name)}`);
+    return `${db}.${coll}`;
+  }
+
+  async #finishMarked(marked: Record<string, unknown>, ns: string, coll: QeCollection): Promise<Record<string, unknown>> {
+    const markings = collectMarkings(marked);
+    const needs = new KeyNeedsCollector();
+    for (const id of markingKeyIds(markings)) needs.addKeyIdBytes(id);
+    const cipher = await prepareWithQeKeys(this.#source, needs, []);
+    try {
+      return encryptMarkedCommand(marked, ns, coll, qeLookup(cipher), this.#random);
+    } finally {
+      cipher.release?.();
+    }
+  }
+
+  /** Decrypts every FLE1 ciphertext and Queryable Encryption value anywhere in `doc` (a server reply), fetching all its keys in one lookup. */
   async decryptDocument<T>(doc: T): Promise<T> {
     this.#open();
     return decryptDocumentWith(this.#source, doc);

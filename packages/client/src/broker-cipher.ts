@@ -1,3 +1,4 @@
+import { wipe } from '@fle-ts/crypto-core';
 import { decryptValue, encryptValue } from '@fle-ts/fle-format';
 import { KeyBroker, KmsProviders, type CachedDataKey, type KeyVault, type KmsProvidersOptions } from '@fle-ts/keyvault';
 import { FleClientError } from './errors.js';
@@ -64,6 +65,8 @@ export class BrokerCipherSource implements FieldCipherSource {
     const byAltName = new Map<string, CachedDataKey>();
     needs.ids.forEach((id, i) => byId.set(keyIdKey(id.buffer), keys[i] as CachedDataKey));
     needs.altNames.forEach((name, i) => byAltName.set(name, keys[needs.ids.length + i] as CachedDataKey));
+    // Raw copies for Queryable Encryption, made on first use and wiped by release().
+    const material = new Map<string, Uint8Array>();
     const missing = (what: string): never => {
       throw new FleClientError('INVALID_ARGUMENT', `internal: key ${what} was not gathered before encryption`);
     };
@@ -79,6 +82,22 @@ export class BrokerCipherSource implements FieldCipherSource {
       },
       aeadKey(keyId) {
         return (byId.get(keyIdKey(keyId)) ?? missing('id')).key;
+      },
+      qeKey(keyId) {
+        if (keyId.length !== 16) return undefined;
+        const k = keyIdKey(keyId);
+        let raw = material.get(k);
+        if (raw === undefined) {
+          const cached = byId.get(k);
+          if (cached === undefined) return undefined;
+          raw = cached.key.exportKeyMaterial();
+          material.set(k, raw);
+        }
+        return raw;
+      },
+      release() {
+        for (const raw of material.values()) wipe(raw);
+        material.clear();
       },
     };
   }

@@ -1,10 +1,12 @@
-import { Binary } from 'bson';
-import { FleFormatError, parseFle1Algorithm, parseFle1Blob } from '@fle-ts/fle-format';
+import { Binary, Long } from 'bson';
+import { FleFormatError, parseExplicitAlgorithm, parseFle1Blob, type ExplicitAlgorithm, type QeExplicitAlgorithm } from '@fle-ts/fle-format';
+import { contentionFactor as checkContentionFactor, decryptQe, encryptQe, type RandomSource } from '@fle-ts/qe';
 import { createDataKey, rewrapManyDataKey, type DataKeyDocument, type KeyBroker, type KeyFilter, type KeyVault, type KmsProviders, type MasterKeyOptions } from '@fle-ts/keyvault';
 import { hasBinaryBytes, isSubtype6 } from './bson-types.js';
 import { BrokerCipherSource, makeKeyBroker, makeKmsProviders, type KeySourceOptions } from './broker-cipher.js';
 import { FleClientError } from './errors.js';
-import type { FieldEncryptOptions } from './field-cipher.js';
+import { KeyNeedsCollector, type FieldEncryptOptions } from './field-cipher.js';
+import { binaryPayload, checkRandomOption, isQeValueBytes, prepareWithQeKeys, qeLookup, type QeRandomOption } from './qe-values.js';
 import { DETERMINISTIC, RANDOM, type Fle1Algorithm } from './schema.js';
 
 /**
@@ -14,15 +16,41 @@ import { DETERMINISTIC, RANDOM, type Fle1Algorithm } from './schema.js';
  */
 export type { MasterKeyOptions };
 
-/** Options of {@link ClientEncryption} (the Node driver's names, minus the MongoClient). */
-export type ClientEncryptionOptions = KeySourceOptions;
+/** Options of {@link ClientEncryption} (the Node driver's names, minus the MongoClient; `qeRandomSource` is for tests only). */
+export type ClientEncryptionOptions = KeySourceOptions & QeRandomOption;
 
-/** Options of {@link ClientEncryption.encrypt}: exactly one of `keyId` / `keyAltName`. */
+/**
+ * Options of {@link ClientEncryption.encrypt}, as the Node driver spells them
+ * (`ClientEncryptionEncryptOptions`): exactly one of `keyId` / `keyAltName` (Queryable Encryption
+ * takes `keyId` only, as libmongocrypt); `contentionFactor` and `queryType` for algorithm 'Indexed'.
+ */
 export interface ClientEncryptOptions {
   readonly keyId?: Binary;
   readonly keyAltName?: string;
-  readonly algorithm: Fle1Algorithm | string;
+  readonly algorithm: ExplicitAlgorithm | string;
+  /** Indexed: required, 0 ≤ cf < 2^63 − 1 (the field's `contention` in encryptedFields). Refused otherwise. */
+  readonly contentionFactor?: bigint | number | Long;
+  /** 'equality' (Indexed only): make a find payload (12) to query with, instead of an insert payload (11). */
+  readonly queryType?: string;
+  /**
+   * libmongocrypt's `index_key_id` (not an option of the Node driver): Indexed derives its tokens
+   * from this key instead of `keyId`'s. Queryable Encryption only.
+   */
+  readonly indexKeyId?: Binary;
 }
+
+/** A checked Queryable Encryption request (from {@link checkEncryptOptions}). */
+export interface QeEncryptRequest {
+  readonly qe: true;
+  readonly algorithm: QeExplicitAlgorithm;
+  readonly keyId: Binary;
+  readonly indexKeyId?: Binary;
+  readonly contentionFactor?: bigint;
+  readonly queryType?: 'equality';
+}
+
+/** What {@link checkEncryptOptions} gives: a FLE1 request (FieldEncryptOptions) or a QE one. */
+export type ExplicitEncryptRequest = (FieldEncryptOptions & { readonly qe?: false }) | QeEncryptRequest;
 
 /** Options of {@link ClientEncryption.createDataKey}. */
 export interface DataKeyOptions {
@@ -46,26 +74,86 @@ export interface RewrapResult {
 }
 
 /**
- * The algorithm of explicit encryption, through fle-format's one parser (`parseFle1Algorithm`),
- * so `encrypt` accepts exactly the spellings `encryptValue` and schemas accept (issue 11 item 17).
+ * The algorithm of explicit encryption, through fle-format's one parser (`parseExplicitAlgorithm`,
+ * which reads FLE1 names as `parseFle1Algorithm` does), so `encrypt` accepts exactly the FLE1
+ * spellings `encryptValue` and schemas accept (issue 11 item 17), plus 'Indexed' / 'Unindexed'.
  */
-function checkAlgorithm(algorithm: unknown): Fle1Algorithm {
+function checkAlgorithm(algorithm: unknown): ExplicitAlgorithm {
   try {
-    return parseFle1Algorithm(algorithm);
+    return parseExplicitAlgorithm(algorithm);
   } catch (e) {
     if (e instanceof FleFormatError) throw new FleClientError('INVALID_ARGUMENT', e.message, { cause: e });
     throw e;
   }
 }
 
-/** Checks `{keyId | keyAltName, algorithm}` as the Node driver does (`MongoCryptInvalidArgumentError`). */
-export function checkEncryptOptions(options: ClientEncryptOptions): FieldEncryptOptions {
+function isBinary(x: unknown): x is Binary {
+  return x instanceof Binary || (x as { _bsontype?: string } | null)?._bsontype === 'Binary';
+}
+
+/**
+ * `queryType` as libmongocrypt reads it (`mongocrypt_ctx_setopt_query_type`, case-insensitive):
+ * 'equality' only; the range and text query types are refused until fle-ts implements them.
+ */
+function checkQueryType(queryType: unknown): 'equality' {
+  if (typeof queryType !== 'string') throw new FleClientError('INVALID_ARGUMENT', `queryType must be a string such as 'equality', got ${typeof queryType}`);
+  const lower = queryType.toLowerCase();
+  if (lower === 'equality') return 'equality';
+  if (lower === 'range' || lower === 'rangepreview' || /^(prefix|suffix|substring)(preview)?$/.test(lower)) {
+    throw new FleClientError('INVALID_ARGUMENT', `queryType '${queryType}' is not supported yet: use 'equality' with algorithm 'Indexed'`);
+  }
+  throw new FleClientError('INVALID_ARGUMENT', `unsupported queryType '${queryType}': use 'equality'`);
+}
+
+/**
+ * The Queryable Encryption half of {@link checkEncryptOptions}: libmongocrypt's
+ * `explicit_encrypt_init` rules (mongocrypt-ctx-encrypt.c), in its order and words.
+ */
+function checkQeOptions(options: ClientEncryptOptions, algorithm: QeExplicitAlgorithm): QeEncryptRequest {
+  const { keyId, keyAltName, indexKeyId } = options;
+  if (keyAltName !== undefined) {
+    throw new FleClientError('INVALID_ARGUMENT', `cannot set both key alt name and index type: Queryable Encryption ('${algorithm}') needs "keyId" (find it with getKeyByAltName)`);
+  }
+  if (keyId === undefined) throw new FleClientError('INVALID_ARGUMENT', 'encrypt needs either "keyId" or "keyAltName"');
+  if (!isBinary(keyId)) throw new FleClientError('INVALID_ARGUMENT', 'keyId must be a Binary subtype 4 (UUID), as createDataKey returns');
+  if (indexKeyId !== undefined && !isBinary(indexKeyId)) throw new FleClientError('INVALID_ARGUMENT', 'indexKeyId must be a Binary subtype 4 (UUID)');
+  const hasCf = options.contentionFactor !== undefined;
+  const queryType = options.queryType === undefined ? undefined : checkQueryType(options.queryType);
+  if (algorithm === 'Unindexed') {
+    if (hasCf) throw new FleClientError('INVALID_ARGUMENT', "cannot set contention factor with no index type: algorithm 'Unindexed' takes no contentionFactor");
+    if (queryType !== undefined) throw new FleClientError('INVALID_ARGUMENT', "cannot set query type with no index type: queryType needs algorithm 'Indexed'");
+    return { qe: true, algorithm, keyId, ...(indexKeyId ? { indexKeyId } : {}) };
+  }
+  if (!hasCf) throw new FleClientError('INVALID_ARGUMENT', "contention factor is required for indexed algorithm: set contentionFactor (the field's contention in encryptedFields, default 8)");
+  const cf = options.contentionFactor;
+  if (typeof cf !== 'number' && typeof cf !== 'bigint' && !(cf instanceof Long) && (cf as { _bsontype?: string } | null)?._bsontype !== 'Long') {
+    throw new FleClientError('INVALID_ARGUMENT', `contentionFactor must be a number, bigint or Long, got ${typeof cf}`);
+  }
+  const contentionFactor = checkContentionFactor(cf); // QeError BAD_CONTENTION_FACTOR: < 0, ≥ INT64_MAX, not an integer
+  return { qe: true, algorithm, keyId, contentionFactor, ...(indexKeyId ? { indexKeyId } : {}), ...(queryType ? { queryType } : {}) };
+}
+
+/**
+ * Checks encrypt options as the Node driver and libmongocrypt do (`MongoCryptInvalidArgumentError`,
+ * `explicit_encrypt_init`): `{keyId | keyAltName, algorithm}` for CSFLE, and for Queryable
+ * Encryption `{keyId, algorithm: 'Indexed' | 'Unindexed', contentionFactor, queryType}`.
+ * FLE1 with `contentionFactor`, `queryType` or `indexKeyId` → INVALID_ARGUMENT ("cannot set both
+ * algorithm and contention factor").
+ */
+export function checkEncryptOptions(options: ClientEncryptOptions): ExplicitEncryptRequest {
   if (typeof options !== 'object' || options === null) throw new FleClientError('INVALID_ARGUMENT', 'encrypt needs options { keyId | keyAltName, algorithm }');
-  const algorithm = checkAlgorithm(options.algorithm);
   const { keyId, keyAltName } = options;
   if (keyId !== undefined && keyAltName !== undefined) throw new FleClientError('INVALID_ARGUMENT', '"options" cannot contain both "keyId" and "keyAltName"');
+  const parsed = checkAlgorithm(options.algorithm);
+  if (parsed === 'Indexed' || parsed === 'Unindexed') return checkQeOptions(options, parsed);
+  const algorithm: Fle1Algorithm = parsed;
+  for (const [name, words] of [['contentionFactor', 'contention factor'], ['queryType', 'query type'], ['indexKeyId', 'index key id']] as const) {
+    if (options[name] !== undefined) {
+      throw new FleClientError('INVALID_ARGUMENT', `cannot set both algorithm and ${words}: "${name}" is Queryable Encryption, use algorithm 'Indexed' (or leave it out for '${algorithm}')`);
+    }
+  }
   if (keyId !== undefined) {
-    if (!(keyId instanceof Binary) && (keyId as { _bsontype?: string } | null)?._bsontype !== 'Binary') {
+    if (!isBinary(keyId)) {
       throw new FleClientError('INVALID_ARGUMENT', 'keyId must be a Binary subtype 4 (UUID), as createDataKey returns');
     }
     return { keyId, algorithm };
@@ -91,11 +179,13 @@ export class ClientEncryption {
   readonly #kms: KmsProviders;
   readonly #broker: KeyBroker;
   readonly #source: BrokerCipherSource;
+  readonly #random: RandomSource | undefined;
   #closed = false;
 
   constructor(options: ClientEncryptionOptions) {
     this.#kms = makeKmsProviders(options);
     this.#vault = options.keyVault;
+    this.#random = checkRandomOption(options);
     this.#broker = makeKeyBroker(options, this.#kms);
     this.#source = new BrokerCipherSource(this.#broker);
   }
@@ -124,18 +214,62 @@ export class ClientEncryption {
     return createDataKey(this.#vault, this.#kms, provider, options ?? {});
   }
 
-  /** Encrypts one value into BinData subtype 6 with the key named by `keyId` or `keyAltName`. */
+  /**
+   * Encrypts one value into BinData subtype 6 with the key named by `keyId` or `keyAltName`:
+   * CSFLE (the two AEAD_AES_256_CBC_HMAC_SHA_512 algorithms) or Queryable Encryption v2
+   * ('Indexed': an insert payload (11), or a find payload (12) with `queryType: 'equality'`;
+   * 'Unindexed': a stored value (16)), byte-compatible with libmongocrypt 1.20.
+   */
   async encrypt(value: unknown, options: ClientEncryptOptions): Promise<Binary> {
     this.#open();
     const opts = checkEncryptOptions(options);
+    if (opts.qe) return this.#encryptQe(value, opts);
     const cipher = await this.#source.prepare(opts.keyId ? { ids: [opts.keyId], altNames: [] } : { ids: [], altNames: [opts.keyAltName as string] });
     return cipher.encrypt(value, opts);
   }
 
+  async #encryptQe(value: unknown, opts: QeEncryptRequest): Promise<Binary> {
+    const needs = new KeyNeedsCollector();
+    needs.add({ keyId: opts.keyId });
+    if (opts.indexKeyId) needs.add({ keyId: opts.indexKeyId });
+    const cipher = await prepareWithQeKeys(this.#source, needs, []);
+    try {
+      return encryptQe(
+        value,
+        {
+          algorithm: opts.algorithm,
+          keyId: opts.keyId,
+          ...(opts.indexKeyId ? { indexKeyId: opts.indexKeyId } : {}),
+          ...(opts.contentionFactor !== undefined ? { contentionFactor: opts.contentionFactor } : {}),
+          ...(opts.queryType ? { queryType: opts.queryType } : {}),
+        },
+        { keys: qeLookup(cipher), ...(this.#random ? { random: this.#random } : {}) },
+      );
+    } finally {
+      cipher.release?.();
+    }
+  }
+
   /**
-   * Decrypts a FLE1 BinData subtype 6; the value keeps its BSON type (Int32, Long, Double, Binary subtype, …).
-   * The blob is parsed (fle-format's `parseFle1Blob`) before its key is looked up, so a truncated
-   * blob is `BLOB_TOO_SHORT` here as in `decryptBson` (issue 11 item 10).
+   * Encrypts a range query expression (`$and` of `$gt`/`$gte`/`$lt`/`$lte`) for algorithm 'Range'
+   * (the Node driver's `encryptExpression`). fle-ts has no range encryption yet, and libmongocrypt
+   * allows expressions for range queries only ("EncryptExpression may only be used for range
+   * queries"), so every call is refused with INVALID_ARGUMENT after the options are checked.
+   */
+  async encryptExpression(expression: Record<string, unknown>, options: ClientEncryptOptions): Promise<Binary> {
+    this.#open();
+    if (typeof expression !== 'object' || expression === null) throw new FleClientError('INVALID_ARGUMENT', 'encryptExpression needs an expression document such as { $and: [...] }');
+    checkEncryptOptions(options); // 'Range' and queryType 'range' are refused here as not supported yet
+    throw new FleClientError('INVALID_ARGUMENT', "EncryptExpression may only be used for range queries (algorithm 'Range', queryType 'range'): use encrypt for equality");
+  }
+
+  /**
+   * Decrypts a BinData subtype 6: a CSFLE ciphertext (first byte 1 or 2) or a Queryable Encryption
+   * value (11 insert payload, 14 / 15 stored indexed values, 16 unindexed). The value keeps its
+   * BSON type (Int32, Long, Double, Binary subtype, …). A FLE1 blob is parsed (fle-format's
+   * `parseFle1Blob`) before its key is looked up, so a truncated blob is `BLOB_TOO_SHORT` here as
+   * in `decryptBson` (issue 11 item 10); a QE value's keys are fetched in up to two rounds
+   * (index key, then the user key it names).
    */
   async decrypt(value: Binary): Promise<unknown> {
     this.#open();
@@ -143,12 +277,25 @@ export class ClientEncryption {
     if (!hasBinaryBytes(value)) throw new FleClientError('NOT_A_CIPHERTEXT', 'decrypt expects a bson Binary with its bytes; this subtype 6 object has no byte buffer');
     const first = value.position > 0 ? value.buffer[0] : undefined;
     if (first !== 1 && first !== 2) {
-      // libmongocrypt returns unknown kinds unchanged; a clear error is more useful (mcoracle README).
-      throw new FleClientError('NOT_A_CIPHERTEXT', `decrypt handles CSFLE ciphertexts (first byte 1 or 2); this BinData 6 starts with ${first ?? 'nothing (empty)'}`);
+      if (isQeValueBytes(binaryPayload(value))) return this.#decryptQe(value);
+      // libmongocrypt returns other kinds (find payloads, markings) unchanged; a clear error is more useful (mcoracle README).
+      throw new FleClientError(
+        'NOT_A_CIPHERTEXT',
+        `decrypt handles CSFLE ciphertexts (first byte 1 or 2) and Queryable Encryption values (11, 14, 15, 16); this BinData 6 starts with ${first ?? 'nothing (empty)'}${first === 12 ? ' (a find payload: it holds no ciphertext)' : ''}`,
+      );
     }
     const { keyId } = parseFle1Blob(value);
     const cipher = await this.#source.prepare({ ids: [new Binary(Uint8Array.from(keyId), Binary.SUBTYPE_UUID)], altNames: [] });
     return cipher.decrypt(value);
+  }
+
+  async #decryptQe(value: Binary): Promise<unknown> {
+    const cipher = await prepareWithQeKeys(this.#source, new KeyNeedsCollector(), [binaryPayload(value)]);
+    try {
+      return decryptQe(value, qeLookup(cipher));
+    } finally {
+      cipher.release?.();
+    }
   }
 
   /** The key document with this `_id`, or null. */

@@ -25,6 +25,14 @@ export interface FieldCipher {
   decrypt(blob: Binary): unknown;
   /** The data key for a 16-byte key UUID (a view; not kept), for BSON-to-BSON decryption. */
   aeadKey(keyId: Uint8Array): AeadKey;
+  /**
+   * The raw 96-byte data key for Queryable Encryption (tokens come from bytes 64..95), or
+   * undefined when `prepare` did not gather it. Copies live until {@link FieldCipher.release}.
+   * Optional: a source without it cannot handle QE values.
+   */
+  qeKey?(keyId: Uint8Array): Uint8Array | undefined;
+  /** Wipes the raw key copies `qeKey` handed out. Idempotent. */
+  release?(): void;
 }
 
 /** Fetches the keys named in `needs` (one batched lookup) and returns a cipher that holds them. */
@@ -52,6 +60,11 @@ export class KeyNeedsCollector implements KeyNeeds {
   readonly altNames: string[] = [];
   readonly #seenIds = new Set<string>();
   readonly #seenNames = new Set<string>();
+
+  /** How many distinct ids and alt names were added (to tell whether a round of fetching found new ones). */
+  get size(): number {
+    return this.ids.length + this.altNames.length;
+  }
 
   /** Adds the key UUID at `bytes[offset..offset+16)`, copied only when it is new (1500 blobs, often one key). */
   addKeyIdBytes(bytes: Uint8Array, offset = 0): void {

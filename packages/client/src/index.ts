@@ -26,3 +26,8 @@ export { walkFilter } from './encrypt-filter.js';
 export { walkUpdate } from './encrypt-update.js';
 export { KeyNeedsCollector, type KeyNeeds, type FieldEncryptOptions } from './field-cipher.js';
 export { isFle1Ciphertext, isPlainDocument } from './bson-types.js';
+// Queryable Encryption for the driver drop-in: the encryptedFields analysis (markings as mongocryptd
+// writes them) and the marked-command encryption with encryptionInformation, over any key lookup.
+export { parseEncryptedFields, markQeCommand, encryptMarkedCommand, collectMarkings, markingKeyIds, type QeCollection, type QeField } from './qe-command.js';
+export { checkEncryptOptions, type ExplicitEncryptRequest, type QeEncryptRequest } from './client-encryption.js';
+export type { QeRandomOption } from './qe-values.js';

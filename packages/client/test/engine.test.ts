@@ -290,7 +290,8 @@ describe('decryptDocument (LMC TRAVERSE_MATCH_CIPHERTEXT)', () => {
     const cipher = await src.prepare({ ids: [], altNames: [] });
     const blobs = Array.from({ length: 50 }, (_, i) => cipher.encrypt(`v${i}`, { keyId: uuid(i + 1), algorithm: RANDOM }));
     const marking = new Binary(new Uint8Array([0, 1, 2]), 6);
-    const qe = new Binary(new Uint8Array([16, 1, 2]), 6);
+    // A QE find payload (12) holds no ciphertext: left alone as libmongocrypt does (QE values 11/14/15/16 are decrypted: qe.test.ts).
+    const qe = new Binary(new Uint8Array([12, 1, 2]), 6);
     const empty = new Binary(new Uint8Array(0), 6);
     const doc = { a: blobs.slice(0, 10), b: { c: blobs.slice(10) }, m: marking, q: qe, e: empty, n: new Long(5), d: new Double(1.5), i: new Int32(3) };
     src.prepareCalls = [];
@@ -304,6 +305,10 @@ describe('decryptDocument (LMC TRAVERSE_MATCH_CIPHERTEXT)', () => {
     expect(out.e).toBe(empty);
     expect(out.n).toBe(doc.n);
     expect(doc.a[0]).toBe(blobs[0]);
+    // A truncated QE unindexed value (16) is a typed error now, before any key is fetched.
+    src.prepareCalls = [];
+    await expect(decryptDocumentWith(src, { q: new Binary(new Uint8Array([16, 1, 2]), 6) })).rejects.toMatchObject({ name: 'QeError', code: 'MALFORMED_PAYLOAD' });
+    expect(src.prepareCalls).toHaveLength(0);
   });
 
   it('returns the same document when nothing is encrypted, without fetching keys', async () => {

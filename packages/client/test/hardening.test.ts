@@ -434,12 +434,18 @@ describe('item 17: one algorithm parser and one type table behind every public e
         (await codeOf(encryptValueAsync(key, K1, algorithm as never, 'v'))) === undefined,
       ];
       verdicts[String(algorithm)] = results;
-      expect(new Set(results).size, `algorithm ${JSON.stringify(algorithm)}: ${results.join(',')}`).toBe(1);
+      // ce.encrypt also takes the Queryable Encryption names (issue 14; fle-format's parseExplicitAlgorithm,
+      // whose FLE1 half is parseFle1Algorithm): there the FLE1-only value encryptors differ by design.
+      const qeName = typeof algorithm === 'string' && ['indexed', 'unindexed'].includes(algorithm.toLowerCase());
+      if (!qeName) expect(new Set(results).size, `algorithm ${JSON.stringify(algorithm)}: ${results.join(',')}`).toBe(1);
       // mongocryptd's $jsonSchema enum: exact names only, and never a name the explicit API refuses.
       expect(schemaOk, `schema algorithm ${JSON.stringify(algorithm)}`).toBe(algorithm === DETERMINISTIC || algorithm === RANDOM);
     }
     expect(verdicts.deterministic).toEqual([true, true, true]);
+    // Indexed without contentionFactor is refused by ce.encrypt too (libmongocrypt: "contention factor is required").
     expect(verdicts.Indexed).toEqual([false, false, false]);
+    expect(verdicts.unindexed).toEqual([true, false, false]);
+    expect(verdicts.Range).toEqual([false, false, false]);
   });
 
   it('explicit and automatic encryption accept and refuse the same BSON types per algorithm', async () => {

@@ -226,6 +226,16 @@ export class AeadKey {
     return result;
   }
 
+  /**
+   * A fresh copy of the 96 key bytes. Queryable Encryption reads a data key as `[Ke][Km][TokenKey]`
+   * and derives its tokens from bytes 64..95, which an AeadKey does not expose otherwise
+   * (queryable-encryption.md §1). The caller owns the copy: wipe it after use. `KEY_DESTROYED` after destroy().
+   */
+  exportKeyMaterial(): Uint8Array {
+    this.#checkLive();
+    return this.#raw.slice();
+  }
+
   /** Overwrites the cached key schedules, HMAC states and raw key; every later call throws `KEY_DESTROYED`. */
   destroy(): void {
     this.#destroyed = true;

@@ -64,8 +64,19 @@ describe('bad input gives typed errors', () => {
     expect(thrown(() => k.encrypt(p, new Uint8Array(0), new Uint8Array(16))).code).toBe('KEY_DESTROYED');
     expect(thrown(() => k.deriveIv(p)).code).toBe('KEY_DESTROYED');
     expect(thrown(() => k.decrypt(c)).code).toBe('KEY_DESTROYED');
+    expect(thrown(() => k.exportKeyMaterial()).code).toBe('KEY_DESTROYED');
     await expect(k.encryptAsync(p)).rejects.toMatchObject({ code: 'KEY_DESTROYED' });
     await expect(k.decryptAsync(c)).rejects.toMatchObject({ code: 'KEY_DESTROYED' });
+  });
+
+  it('exportKeyMaterial: a copy of the 96 key bytes (QE tokens need bytes 64..95); changing it leaves the key intact', () => {
+    const k = new AeadKey(key);
+    const m = k.exportKeyMaterial();
+    expect(Array.from(m)).toEqual(Array.from(key));
+    const c = k.encryptRandom(new Uint8Array([1, 2, 3]));
+    m.fill(0);
+    expect(Array.from(k.decrypt(c))).toEqual([1, 2, 3]);
+    expect(k.exportKeyMaterial()).not.toBe(k.exportKeyMaterial());
   });
 
   it('errors never carry key or plaintext bytes', () => {

@@ -30,7 +30,7 @@ export function normalizeAlgorithm(name: string): 'deterministic' | 'random' {
   if (QE_NAMES.has(lower)) {
     throw new FleFormatError(
       'BAD_ALGORITHM',
-      `algorithm '${name}' is Queryable Encryption, which fle-ts does not support yet: use '${DETERMINISTIC}' or '${RANDOM}'`,
+      `algorithm '${name}' is Queryable Encryption, not CSFLE: use '${DETERMINISTIC}' or '${RANDOM}' here (ClientEncryption.encrypt takes 'Indexed' and 'Unindexed')`,
     );
   }
   throw new FleFormatError('BAD_ALGORITHM', `unsupported algorithm '${name}': use '${DETERMINISTIC}' or '${RANDOM}'`);
@@ -46,4 +46,36 @@ export function normalizeAlgorithm(name: string): 'deterministic' | 'random' {
  */
 export function parseFle1Algorithm(name: unknown): Fle1Algorithm {
   return normalizeAlgorithm(name as string) === 'deterministic' ? DETERMINISTIC : RANDOM;
+}
+
+/** The Queryable Encryption (v2) algorithms of explicit encryption that fle-ts implements. */
+export type QeExplicitAlgorithm = 'Indexed' | 'Unindexed';
+
+/** Every algorithm `ClientEncryption.encrypt` accepts: the two CSFLE names and the QE ones. */
+export type ExplicitAlgorithm = Fle1Algorithm | QeExplicitAlgorithm;
+
+/**
+ * The algorithm of explicit encryption (`ClientEncryption.encrypt`), QE names included: matched
+ * case-insensitively as libmongocrypt's `mongocrypt_ctx_setopt_algorithm` does ("indexed" →
+ * 'Indexed'); FLE1 spellings as {@link parseFle1Algorithm}. 'Range' is refused until range
+ * encryption lands, 'RangePreview' always (libmongocrypt 1.20 refuses it with Range v2), text
+ * search ('String', 'TextPreview') too. Throws `BAD_ALGORITHM`.
+ *
+ * @example
+ * parseExplicitAlgorithm('indexed'); // 'Indexed'
+ * parseExplicitAlgorithm('deterministic'); // 'AEAD_AES_256_CBC_HMAC_SHA_512-Deterministic'
+ */
+export function parseExplicitAlgorithm(name: unknown): ExplicitAlgorithm {
+  if (typeof name === 'string') {
+    const lower = name.toLowerCase();
+    if (lower === 'indexed') return 'Indexed';
+    if (lower === 'unindexed') return 'Unindexed';
+    if (lower === 'rangepreview') {
+      throw new FleFormatError('BAD_ALGORITHM', `algorithm '${name}' is deprecated and no longer supported (libmongocrypt: "Cannot use rangePreview index type with Range V2"): use 'Range'`);
+    }
+    if (QE_NAMES.has(lower)) {
+      throw new FleFormatError('BAD_ALGORITHM', `Queryable Encryption algorithm '${name}' is not supported yet: use 'Indexed' (equality) or 'Unindexed'`);
+    }
+  }
+  return parseFle1Algorithm(name);
 }

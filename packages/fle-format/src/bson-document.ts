@@ -29,6 +29,19 @@ function isFle1(b: Uint8Array, type: number, v: number, length: number): boolean
   return type === 0x05 && length > 5 && b[v + 4] === BINARY_SUBTYPE_ENCRYPTED && (b[v + 5] === 1 || b[v + 5] === 2);
 }
 
+/** True for any BinData 6 value at `v` (the payload starts at `v + 5`). */
+function isSubtype6(b: Uint8Array, type: number, v: number, length: number): boolean {
+  return type === 0x05 && length > 5 && b[v + 4] === BINARY_SUBTYPE_ENCRYPTED;
+}
+
+/**
+ * A hook for the BinData 6 values that are not FLE1 ciphertexts (Queryable Encryption payloads,
+ * markings): gets the payload bytes (a view into the document, first byte = its kind) and
+ * returns the decrypted BSON type and value bytes, or undefined to copy the element unchanged.
+ * The client layer passes one for QE (fle-format itself knows only FLE1).
+ */
+export type OtherBlobDecryptor = (blob: Uint8Array) => { bsonType: number; bytes: Uint8Array } | undefined;
+
 function checkBlobLength(n: number): void {
   if (n < MIN_FLE1_BLOB_LENGTH) {
     throw new FleFormatError('BLOB_TOO_SHORT', `FLE1 blob must be at least ${MIN_FLE1_BLOB_LENGTH} bytes, got ${n}`);
@@ -49,12 +62,14 @@ function checkTopLevel(bson: unknown): asserts bson is Uint8Array {
  * The distinct data key UUIDs (16-byte copies) of every FLE1 ciphertext in a BSON document,
  * embedded documents and arrays included: what to fetch before {@link decryptBsonDocument}.
  * Errors: `MALFORMED_BSON`, `BLOB_TOO_SHORT`, and `NESTING_TOO_DEEP` past MAX_NESTING_DEPTH
- * levels (the input document is level 1).
+ * levels (the input document is level 1). `onOther`, when given, sees every other BinData 6
+ * payload in the same pass (a view: copy what you keep), so a caller can gather the keys of
+ * Queryable Encryption values without a second walk.
  *
  * @example
  * const ids = fle1KeyIdsInBson(serialize(storedDoc)); // [Uint8Array(16), ...]
  */
-export function fle1KeyIdsInBson(input: Uint8Array): Uint8Array[] {
+export function fle1KeyIdsInBson(input: Uint8Array, onOther?: (blob: Uint8Array) => void): Uint8Array[] {
   checkTopLevel(input);
   const bson = plainView(input);
   const seen = new Set<string>();
@@ -80,6 +95,8 @@ export function fle1KeyIdsInBson(input: Uint8Array): Uint8Array[] {
             ids.push(id);
           }
         }
+      } else if (onOther !== undefined && isSubtype6(bson, type, v, length)) {
+        onOther(bson.subarray(v + 5, v + length));
       } else if (type === 0x03 || type === 0x04) visit(v, v + length, level + 1);
       i = v + length;
     }
@@ -106,11 +123,15 @@ export function fle1KeyIdsInBson(input: Uint8Array): Uint8Array[] {
  * array continues the count of the document holding it), crypto-core's
  * `HMAC_MISMATCH`/`BAD_PADDING`, and whatever `keyFor` throws for an unknown key.
  *
+ * `decryptOther`, when given, is asked about every other BinData 6 value (Queryable Encryption
+ * payloads, markings); what it returns replaces the element in the same pass, validated as FLE1
+ * plaintexts are. Its result must be shorter than the payload (true of every QE ciphertext).
+ *
  * @example
  * const plain = decryptBsonDocument(serialize(storedDoc), (id) => keys.get(bytesToHex(id))!);
  * deserialize(plain); // { ssn: '123-45-6789', ... }
  */
-export function decryptBsonDocument(input: Uint8Array, keyFor: AeadKeyLookup): Uint8Array {
+export function decryptBsonDocument(input: Uint8Array, keyFor: AeadKeyLookup, decryptOther?: OtherBlobDecryptor): Uint8Array {
   checkTopLevel(input);
   const bson = plainView(input);
   // A decrypted element is always shorter than its ciphertext (66+ bytes of overhead), so the
@@ -129,11 +150,22 @@ export function decryptBsonDocument(input: Uint8Array, keyFor: AeadKeyLookup): U
     lastId = idStart;
     return lastKey;
   };
+  /** Writes element `i` (value at `v`) as `plainType` + `plain`, validated; returns the new output offset. */
+  const writePlain = (i: number, v: number, o: number, plainType: number, plain: Uint8Array, level: number): number => {
+    // The one validator decryptValue uses too; the value's own levels count from this document's.
+    checkBsonValue(plainType, plain, level);
+    out[o] = plainType;
+    out.set(bson.subarray(i + 1, v), o + 1);
+    o += v - i;
+    out.set(plain, o);
+    return o + plain.length;
+  };
   const transform = (start: number, limit: number, o: number, level: number): number => {
     checkLevel(level);
     const outStart = o;
     const end = documentEnd(bson, start, limit) - 1;
     o += 4;
+    let other: { bsonType: number; bytes: Uint8Array } | undefined;
     for (let i = start + 4; i < end; ) {
       const type = bson[i]!;
       const { v, length } = element(bson, i, end);
@@ -142,16 +174,16 @@ export function decryptBsonDocument(input: Uint8Array, keyFor: AeadKeyLookup): U
         const blob = bson.subarray(v + 5, v + length);
         const plain = keyAt(v + 6).decrypt(blob.subarray(FLE1_HEADER_LENGTH), blob.subarray(0, FLE1_HEADER_LENGTH));
         try {
-          const plainType = blob[17]!;
-          // The one validator decryptValue uses too; the value's own levels count from this document's.
-          checkBsonValue(plainType, plain, level);
-          out[o] = plainType;
-          out.set(bson.subarray(i + 1, v), o + 1);
-          o += v - i;
-          out.set(plain, o);
-          o += plain.length;
+          o = writePlain(i, v, o, blob[17]!, plain, level);
         } finally {
           wipe(plain);
+        }
+      } else if (decryptOther !== undefined && isSubtype6(bson, type, v, length) && (other = decryptOther(bson.subarray(v + 5, v + length))) !== undefined) {
+        try {
+          if (other.bytes.length >= length) throw malformedDocument('a decrypted value is not shorter than its ciphertext');
+          o = writePlain(i, v, o, other.bsonType, other.bytes, level);
+        } finally {
+          wipe(other.bytes);
         }
       } else if (type === 0x03 || type === 0x04) {
         out.set(bson.subarray(i, v), o);

@@ -36,8 +36,8 @@ export {
   type DecryptValueOptions,
 } from './encrypt.js';
 export { keyIdBytes, type KeyIdInput } from './key-id.js';
-export { decryptBsonDocument, fle1KeyIdsInBson, type AeadKeyLookup } from './bson-document.js';
+export { decryptBsonDocument, fle1KeyIdsInBson, type AeadKeyLookup, type OtherBlobDecryptor } from './bson-document.js';
 // Issue 11 item 17: the one algorithm parser and type table the client imports.
-export { parseFle1Algorithm } from './algorithm.js';
+export { parseFle1Algorithm, parseExplicitAlgorithm, type ExplicitAlgorithm, type QeExplicitAlgorithm } from './algorithm.js';
 export { encryptionRefusal } from './type-rules.js';
 export { bsonTypeOfValue } from './value-type.js';

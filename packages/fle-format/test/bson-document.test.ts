@@ -108,6 +108,21 @@ describe('decryptBsonDocument', () => {
     expect(bytesToHex(decryptBsonDocument(bytes, () => { throw new Error('no key needed'); }))).toBe(bytesToHex(bytes));
   });
 
+  it('the other-blob hooks: fle1KeyIdsInBson reports every non-FLE1 BinData 6 payload; decryptBsonDocument replaces what decryptOther returns, in the same pass as FLE1', () => {
+    const fle1 = encryptValue(KEYS[0]!, IDS[0]!, 'random', 'one');
+    const qe = new Binary(new Uint8Array([16, ...new Uint8Array(60).fill(7)]), 6);
+    const find = new Binary(new Uint8Array([12, 1, 2, 3]), 6);
+    const bytes = serialize({ a: fle1, n: { q: qe, arr: [find, new Binary(new Uint8Array([16, 9]), 0)] } });
+    const seen: string[] = [];
+    expect(fle1KeyIdsInBson(bytes, (b) => seen.push(bytesToHex(b.subarray(0, 2))))).toEqual([IDS[0]]);
+    expect(seen).toEqual(['1007', '0c01']);
+    const other = (b: Uint8Array) => (b[0] === 16 ? { bsonType: 0x10, bytes: new Uint8Array([42, 0, 0, 0]) } : undefined);
+    const out = decryptBsonDocument(bytes, lookup, other);
+    expect(bytesToHex(out)).toBe(bytesToHex(serialize({ a: 'one', n: { q: new Int32(42), arr: [find, new Binary(new Uint8Array([16, 9]), 0)] } })));
+    // A hook's value is validated like an FLE1 plaintext: an int32 of 3 bytes is MALFORMED_BSON.
+    expectCode(() => decryptBsonDocument(bytes, lookup, (b) => (b[0] === 16 ? { bsonType: 0x10, bytes: new Uint8Array(3) } : undefined)), 'MALFORMED_BSON', FleFormatError);
+  });
+
   it('a tampered blob fails with HMAC_MISMATCH, a short one with BLOB_TOO_SHORT, an unknown key with the lookup error', () => {
     const blob = encryptValue(KEYS[0]!, IDS[0]!, 'random', 'secret');
     const bytes = serialize({ v: blob });

@@ -36,6 +36,7 @@ import {
   keyIdBytes,
   MIN_FLE1_BLOB_LENGTH,
   normalizeAlgorithm,
+  parseExplicitAlgorithm,
   parseBlob,
   parseFle1Blob,
   RawBsonValue,
@@ -67,6 +68,17 @@ describe('§1 algorithm names (LMC mongocrypt_ctx_setopt_algorithm)', () => {
       const e = expectCode(() => normalizeAlgorithm(n), 'BAD_ALGORITHM', FleFormatError);
       expect(e.message).toContain('Queryable Encryption');
     }
+  });
+
+  it('parseExplicitAlgorithm: QE Indexed/Unindexed in any case, FLE1 names as parseFle1Algorithm, Range/RangePreview/text refused', () => {
+    for (const n of ['Indexed', 'indexed', 'INDEXED']) expect(parseExplicitAlgorithm(n)).toBe('Indexed');
+    for (const n of ['Unindexed', 'unIndexed', 'UNINDEXED']) expect(parseExplicitAlgorithm(n)).toBe('Unindexed');
+    expect(parseExplicitAlgorithm('deterministic')).toBe('AEAD_AES_256_CBC_HMAC_SHA_512-Deterministic');
+    expect(parseExplicitAlgorithm('AEAD_AES_256_CBC_HMAC_SHA_512-random')).toBe('AEAD_AES_256_CBC_HMAC_SHA_512-Random');
+    expect(expectCode(() => parseExplicitAlgorithm('Range'), 'BAD_ALGORITHM', FleFormatError).message).toContain('not supported yet');
+    expect(expectCode(() => parseExplicitAlgorithm('rangePreview'), 'BAD_ALGORITHM', FleFormatError).message).toContain('deprecated');
+    for (const n of ['String', 'TextPreview']) expectCode(() => parseExplicitAlgorithm(n), 'BAD_ALGORITHM', FleFormatError);
+    for (const n of ['Indexed ', 'equality', '', 7, null]) expectCode(() => parseExplicitAlgorithm(n), 'BAD_ALGORITHM', FleFormatError);
   });
 
   it('refuses anything else with BAD_ALGORITHM', () => {
