@@ -9,6 +9,19 @@ export function utf8(text: string): Uint8Array {
   return encoder.encode(text);
 }
 
+/**
+ * UTF-8 bytes of an attribute string or name. A lone surrogate has no UTF-8 form: TextEncoder
+ * would turn it into U+FFFD, so two different strings would serialize (and sign) the same.
+ */
+export function utf8Strict(text: string, where: string): Uint8Array {
+  if (!isWellFormed(text)) throw new DynamoDbEncryptionError('DDB_BAD_ATTRIBUTE', `${where}: a string holds a lone UTF-16 surrogate, which has no UTF-8 form`);
+  return encoder.encode(text);
+}
+
+function isWellFormed(s: string): boolean {
+  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
+}
+
 /** Strict UTF-8 decoding; malformed bytes are DDB_BAD_SERIALIZED. */
 export function fromUtf8(bytes: Uint8Array, what: string): string {
   try {

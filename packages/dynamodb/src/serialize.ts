@@ -2,7 +2,7 @@
 // attribute and the input of the signature (docs/dynamodb-encryption.md §2; Python
 // internal/formatting/serialize/attribute.py, Java AttributeValueMarshaller).
 import { attributeEntry, checkDepth, setOwn, type AttributeValue } from './attribute-value.js';
-import { ByteReader, ByteWriter, compareBytes, fromUtf8, utf8 } from './bytes.js';
+import { ByteReader, ByteWriter, compareBytes, fromUtf8, utf8, utf8Strict } from './bytes.js';
 import { DynamoDbEncryptionError } from './errors.js';
 import { normalizeNumber } from './number.js';
 
@@ -43,7 +43,7 @@ function write(w: ByteWriter, value: unknown, where: string, depth: number): voi
       w.bytes(Uint8Array.of(0, TAG.B)).lengthPrefixed(bytesValue(v, where));
       return;
     case 'S':
-      w.bytes(Uint8Array.of(0, TAG.S)).lengthPrefixed(utf8(stringValue(v, where)));
+      w.bytes(Uint8Array.of(0, TAG.S)).lengthPrefixed(utf8Strict(stringValue(v, where), where));
       return;
     case 'N':
       w.bytes(Uint8Array.of(0, TAG.N)).lengthPrefixed(utf8(normalizeNumber(v as string)));
@@ -55,7 +55,7 @@ function write(w: ByteWriter, value: unknown, where: string, depth: number): voi
       writeSet(w, TAG.NS, v, where, (x) => utf8(normalizeNumber(x as string)));
       return;
     case 'SS':
-      writeSet(w, TAG.SS, v, where, (x) => utf8(stringValue(x, where)));
+      writeSet(w, TAG.SS, v, where, (x) => utf8Strict(stringValue(x, where), where));
       return;
     case 'BOOL':
       if (typeof v !== 'boolean') throw bad(where, 'a BOOL value must be true or false');
@@ -76,7 +76,7 @@ function write(w: ByteWriter, value: unknown, where: string, depth: number): voi
       // Keys sorted by UTF-8 bytes (Python `_sorted_key_map(transform=to_bytes)`).
       const entries = Object.entries(v as Record<string, unknown>)
         .filter(([, x]) => x !== undefined)
-        .map(([k, x]) => [utf8(k), x] as const)
+        .map(([k, x]) => [utf8Strict(k, where), x] as const)
         .sort((a, b) => compareBytes(a[0], b[0]));
       w.bytes(Uint8Array.of(0, TAG.M)).u32(entries.length);
       for (const [k, x] of entries) {

@@ -5,7 +5,7 @@
 import { sha256 } from '@fle-ts/crypto-core';
 import type { AttributeActions } from './actions.js';
 import type { AttributeValue } from './attribute-value.js';
-import { ByteWriter, compareBytes, utf8 } from './bytes.js';
+import { ByteWriter, compareBytes, utf8, utf8Strict } from './bytes.js';
 import { serializeAttribute } from './serialize.js';
 
 const ENCRYPTED_HASH = /* @__PURE__ */ sha256(utf8('ENCRYPTED'));
@@ -15,7 +15,7 @@ const PLAINTEXT_HASH = /* @__PURE__ */ sha256(utf8('PLAINTEXT'));
 export function stringToSign(entries: readonly (readonly [string, AttributeValue])[], actions: AttributeActions, tableName?: string): Uint8Array {
   const w = new ByteWriter();
   if (tableName !== undefined) w.bytes(sha256(utf8(`TABLE>${tableName}<TABLE`)));
-  const named = entries.map(([name, value]) => [utf8(name), name, value] as const).sort((a, b) => compareBytes(a[0], b[0]));
+  const named = entries.map(([name, value]) => [utf8Strict(name, `attribute name`), name, value] as const).sort((a, b) => compareBytes(a[0], b[0]));
   for (const [nameBytes, name, value] of named) {
     const action = actions.action(name);
     if (action === 'DO_NOTHING') continue;

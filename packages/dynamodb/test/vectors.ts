@@ -1,7 +1,7 @@
 // Loaders for ../shared/test-vectors/dynamodb (README there): keys, plaintext items, ciphertext files.
 // Call only inside a describeShared body.
 import { readSharedJson } from '../../../scripts/test-support/shared.js';
-import { AttributeActions, CryptoAction, itemFromDynamodbJson, itemToDynamodbJson, JceNameLocalDelegatedKey, type DynamoDbItem, type EncryptionKeyType } from '../src/index.js';
+import { AttributeActions, CryptoAction, itemFromDynamodbJson, itemToDynamodbJson, normalizeNumber, JceNameLocalDelegatedKey, type DynamoDbItem, type EncryptionKeyType } from '../src/index.js';
 
 export const DIR = 'dynamodb';
 export const ITEM_DIR = 'dynamodb/encrypted_item';
@@ -86,14 +86,22 @@ export function keyOf(item: DynamoDbItem, e: { partitionKeyName: string; sortKey
 
 /**
  * An item as DynamoDB JSON without `version` (the Java mapper bumps it on save: vectors README),
- * set members sorted (sets are unordered; decrypted sets come back in serialization order).
+ * set members sorted (sets are unordered; decrypted sets come back in serialization order),
+ * numbers normalized (a decrypted number comes back in its serialized form: "1.50" → "1.5").
  */
 export function comparable(item: DynamoDbItem): Record<string, unknown> {
   const { version: _v, ...rest } = itemToDynamodbJson(item);
   const sortSets = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(sortSets);
     if (v === null || typeof v !== 'object') return v;
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, ['SS', 'NS', 'BS'].includes(k) ? [...(x as string[])].sort() : sortSets(x)]));
+    return Object.fromEntries(
+      Object.entries(v).map(([k, x]) => {
+        if (k === 'N' && typeof x === 'string') return [k, normalizeNumber(x)];
+        if (k === 'NS') return [k, (x as string[]).map(normalizeNumber).sort()];
+        if (k === 'SS' || k === 'BS') return [k, [...(x as string[])].sort()];
+        return [k, sortSets(x)];
+      }),
+    );
   };
   return sortSets(rest) as Record<string, unknown>;
 }
