@@ -33,7 +33,9 @@ export type DynamoDbEncryptionErrorCode =
   /** An encrypted attribute did not decrypt (bad length or padding) after the signature verified. */
   | 'DDB_DECRYPTION_FAILED'
   /** The materials provider cannot give materials for this operation. */
-  | 'DDB_NO_MATERIALS';
+  | 'DDB_NO_MATERIALS'
+  /** AWS KMS could not be reached or refused the request (credentials, key, encryption context). */
+  | 'DDB_KMS_FAILED';
 
 /** Every error of `@fle-ts/dynamodb`. */
 export class DynamoDbEncryptionError extends FleError {

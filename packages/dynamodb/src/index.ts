@@ -25,3 +25,5 @@ export { StaticCryptographicMaterialsProvider } from './static-provider.js';
 export { WrappedCryptographicMaterialsProvider, type WrappedProviderOptions } from './wrapped-provider.js';
 export { itemFromDynamodbJson, itemToDynamodbJson } from './dynamodb-json.js';
 export { aesKeyWrap, aesKeyUnwrap } from './aes-key-wrap.js';
+export { AwsKmsCryptographicMaterialsProvider, type AwsKmsProviderOptions } from './aws-kms-provider.js';
+export { hkdfSha256 } from './hkdf.js';

@@ -1,7 +1,7 @@
 """The AWS DynamoDB Encryption Client for Python as a peer of @fle-ts/dynamodb (issue 17).
 
 Reads one JSON request on stdin, writes one JSON answer on stdout:
-  {"op": "encrypt" | "decrypt", "provider": {"kind": "static" | "wrapped-aes" | "wrapped-rsa", ...keys base64},
+  {"op": "encrypt" | "decrypt", "provider": {"kind": "static" | "wrapped-aes" | "wrapped-rsa" | "kms", ...keys base64 | keyId},
    "table": str, "partition": str, "sort": str | null,
    "actions": {"default": "ENCRYPT_AND_SIGN" | ..., "overrides": {name: action}},
    "items": [DynamoDB JSON items, B/BS as base64]}
@@ -17,6 +17,7 @@ from dynamodb_encryption_sdk.delegated_keys.jce import JceNameLocalDelegatedKey
 from dynamodb_encryption_sdk.encrypted import CryptoConfig
 from dynamodb_encryption_sdk.encrypted.item import decrypt_dynamodb_item, encrypt_dynamodb_item
 from dynamodb_encryption_sdk.identifiers import CryptoAction, EncryptionKeyType, KeyEncodingType
+from dynamodb_encryption_sdk.material_providers.aws_kms import AwsKmsCryptographicMaterialsProvider
 from dynamodb_encryption_sdk.material_providers.static import StaticCryptographicMaterialsProvider
 from dynamodb_encryption_sdk.material_providers.wrapped import WrappedCryptographicMaterialsProvider
 from dynamodb_encryption_sdk.materials.raw import RawDecryptionMaterials, RawEncryptionMaterials
@@ -81,6 +82,9 @@ def provider(p):
             wrapping_key=rsa(p["encPub"], "RSA", False),
             unwrapping_key=rsa(p["encPriv"], "RSA", True),
         )
+    if p["kind"] == "kms":
+        # The endpoint and credentials come from the environment (AWS_ENDPOINT_URL_KMS, ...).
+        return AwsKmsCryptographicMaterialsProvider(key_id=p["keyId"])
     raise ValueError("unknown provider kind " + p["kind"])
 
 
@@ -95,11 +99,16 @@ def main():
     mp = provider(req["provider"])
     out = []
     for item in req["items"]:
-        ctx = EncryptionContext(table_name=req["table"], partition_key_name=req["partition"], sort_key_name=req.get("sort"))
+        ddb_item = {k: to_ddb(v) for k, v in item.items()}
+        # attributes = the item, as EncryptedClient/EncryptedTable set them (CryptoConfig.with_item):
+        # the KMS provider puts the key attribute values into its KMS encryption context.
+        ctx = EncryptionContext(
+            table_name=req["table"], partition_key_name=req["partition"], sort_key_name=req.get("sort"), attributes=ddb_item
+        )
         config = CryptoConfig(materials_provider=mp, encryption_context=ctx, attribute_actions=actions)
         fn = encrypt_dynamodb_item if req["op"] == "encrypt" else decrypt_dynamodb_item
         try:
-            result = fn({k: to_ddb(v) for k, v in item.items()}, config)
+            result = fn(ddb_item, config)
             out.append({k: from_ddb(v) for k, v in result.items()})
         except Exception as e:  # reported per item, so the TS side can assert on refusals
             out.append({"error": "%s: %s" % (type(e).__name__, e)})
