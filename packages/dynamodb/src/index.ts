@@ -27,3 +27,5 @@ export { itemFromDynamodbJson, itemToDynamodbJson } from './dynamodb-json.js';
 export { aesKeyWrap, aesKeyUnwrap } from './aes-key-wrap.js';
 export { AwsKmsCryptographicMaterialsProvider, type AwsKmsProviderOptions } from './aws-kms-provider.js';
 export { hkdfSha256 } from './hkdf.js';
+export { MetaStore, MemoryMetaStoreTable, type MetaStoreTable } from './meta-store.js';
+export { MostRecentProvider, type MostRecentProviderOptions } from './most-recent-provider.js';

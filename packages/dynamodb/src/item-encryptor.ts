@@ -65,7 +65,6 @@ export async function encryptDynamodbItem(item: DynamoDbItem, config: CryptoConf
       throw new DynamoDbEncryptionError('DDB_RESERVED_ATTRIBUTE', `reserved attribute name '${reserved}' is not allowed in a plaintext item; rename the attribute`);
     }
   }
-  config.materialsProvider.refresh?.();
   const ctx: EncryptionContext = { ...config.encryptionContext, attributes: copyItem(entries) };
   const materials = await config.materialsProvider.encryptionMaterials(ctx);
   const description: Record<string, string> = { ...materials.materialDescription };

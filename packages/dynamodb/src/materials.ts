@@ -38,7 +38,10 @@ export interface CryptographicMaterialsProvider {
   encryptionMaterials(context: EncryptionContext): EncryptionMaterials | Promise<EncryptionMaterials>;
   /** Materials to decrypt an item whose stored material description is `context.materialDescription`. */
   decryptionMaterials(context: EncryptionContext): DecryptionMaterials | Promise<DecryptionMaterials>;
-  /** Drops cached state (Python `refresh()`); called before each encryption. */
+  /**
+   * Drops cached state (Python `refresh()`). The item encryptor never calls it (as Python 3.x's
+   * does not), so a most-recent provider's cache lives for its TTL.
+   */
   refresh?(): void;
 }
 

@@ -89,7 +89,8 @@ const ACTION_SETS: { default: CryptoAction; overrides: Record<string, CryptoActi
 
 function python(op: 'encrypt' | 'decrypt', peer: Peer, actions: (typeof ACTION_SETS)[number], items: DynamoDbItem[]): ({ error: string } | DynamoDbItem)[] {
   const request = { op, provider: peer.python, table: 'PeerTable', partition: 'pk', sort: null, actions, items: items.map(itemToDynamodbJson) };
-  const out = execFileSync('python3', [SCRIPT], { input: JSON.stringify(request), encoding: 'utf8', maxBuffer: 64 << 20 });
+  // stderr piped: the Python client logs a traceback for each refused (tampered) item.
+  const out = execFileSync('python3', [SCRIPT], { input: JSON.stringify(request), encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['pipe', 'pipe', 'pipe'] });
   return (JSON.parse(out) as { items: Record<string, unknown>[] }).items.map((x) => ('error' in x ? (x as { error: string }) : itemFromDynamodbJson(x)));
 }
 
