@@ -2,7 +2,8 @@
 // with @smithy/signature-v4): the GenerateDataKey/Decrypt requests and their encryption context
 // (docs/dynamodb-encryption.md §4 "direct KMS"), the HKDF keys checked with node:crypto, the
 // context binding (an item moved to another key or table is refused by KMS), and the Python client
-// (dynamodb-encryption-sdk 3.3.0, AWS_ENDPOINT_URL_KMS pointed at the same mock) both ways.
+// (dynamodb-encryption-sdk 3.3.0, AWS_ENDPOINT_URL_KMS pointed at the same mock) both ways; then
+// the same against moto (PyPI moto[server], the AWS emulator), as packages/kms's e2e tests use it.
 import { execFile, spawnSync } from 'node:child_process';
 import { createDecipheriv, hkdfSync } from 'node:crypto';
 import { join } from 'node:path';
@@ -21,6 +22,8 @@ import {
   type CryptoConfig,
   type DynamoDbItem,
 } from '../src/index.js';
+import { signSigV4 } from '@fle-ts/kms';
+import { describeMoto, exchange, startMoto } from '../../kms/test/net-support.js';
 import { startMockDdbKms, type MockDdbKms } from './mock-ddb-kms.js';
 import { comparable } from './vectors.js';
 
@@ -95,8 +98,8 @@ const PIN = 'dynamodb-encryption-sdk==3.3.0';
 const pythonReady = spawnSync('python3', ['-c', 'import dynamodb_encryption_sdk'], { encoding: 'utf8' }).status === 0;
 const SCRIPT = join(REPO_ROOT, 'packages/dynamodb/test/peer/python_peer.py');
 
-async function python(op: 'encrypt' | 'decrypt', items: DynamoDbItem[]): Promise<Record<string, unknown>[]> {
-  const request = { op, provider: { kind: 'kms', keyId: KEY_ID }, table: 'Accounts', partition: 'id', sort: 'v', actions: { default: 'ENCRYPT_AND_SIGN' }, items: items.map(itemToDynamodbJson) };
+async function python(op: 'encrypt' | 'decrypt', items: DynamoDbItem[], keyId = KEY_ID, endpoint = kms.endpoint): Promise<Record<string, unknown>[]> {
+  const request = { op, provider: { kind: 'kms', keyId }, table: 'Accounts', partition: 'id', sort: 'v', actions: { default: 'ENCRYPT_AND_SIGN' }, items: items.map(itemToDynamodbJson) };
   // Asynchronous: the mock KMS answering Python lives in this process.
   const child = promisify(execFile)('python3', [SCRIPT], {
     encoding: 'utf8',
@@ -104,8 +107,8 @@ async function python(op: 'encrypt' | 'decrypt', items: DynamoDbItem[]): Promise
       ...process.env,
       AWS_ACCESS_KEY_ID: CREDS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: CREDS.secretAccessKey,
-      AWS_DEFAULT_REGION: 'us-west-2',
-      AWS_ENDPOINT_URL_KMS: `http://${kms.endpoint}`,
+      AWS_DEFAULT_REGION: keyId.split(':')[3]!,
+      AWS_ENDPOINT_URL_KMS: `http://${endpoint}`,
       AWS_CONFIG_FILE: '/dev/null',
       AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
     },
@@ -146,3 +149,47 @@ if (!pythonReady && inCI) {
     });
   });
 }
+
+describeMoto("AwsKmsCryptographicMaterialsProvider against moto (PyPI moto[server], AWS's emulator)", () => {
+  let moto: { port: number; stop: () => void };
+  let arn: string;
+  const endpoint = (): string => `127.0.0.1:${moto.port}`;
+  const motoConfig = (table = 'Accounts'): CryptoConfig => ({
+    materialsProvider: new AwsKmsCryptographicMaterialsProvider({ keyId: arn, credentials: CREDS, endpoint: endpoint(), protocol: 'http:' }),
+    encryptionContext: { tableName: table, partitionKeyName: 'id', sortKeyName: 'v' },
+    attributeActions: new AttributeActions(),
+  });
+  beforeAll(async () => {
+    moto = await startMoto();
+    // CreateKey is no operation the provider makes; the generic signer builds it (as packages/kms's e2e test).
+    const create = signSigV4({
+      method: 'POST', pathAndQuery: '/', region: 'us-east-1', service: 'kms', ...CREDS, date: new Date(),
+      headers: [['Connection', 'close'], ['Content-Type', 'application/x-amz-json-1.1'], ['X-Amz-Target', 'TrentService.CreateKey'], ['Host', endpoint()]],
+      body: '{"Description": "fle-ts dynamodb test"}',
+    });
+    const res = await exchange(moto.port, create.request);
+    expect(res.status).toBe(200);
+    arn = (JSON.parse(new TextDecoder().decode(res.body)) as { KeyMetadata: { Arn: string } }).KeyMetadata.Arn;
+  });
+  afterAll(() => moto?.stop());
+
+  it('round trip through moto; an item moved to another key value is refused (moto binds the encryption context)', async () => {
+    const stored = await encryptDynamodbItem(ITEM, motoConfig());
+    expect(comparable(await decryptDynamodbItem(stored, motoConfig()))).toEqual(comparable(ITEM));
+    await expect(decryptDynamodbItem({ ...stored, id: { S: 'acct-9' } }, motoConfig())).rejects.toMatchObject({ code: 'DDB_KMS_FAILED' });
+  });
+
+  it.runIf(pythonReady)('python peer through moto: Python encrypts → fle-ts decrypts, fle-ts encrypts → Python decrypts', async () => {
+    const items: DynamoDbItem[] = [ITEM, { id: { S: 'acct-3' }, v: { N: '7' }, note: { S: 'moto' } }];
+    const theirs = await python('encrypt', items, arn, endpoint());
+    for (const [i, t] of theirs.entries()) {
+      expect(t.error).toBeUndefined();
+      expect(comparable(await decryptDynamodbItem(itemFromDynamodbJson(t), motoConfig()))).toEqual(comparable(items[i]!));
+    }
+    const back = await python('decrypt', await Promise.all(items.map((i) => encryptDynamodbItem(i, motoConfig()))), arn, endpoint());
+    back.forEach((b, i) => {
+      expect(b.error).toBeUndefined();
+      expect(comparable(itemFromDynamodbJson(b))).toEqual(comparable(items[i]!));
+    });
+  });
+});
