@@ -1,7 +1,7 @@
 """The AWS DynamoDB Encryption Client for Python as a peer of @fle-ts/dynamodb (issue 17).
 
 Reads one JSON request on stdin, writes one JSON answer on stdout:
-  {"op": "encrypt" | "decrypt", "provider": {"kind": "static" | "wrapped-aes" | "wrapped-rsa" | "kms", ...keys base64 | keyId},
+  {"op": "encrypt" | "decrypt", "provider": {"kind": "static" | "wrapped-aes" | "wrapped-rsa" | "kms" | "most_recent", ...keys base64 | keyId | metaTable},
    "table": str, "partition": str, "sort": str | null,
    "actions": {"default": "ENCRYPT_AND_SIGN" | ..., "overrides": {name: action}},
    "items": [DynamoDB JSON items, B/BS as base64]}
@@ -82,6 +82,23 @@ def provider(p):
             wrapping_key=rsa(p["encPub"], "RSA", False),
             unwrapping_key=rsa(p["encPriv"], "RSA", True),
         )
+    if p["kind"] == "most_recent":
+        # A MetaStore in a DynamoDB table (AWS_ENDPOINT_URL_DYNAMODB: moto in the tests), its rows
+        # protected by static AES/HMAC keys; created here when absent.
+        import boto3
+        from dynamodb_encryption_sdk.material_providers.most_recent import CachingMostRecentProvider
+        from dynamodb_encryption_sdk.material_providers.store.meta import MetaStore
+
+        client = boto3.client("dynamodb")
+        if p["metaTable"] not in client.list_tables()["TableNames"]:
+            MetaStore.create_table(client, p["metaTable"], 1, 1)
+        aes, mac = sym(p["aesKey"], "AES"), sym(p["hmacKey"], "HmacSHA256")
+        rows = StaticCryptographicMaterialsProvider(
+            encryption_materials=RawEncryptionMaterials(signing_key=mac, encryption_key=aes),
+            decryption_materials=RawDecryptionMaterials(verification_key=mac, decryption_key=aes),
+        )
+        store = MetaStore(boto3.resource("dynamodb").Table(p["metaTable"]), rows)
+        return CachingMostRecentProvider(provider_store=store, material_name=p["materialName"], version_ttl=0.0)
     if p["kind"] == "kms":
         # The endpoint and credentials come from the environment (AWS_ENDPOINT_URL_KMS, ...).
         return AwsKmsCryptographicMaterialsProvider(key_id=p["keyId"])
