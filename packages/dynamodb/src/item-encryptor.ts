@@ -2,7 +2,7 @@
 // encrypt ENCRYPT_AND_SIGN attributes with AES/CBC/PKCS5Padding, sign every non-DO_NOTHING
 // attribute with the table name, add `*amzn-ddb-map-desc*` and `*amzn-ddb-map-sig*`.
 import { AttributeActions } from './actions.js';
-import { aesCbcPkcs5Decrypt, aesCbcPkcs5Encrypt } from './aes-cbc.js';
+import { AesCbcPkcs5 } from './aes-cbc.js';
 import { attributeEntry, itemEntries, setOwn, type AttributeValue, type DynamoDbItem } from './attribute-value.js';
 import { DynamoDbEncryptionError } from './errors.js';
 import {
@@ -70,12 +70,16 @@ export async function encryptDynamodbItem(item: DynamoDbItem, config: CryptoConf
   const description: Record<string, string> = { ...materials.materialDescription };
   description[MaterialDescriptionKeys.ATTRIBUTE_ENCRYPTION_MODE] = CBC_PKCS5_MODE;
   contentAlgorithm(materials.encryptionKey.algorithm, CBC_PKCS5_MODE);
-  const contentKey = materials.encryptionKey.contentKeyBytes();
-
-  const out: [string, AttributeValue][] = entries.map(([name, value]) => {
-    if (actions.action(name) !== 'ENCRYPT_AND_SIGN') return [name, value];
-    return [name, { B: aesCbcPkcs5Encrypt(contentKey, serializeAttribute(value, `attribute '${name}'`)) }];
-  });
+  const cipher = new AesCbcPkcs5(materials.encryptionKey.contentKeyBytes());
+  let out: [string, AttributeValue][];
+  try {
+    out = entries.map(([name, value]) => {
+      if (actions.action(name) !== 'ENCRYPT_AND_SIGN') return [name, value];
+      return [name, { B: cipher.encrypt(serializeAttribute(value, `attribute '${name}'`)) }];
+    });
+  } finally {
+    cipher.destroy();
+  }
   const signature = materials.signingKey.sign(stringToSign(out, actions, config.encryptionContext?.tableName));
   description[MaterialDescriptionKeys.SIGNING_KEY_ALGORITHM] = materials.signingKey.signingAlgorithm();
   const result = copyItem(out);
@@ -118,17 +122,22 @@ export async function decryptDynamodbItem(item: DynamoDbItem, config: CryptoConf
     throw new DynamoDbEncryptionError('DDB_SIGNATURE_MISMATCH', 'the item signature does not verify: an attribute was changed, added or removed, or the key, table name or attribute actions differ from those it was written with');
   }
   const needsDecryption = rest.some(([name]) => actions.action(name) === 'ENCRYPT_AND_SIGN');
+  if (!needsDecryption) return copyItem(rest);
+  contentAlgorithm(materials.decryptionKey.algorithm, description[MaterialDescriptionKeys.ATTRIBUTE_ENCRYPTION_MODE]);
+  const cipher = new AesCbcPkcs5(materials.decryptionKey.contentKeyBytes());
   const out: [string, AttributeValue][] = [];
-  if (needsDecryption) contentAlgorithm(materials.decryptionKey.algorithm, description[MaterialDescriptionKeys.ATTRIBUTE_ENCRYPTION_MODE]);
-  for (const [name, value] of rest) {
-    if (actions.action(name) !== 'ENCRYPT_AND_SIGN') {
-      out.push([name, value]);
-      continue;
+  try {
+    for (const [name, value] of rest) {
+      if (actions.action(name) !== 'ENCRYPT_AND_SIGN') {
+        out.push([name, value]);
+        continue;
+      }
+      const [type, v] = attributeEntry(value, `attribute '${name}'`);
+      if (type !== 'B') throw new DynamoDbEncryptionError('DDB_DECRYPTION_FAILED', `attribute '${name}' is ENCRYPT_AND_SIGN but stored as ${type}, not B: check the attribute actions`);
+      out.push([name, deserializeAttribute(cipher.decrypt(v as Uint8Array, `attribute '${name}'`))]);
     }
-    const [type, v] = attributeEntry(value, `attribute '${name}'`);
-    if (type !== 'B') throw new DynamoDbEncryptionError('DDB_DECRYPTION_FAILED', `attribute '${name}' is ENCRYPT_AND_SIGN but stored as ${type}, not B: check the attribute actions`);
-    const plain = aesCbcPkcs5Decrypt(materials.decryptionKey.contentKeyBytes(), v as Uint8Array, `attribute '${name}'`);
-    out.push([name, deserializeAttribute(plain)]);
+  } finally {
+    cipher.destroy();
   }
   return copyItem(out);
 }
