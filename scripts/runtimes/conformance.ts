@@ -17,6 +17,7 @@ import { blobKeyId, decryptValue, encryptValue, RawBsonValue } from '@fle-ts/fle
 import { KeyBroker, keyMaterialBytes, KmsProviders, LocalKmsProvider, MemoryKeyVault, parseKeyDocument } from '@fle-ts/keyvault';
 import { AutoEncrypter, ClientEncryption } from '@fle-ts/client';
 import { Binary, DBRef, EJSON, serialize } from 'bson';
+import { dynamodbChecks } from './conformance-dynamodb.js';
 
 /** Vector files by path below test-vectors/ (e.g. `libmongocrypt/roundtrip/mcgrew.json`), as text. */
 export type VectorFiles = Record<string, string>;
@@ -45,6 +46,13 @@ export const VECTOR_FILES = [
   'libmongocrypt/explicit-decrypt/FLE1RandomEncryptedValue.json',
   // From this repository's test-vectors/ (always present), made with the real libmongocrypt 1.7.2.
   'fle-format/mcoracle-vectors.json',
+  // @fle-ts/dynamodb: the checks of ./conformance-dynamodb.ts.
+  'dynamodb/serialize_attribute.json',
+  'dynamodb/encrypted_item/keys.json',
+  'dynamodb/encrypted_item/plaintext.json',
+  'dynamodb/encrypted_item/ciphertext/python/static-aes-hmac-1.json',
+  'dynamodb/encrypted_item/ciphertext/java/wrapped-rsa-rsa-1.json',
+  'dynamodb/encrypted_item/ciphertext/python/wrapped-rsa-rsa-1.json',
 ] as const;
 
 type Check = () => Promise<string> | string;
@@ -390,7 +398,7 @@ function corpusChecks(files: VectorFiles): Array<[string, Check]> {
 /** Runs every check whose vector files are present; never throws. */
 export async function runConformance(files: VectorFiles): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
-  for (const [name, check] of checks(files)) {
+  for (const [name, check] of [...checks(files), ...dynamodbChecks(files)]) {
     try {
       results.push({ name, ok: true, detail: await check() });
     } catch (e) {

@@ -1,0 +1,31 @@
+export { DynamoDbEncryptionError, type DynamoDbEncryptionErrorCode } from './errors.js';
+export type { AttributeValue, AttributeType, DynamoDbItem } from './attribute-value.js';
+export { serializeAttribute, deserializeAttribute } from './serialize.js';
+export { normalizeNumber } from './number.js';
+export {
+  serializeMaterialDescription,
+  deserializeMaterialDescription,
+  MaterialDescriptionKeys,
+  CBC_PKCS5_MODE,
+  type MaterialDescription,
+} from './material-description.js';
+export { stringToSign } from './signature.js';
+export { CryptoAction, AttributeActions, type AttributeActionsOptions } from './actions.js';
+export { JceNameLocalDelegatedKey, WrappingAlgorithms, type EncryptionKeyType } from './delegated-key.js';
+export {
+  RawEncryptionMaterials,
+  RawDecryptionMaterials,
+  type EncryptionContext,
+  type EncryptionMaterials,
+  type DecryptionMaterials,
+  type CryptographicMaterialsProvider,
+} from './materials.js';
+export { encryptDynamodbItem, decryptDynamodbItem, ReservedAttributes, type CryptoConfig } from './item-encryptor.js';
+export { StaticCryptographicMaterialsProvider } from './static-provider.js';
+export { WrappedCryptographicMaterialsProvider, type WrappedProviderOptions } from './wrapped-provider.js';
+export { itemFromDynamodbJson, itemToDynamodbJson } from './dynamodb-json.js';
+export { aesKeyWrap, aesKeyUnwrap } from './aes-key-wrap.js';
+export { AwsKmsCryptographicMaterialsProvider, type AwsKmsProviderOptions } from './aws-kms-provider.js';
+export { hkdfSha256 } from './hkdf.js';
+export { MetaStore, MemoryMetaStoreTable, type MetaStoreTable } from './meta-store.js';
+export { MostRecentProvider, type MostRecentProviderOptions } from './most-recent-provider.js';
