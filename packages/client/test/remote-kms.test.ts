@@ -92,7 +92,7 @@ describe('ClientEncryption with remote providers against the verifying mock', ()
     const id = await ce.createDataKey(from, { masterKey: masterKey(from) });
     const blob = await ce.encrypt('forty-two', { keyId: id, algorithm: DET });
     const result = await ce.rewrapManyDataKey({ _id: id }, { provider: to, masterKey: masterKey(to) });
-    expect(result.bulkWriteResult).toEqual({ matchedCount: 1, modifiedCount: 1 });
+    expect(result.bulkWriteResult).toEqual({ insertedCount: 0, matchedCount: 1, modifiedCount: 1, deletedCount: 0, upsertedCount: 0, upsertedIds: {} });
     expect((await ce.getKey(id))?.masterKey).toEqual(masterKey(to));
     // Only the new provider is needed to read it now.
     const only = new ClientEncryption({ keyVault: vault, kmsProviders: { [to]: kmsProviders()[to] }, kmsOptions } as never);
