@@ -1,6 +1,6 @@
 // The spec's unified tests that need remote KMS providers (../shared/test-vectors/spec-unified:
 // createDataKey, rewrapManyDataKey*, namedKMS-createDataKey, namedKMS-rewrapManyDataKey,
-// createDataKey-kms_providers-invalid), run through fle-ts's ClientEncryption on a MemoryKeyVault
+// createDataKey-kms_providers-invalid, and namedKMS-explicit with its named local key), run through fle-ts's ClientEncryption on a MemoryKeyVault
 // with every provider's real endpoint routed to the kms package's verifying mock (kms-routing.ts)
 // and KMIP to an in-memory KMIP server. Checked: each operation's result or client error, the
 // documents the createDataKey insert events carry (the key documents fle-ts stores), and each
@@ -27,7 +27,7 @@ interface UnifiedFile { createEntities: Record<string, { clientEncryptionOpts?: 
 
 const KMS_UNIFIED_FILES = [
   'createDataKey.json', 'createDataKey-kms_providers-invalid.json', 'rewrapManyDataKey.json', 'rewrapManyDataKey-decrypt_failure.json',
-  'rewrapManyDataKey-encrypt_failure.json', 'namedKMS-createDataKey.json', 'namedKMS-rewrapManyDataKey.json',
+  'rewrapManyDataKey-encrypt_failure.json', 'namedKMS-createDataKey.json', 'namedKMS-rewrapManyDataKey.json', 'namedKMS-explicit.json',
 ];
 
 const GCP_KEY = JSON.parse(readVectorBytes('gcp-test-key.json')) as { email: string; privateKeyPkcs8: string; publicKeySpki: string };
@@ -97,6 +97,8 @@ async function run(ce: ClientEncryption, vault: MemoryKeyVault, op: Op, created:
       return id;
     }
     if (op.name === 'rewrapManyDataKey') return ce.rewrapManyDataKey(arg(a.filter) as never, arg(a.opts) as never);
+    if (op.name === 'encrypt') return ce.encrypt(arg(a.value), arg(a.opts) as never);
+    if (op.name === 'decrypt') return ce.decrypt(arg(a.value) as Binary);
   } else if (op.name === 'find') {
     // {filter, projection {masterKey: 1}, sort {keyAltNames: 1}}: the only shape these files use
     expect(a.projection).toEqual({ masterKey: 1 });
