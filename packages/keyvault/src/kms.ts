@@ -1,7 +1,7 @@
 // KMS providers: wrap/unwrap of 96-byte data keys (fle1-spec.md §5 "Local master key and wrapping";
 // LMC `_mongocrypt_wrap_key` / `_mongocrypt_unwrap_key`).
 import { AeadKey, FleCryptoError, KEY_LENGTH, wipe } from '@fle-ts/crypto-core';
-import { KmsError, remoteKmsProviders, type RemoteProvidersOptions } from '@fle-ts/kms';
+import type { RemoteProvidersOptions } from '@fle-ts/kms';
 import { KeyVaultError } from './errors.js';
 import { base64ToBytes, binaryBytes, copyBytes, isBinary } from './bytes.js';
 import { parseProviderId, type MasterKey } from './master-key.js';
@@ -135,21 +135,60 @@ export class LocalKmsProvider implements KmsProvider {
 export type KmsTransportOptions = RemoteProvidersOptions;
 
 /**
+ * An aws/azure/gcp/kmip entry of the option: @fle-ts/kms is imported, and the entry checked and
+ * built by its `remoteKmsProviders`, on first use. Loading it lazily keeps local-only processes
+ * (the `fle` CLI streaming under a 40 MB heap) free of the cloud code.
+ */
+class DeferredRemoteProvider implements KmsProvider {
+  readonly name: string;
+  readonly #config: Record<string, unknown>;
+  readonly #remote: RemoteProvidersOptions;
+  #built: Promise<KmsProvider> | undefined;
+
+  constructor(name: string, config: Record<string, unknown>, remote: RemoteProvidersOptions) {
+    this.name = name;
+    this.#config = config;
+    this.#remote = remote;
+  }
+
+  #provider(): Promise<KmsProvider> {
+    this.#built ??= import('@fle-ts/kms').then((kms) => {
+      const [p] = kms.remoteKmsProviders({ [this.name]: this.#config }, withDeferredFailures(this.#remote, this.name, kms.KmsError));
+      return p as KmsProvider;
+    });
+    return this.#built;
+  }
+
+  async prepareMasterKey(masterKey: MasterKey): Promise<MasterKey> {
+    const p = await this.#provider();
+    return typeof p.prepareMasterKey === 'function' ? p.prepareMasterKey(masterKey) : masterKey;
+  }
+
+  async wrap(dataKey: Uint8Array, masterKey: MasterKey): Promise<Uint8Array> {
+    return (await this.#provider()).wrap(dataKey, masterKey);
+  }
+
+  async unwrap(keyMaterial: Uint8Array, masterKey: MasterKey): Promise<Uint8Array> {
+    return (await this.#provider()).unwrap(keyMaterial, masterKey);
+  }
+}
+
+/**
  * `aws: {}` without `credentialProviders.aws`, or a kmip entry without `kmipExchange`, is a valid
  * configuration until a key needs that provider (libmongocrypt asks for credentials only then), so
  * the failure is deferred to that use: a KmsError naming the provider and what to pass.
  */
-function withDeferredFailures(remote: RemoteProvidersOptions): RemoteProvidersOptions {
+function withDeferredFailures(remote: RemoteProvidersOptions, id: string, KmsError: typeof import('@fle-ts/kms').KmsError): RemoteProvidersOptions {
   return {
     ...remote,
     credentialProviders: {
       ...remote.credentialProviders,
       aws: remote.credentialProviders?.aws ?? (async () => {
-        throw new KmsError('KMS_BAD_OPTIONS', 'aws', "kmsProviders.aws is {} (on-demand credentials) but no credentialProviders.aws was given: pass one (e.g. () => awsCredentialsFromEnv() from @fle-ts/kms/node) or the credentials");
+        throw new KmsError('KMS_BAD_OPTIONS', id, "kmsProviders.aws is {} (on-demand credentials) but no credentialProviders.aws was given: pass one (e.g. () => awsCredentialsFromEnv() from @fle-ts/kms/node) or the credentials");
       }),
     },
     kmipExchange: remote.kmipExchange ?? (async () => {
-      throw new KmsError('KMS_BAD_OPTIONS', 'kmip', 'KMIP needs the kmipExchange option (mutual TLS to the KMIP server; e.g. nodeKmipExchange from @fle-ts/kms/node)');
+      throw new KmsError('KMS_BAD_OPTIONS', id, 'KMIP needs the kmipExchange option (mutual TLS to the KMIP server; e.g. nodeKmipExchange from @fle-ts/kms/node)');
     }),
   };
 }
@@ -168,7 +207,8 @@ export class KmsProviders {
   /**
    * Builds the providers from the driver-shaped option. Local keys are checked here
    * (BAD_MASTER_KEY); unknown provider ids throw UNKNOWN_KMS_PROVIDER; a malformed aws, azure,
-   * gcp or kmip entry throws @fle-ts/kms's KmsError KMS_BAD_OPTIONS naming it. `remote` holds the
+   * gcp or kmip entry throws @fle-ts/kms's KmsError KMS_BAD_OPTIONS naming it when first used
+   * (@fle-ts/kms is loaded only then, so local-only applications never load it). `remote` holds the
    * cloud providers' transport (fetch, timeouts, retries), `credentialProviders.aws` for an
    * `aws: {}` entry and `kmipExchange`; `custom` providers replace built ones of the same name.
    */
@@ -199,7 +239,10 @@ export class KmsProviders {
       }
     }
     if (typeof remote !== 'object' || remote === null) throw new KeyVaultError('INVALID_ARGUMENT', 'the KMS transport options must be an object like {fetch, timeoutMs}');
-    for (const p of remoteKmsProviders(cloud, withDeferredFailures(remote))) this.#providers.set(p.name, p);
+    for (const [id, config] of Object.entries(cloud)) {
+      if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new KeyVaultError('BAD_MASTER_KEY', `kmsProviders['${id}'] must be a document`);
+      this.#providers.set(id, new DeferredRemoteProvider(id, config as Record<string, unknown>, remote));
+    }
     for (const p of custom) this.register(p);
   }
 
