@@ -1,6 +1,6 @@
 import { wipe } from '@fle-ts/crypto-core';
 import { decryptValue, encryptValue } from '@fle-ts/fle-format';
-import { KeyBroker, KmsProviders, type CachedDataKey, type KeyVault, type KmsProvidersOptions } from '@fle-ts/keyvault';
+import { KeyBroker, KmsProviders, type CachedDataKey, type KeyVault, type KmsProvidersOptions, type KmsTransportOptions } from '@fle-ts/keyvault';
 import { FleClientError } from './errors.js';
 import { keyIdKey, type FieldCipher, type FieldCipherSource, type KeyNeeds } from './field-cipher.js';
 
@@ -8,8 +8,19 @@ import { keyIdKey, type FieldCipher, type FieldCipherSource, type KeyNeeds } fro
 export interface KeySourceOptions {
   /** The key vault (`MemoryKeyVault`, `FileKeyVault`, or your own `KeyVault`). */
   readonly keyVault: KeyVault;
-  /** `{ local: { key } }` with a 96-byte master key (Uint8Array or base64), or a built `KmsProviders`. */
+  /**
+   * The driver's option: `{ local: { key } }` (96 bytes or base64), `aws`, `azure`, `gcp`, `kmip`
+   * and named ones (`'aws:eu'`), `{}` for on-demand credentials; or a built `KmsProviders`.
+   */
   readonly kmsProviders: KmsProvidersOptions | KmsProviders;
+  /** The Node driver's `credentialProviders`: `aws` is asked for credentials when `kmsProviders.aws` is `{}`. */
+  readonly credentialProviders?: KmsTransportOptions['credentialProviders'];
+  /**
+   * How the cloud providers reach their KMS (fle-ts): `fetch` (route through a proxy or a test
+   * double), `timeoutMs`, `maxAttempts`, `protocol: 'http:'` (loopback only), `azureImds`,
+   * `gcpMetadata`, `kmipExchange` (mutual TLS, e.g. `nodeKmipExchange` from `@fle-ts/kms/node`).
+   */
+  readonly kmsOptions?: KmsTransportOptions;
   /** How long unwrapped data keys stay cached, in ms (default 60000 as in libmongocrypt; 0 = forever). */
   readonly keyExpirationMS?: number;
 }
@@ -24,7 +35,13 @@ export function makeKmsProviders(options: KeySourceOptions): KmsProviders {
   if (typeof options.kmsProviders !== 'object' || options.kmsProviders === null) {
     throw new FleClientError('INVALID_ARGUMENT', 'options.kmsProviders is required, e.g. { local: { key: <96-byte Uint8Array> } }');
   }
-  return options.kmsProviders instanceof KmsProviders ? options.kmsProviders : new KmsProviders(options.kmsProviders);
+  if ((options as { tlsOptions?: unknown }).tlsOptions !== undefined) {
+    // fetch has no per-request CA or client certificate: silently ignoring them would be worse.
+    throw new FleClientError('INVALID_ARGUMENT', 'tlsOptions is not supported: HTTPS providers use fetch (pass a fetch that trusts your CA in kmsOptions.fetch); KMIP takes its certificates through kmsOptions.kmipExchange (nodeKmipExchange({ca, cert, key}) from @fle-ts/kms/node)');
+  }
+  if (options.kmsProviders instanceof KmsProviders) return options.kmsProviders;
+  const remote = { ...options.kmsOptions, ...(options.credentialProviders ? { credentialProviders: options.credentialProviders } : {}) };
+  return new KmsProviders(options.kmsProviders, [], remote);
 }
 
 /** The key broker (cache of unwrapped keys) for a set of options. */

@@ -67,9 +67,19 @@ export interface RewrapOptions {
   readonly masterKey?: MasterKeyOptions;
 }
 
+/** The driver's BulkWriteResult counts for a rewrap: only updates, so everything but matched/modified is 0. */
+export interface RewrapBulkWriteResult {
+  readonly insertedCount: 0;
+  readonly matchedCount: number;
+  readonly modifiedCount: number;
+  readonly deletedCount: 0;
+  readonly upsertedCount: 0;
+  readonly upsertedIds: Record<number, never>;
+}
+
 /** What {@link ClientEncryption.rewrapManyDataKey} did: `bulkWriteResult` as the driver reports it (absent when nothing matched). */
 export interface RewrapResult {
-  readonly bulkWriteResult?: { readonly matchedCount: number; readonly modifiedCount: number };
+  readonly bulkWriteResult?: RewrapBulkWriteResult;
   readonly keyIds: Binary[];
 }
 
@@ -348,6 +358,8 @@ export class ClientEncryption {
     // The data keys themselves do not change, so the cache stays valid.
     const result = await rewrapManyDataKey(this.#vault, this.#kms, filter, options);
     const n = result.rewrapped;
-    return n > 0 ? { bulkWriteResult: { matchedCount: n, modifiedCount: n }, keyIds: result.keyIds } : { keyIds: result.keyIds };
+    return n > 0
+      ? { bulkWriteResult: { insertedCount: 0, matchedCount: n, modifiedCount: n, deletedCount: 0, upsertedCount: 0, upsertedIds: {} }, keyIds: result.keyIds }
+      : { keyIds: result.keyIds };
   }
 }

@@ -1,4 +1,4 @@
-export { ClientEncryption, type ClientEncryptionOptions, type ClientEncryptOptions, type DataKeyOptions, type MasterKeyOptions, type RewrapOptions, type RewrapResult } from './client-encryption.js';
+export { ClientEncryption, type ClientEncryptionOptions, type ClientEncryptOptions, type DataKeyOptions, type MasterKeyOptions, type RewrapOptions, type RewrapResult, type RewrapBulkWriteResult } from './client-encryption.js';
 export { AutoEncrypter, type AutoEncrypterOptions } from './auto-encrypter.js';
 export type { KeySourceOptions } from './broker-cipher.js';
 export { FleClientError, type FleClientErrorCode } from './errors.js';

@@ -85,7 +85,7 @@ describe('ClientEncryption: explicit encryption (NODE client_encryption.ts)', ()
     const blob = await ce.encrypt('kept', { keyId: id, algorithm: RAND });
     const before = (await ce.getKey(id))?.keyMaterial;
     const result = await ce.rewrapManyDataKey({});
-    expect(result.bulkWriteResult).toEqual({ matchedCount: 1, modifiedCount: 1 });
+    expect(result.bulkWriteResult).toEqual({ insertedCount: 0, matchedCount: 1, modifiedCount: 1, deletedCount: 0, upsertedCount: 0, upsertedIds: {} });
     expect((await ce.getKey(id))?.keyMaterial).not.toEqual(before);
     expect(await new ClientEncryption({ keyVault, kmsProviders }).decrypt(blob)).toBe('kept');
     expect((await ce.rewrapManyDataKey({ keyAltNames: 'none' })).bulkWriteResult).toBeUndefined();

@@ -6,7 +6,7 @@ import { binaryBytes, copyBytes, isBinary, uuidBinary } from './bytes.js';
 import type { DataKeyDocument } from './key-document.js';
 import type { KeyVault } from './key-vault.js';
 import { DATA_KEY_LENGTH, isKmsProviders, type KmsProviders } from './kms.js';
-import { masterKeyForProvider, type MasterKeyOptions } from './master-key.js';
+import { masterKeyForProvider, type MasterKey, type MasterKeyOptions } from './master-key.js';
 import { checkAltName } from './memory-key-vault.js';
 
 /** Options of createDataKey, as the driver names them. */
@@ -69,8 +69,11 @@ export async function createDataKey(
     dataKey = randomBytes(DATA_KEY_LENGTH);
   }
   let wrapped: Uint8Array;
+  let stored: MasterKey;
   try {
-    wrapped = await kms.wrap(dataKey, masterKey);
+    // KMIP without keyId registers a key first; the keyId the server assigns is stored (LMC `_kms_kmip_start`).
+    stored = typeof kms.prepareMasterKey === 'function' ? await kms.prepareMasterKey(masterKey) : masterKey;
+    wrapped = await kms.wrap(dataKey, stored);
   } finally {
     wipe(dataKey);
   }
@@ -83,7 +86,7 @@ export async function createDataKey(
     creationDate: date,
     updateDate: new Date(date.getTime()),
     status: 0,
-    masterKey,
+    masterKey: stored,
   };
   await vault.insert(doc);
   return _id;

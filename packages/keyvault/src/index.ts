@@ -21,6 +21,7 @@ export {
   type KmsProvider,
   type KmsProvidersOptions,
   type LocalKmsOptions,
+  type KmsTransportOptions,
 } from './kms.js';
 export { matchesFilter, keyFilterMatcher, type KeyVault, type KeyQuery, type KeyFilter, type KeyWrappingUpdate } from './key-vault.js';
 export { MemoryKeyVault } from './memory-key-vault.js';

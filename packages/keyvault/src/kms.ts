@@ -1,6 +1,7 @@
 // KMS providers: wrap/unwrap of 96-byte data keys (fle1-spec.md §5 "Local master key and wrapping";
 // LMC `_mongocrypt_wrap_key` / `_mongocrypt_unwrap_key`).
 import { AeadKey, FleCryptoError, KEY_LENGTH, wipe } from '@fle-ts/crypto-core';
+import type { RemoteProvidersOptions } from '@fle-ts/kms';
 import { KeyVaultError } from './errors.js';
 import { base64ToBytes, binaryBytes, copyBytes, isBinary } from './bytes.js';
 import { parseProviderId, type MasterKey } from './master-key.js';
@@ -11,11 +12,16 @@ export const DATA_KEY_LENGTH = 96;
 const NO_AAD = new Uint8Array(0);
 
 /**
- * One configured KMS provider (`name` is the full provider id, e.g. `"local"` or `"local:t1"`).
- * Cloud providers (aws, azure, gcp, kmip) plug in here without touching the rest.
+ * One configured KMS provider (`name` is the full provider id, e.g. `"local"` or `"aws:eu"`).
+ * The cloud ones (aws, azure, gcp, kmip) come from @fle-ts/kms; your own plug in the same way.
  */
 export interface KmsProvider {
   readonly name: string;
+  /**
+   * Completes a new key's masterKey before `wrap` (KMIP: registers a key on the server and adds
+   * the `keyId` it assigns); createDataKey and rewrapManyDataKey store what it returns.
+   */
+  prepareMasterKey?(masterKey: MasterKey): Promise<MasterKey>;
   /** Wraps a 96-byte data key; returns the `keyMaterial` bytes. */
   wrap(dataKey: Uint8Array, masterKey: MasterKey): Promise<Uint8Array>;
   /** Unwraps `keyMaterial`; returns the 96-byte data key (the caller wipes it). */
@@ -26,9 +32,9 @@ export interface KmsProvider {
 export interface LocalKmsOptions { key: Uint8Array | string | { buffer: Uint8Array; position: number; sub_type: number } }
 
 /**
- * Driver-shaped `kmsProviders` option. `local` and `local:<name>` are implemented; the others are
- * accepted so their key documents parse, but using them throws KMS_PROVIDER_NOT_SUPPORTED until a
- * `KmsProvider` for them is registered.
+ * Driver-shaped `kmsProviders` option (SPEC "kmsProviders"). `local` entries are keyvault's own;
+ * `aws`, `azure`, `gcp` and `kmip` entries (named ones too) become @fle-ts/kms providers, checked
+ * as libmongocrypt checks them.
  */
 export interface KmsProvidersOptions {
   local?: LocalKmsOptions;
@@ -121,6 +127,72 @@ export class LocalKmsProvider implements KmsProvider {
   }
 }
 
+/**
+ * Options for the cloud providers (@fle-ts/kms `RemoteProvidersOptions`): `fetch`, `timeoutMs`,
+ * `maxAttempts`, `backoffMs`, `sleep`, `protocol`, `now`, `credentialProviders`, `azureImds`,
+ * `gcpMetadata`, `kmipExchange`.
+ */
+export type KmsTransportOptions = RemoteProvidersOptions;
+
+/**
+ * An aws/azure/gcp/kmip entry of the option: @fle-ts/kms is imported, and the entry checked and
+ * built by its `remoteKmsProviders`, on first use. Loading it lazily keeps local-only processes
+ * (the `fle` CLI streaming under a 40 MB heap) free of the cloud code.
+ */
+class DeferredRemoteProvider implements KmsProvider {
+  readonly name: string;
+  readonly #config: Record<string, unknown>;
+  readonly #remote: RemoteProvidersOptions;
+  #built: Promise<KmsProvider> | undefined;
+
+  constructor(name: string, config: Record<string, unknown>, remote: RemoteProvidersOptions) {
+    this.name = name;
+    this.#config = config;
+    this.#remote = remote;
+  }
+
+  #provider(): Promise<KmsProvider> {
+    this.#built ??= import('@fle-ts/kms').then((kms) => {
+      const [p] = kms.remoteKmsProviders({ [this.name]: this.#config }, withDeferredFailures(this.#remote, this.name, kms.KmsError));
+      return p as KmsProvider;
+    });
+    return this.#built;
+  }
+
+  async prepareMasterKey(masterKey: MasterKey): Promise<MasterKey> {
+    const p = await this.#provider();
+    return typeof p.prepareMasterKey === 'function' ? p.prepareMasterKey(masterKey) : masterKey;
+  }
+
+  async wrap(dataKey: Uint8Array, masterKey: MasterKey): Promise<Uint8Array> {
+    return (await this.#provider()).wrap(dataKey, masterKey);
+  }
+
+  async unwrap(keyMaterial: Uint8Array, masterKey: MasterKey): Promise<Uint8Array> {
+    return (await this.#provider()).unwrap(keyMaterial, masterKey);
+  }
+}
+
+/**
+ * `aws: {}` without `credentialProviders.aws`, or a kmip entry without `kmipExchange`, is a valid
+ * configuration until a key needs that provider (libmongocrypt asks for credentials only then), so
+ * the failure is deferred to that use: a KmsError naming the provider and what to pass.
+ */
+function withDeferredFailures(remote: RemoteProvidersOptions, id: string, KmsError: typeof import('@fle-ts/kms').KmsError): RemoteProvidersOptions {
+  return {
+    ...remote,
+    credentialProviders: {
+      ...remote.credentialProviders,
+      aws: remote.credentialProviders?.aws ?? (async () => {
+        throw new KmsError('KMS_BAD_OPTIONS', id, "kmsProviders.aws is {} (on-demand credentials) but no credentialProviders.aws was given: pass one (e.g. () => awsCredentialsFromEnv() from @fle-ts/kms/node) or the credentials");
+      }),
+    },
+    kmipExchange: remote.kmipExchange ?? (async () => {
+      throw new KmsError('KMS_BAD_OPTIONS', id, 'KMIP needs the kmipExchange option (mutual TLS to the KMIP server; e.g. nodeKmipExchange from @fle-ts/kms/node)');
+    }),
+  };
+}
+
 /** True for a KmsProviders, also one from another loaded copy of this package (duck-typed). */
 export function isKmsProviders(v: unknown): v is KmsProviders {
   const k = v as Partial<KmsProviders> | null;
@@ -134,15 +206,20 @@ export class KmsProviders {
 
   /**
    * Builds the providers from the driver-shaped option. Local keys are checked here
-   * (BAD_MASTER_KEY); unknown provider ids throw UNKNOWN_KMS_PROVIDER.
+   * (BAD_MASTER_KEY); unknown provider ids throw UNKNOWN_KMS_PROVIDER; a malformed aws, azure,
+   * gcp or kmip entry throws @fle-ts/kms's KmsError KMS_BAD_OPTIONS naming it when first used
+   * (@fle-ts/kms is loaded only then, so local-only applications never load it). `remote` holds the
+   * cloud providers' transport (fetch, timeouts, retries), `credentialProviders.aws` for an
+   * `aws: {}` entry and `kmipExchange`; `custom` providers replace built ones of the same name.
    */
-  constructor(options: KmsProvidersOptions = {}, custom: readonly KmsProvider[] = []) {
+  constructor(options: KmsProvidersOptions = {}, custom: readonly KmsProvider[] = [], remote: KmsTransportOptions = {}) {
     if (typeof options !== 'object' || options === null || Array.isArray(options)) {
       throw new KeyVaultError('INVALID_ARGUMENT', 'kmsProviders must be a document such as {local: {key: <96 bytes or base64>}}');
     }
     if (!Array.isArray(custom)) throw new KeyVaultError('INVALID_ARGUMENT', 'custom KMS providers must be an array of KmsProvider');
     // A Map means the document it serializes to (as the driver would send it), not "no providers".
     const entries = options instanceof Map ? [...(options as Map<unknown, unknown>).entries()] : Object.entries(options);
+    const cloud: Record<string, unknown> = {};
     for (const [id, config] of entries) {
       if (typeof id !== 'string') throw new KeyVaultError('UNKNOWN_KMS_PROVIDER', 'kmsProviders keys must be provider ids such as \'local\'');
       if (config === undefined) continue;
@@ -157,7 +234,14 @@ export class KmsProviders {
         const bytes = masterKeyBytes((config as { key?: unknown }).key, id);
         this.#providers.set(id, new LocalKmsProvider(bytes, id));
         wipe(bytes);
+      } else {
+        cloud[id] = config;
       }
+    }
+    if (typeof remote !== 'object' || remote === null) throw new KeyVaultError('INVALID_ARGUMENT', 'the KMS transport options must be an object like {fetch, timeoutMs}');
+    for (const [id, config] of Object.entries(cloud)) {
+      if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new KeyVaultError('BAD_MASTER_KEY', `kmsProviders['${id}'] must be a document`);
+      this.#providers.set(id, new DeferredRemoteProvider(id, config as Record<string, unknown>, remote));
     }
     for (const p of custom) this.register(p);
   }
@@ -186,17 +270,29 @@ export class KmsProviders {
 
   /**
    * The provider for `provider`. Throws UNKNOWN_KMS_PROVIDER for an id that is no provider type,
-   * KMS_PROVIDER_NOT_CONFIGURED when the options do not name it, KMS_PROVIDER_NOT_SUPPORTED when
-   * they do but fle-ts has no implementation (aws, azure, gcp, kmip unless registered).
+   * KMS_PROVIDER_NOT_CONFIGURED when the options do not name it.
    */
   get(provider: string): KmsProvider {
     const found = this.#providers.get(provider);
     if (found) return found;
-    const { type } = parseProviderId(provider);
-    if (this.#configured.has(provider)) {
-      throw new KeyVaultError('KMS_PROVIDER_NOT_SUPPORTED', `KMS provider '${provider}' (${type}) is configured but fle-ts implements only local providers; register a KmsProvider for it`);
-    }
+    parseProviderId(provider);
     throw new KeyVaultError('KMS_PROVIDER_NOT_CONFIGURED', `KMS provider '${provider}' is not configured: add it to kmsProviders`);
+  }
+
+  /**
+   * `masterKey` as it must be stored for a new key: the provider's `prepareMasterKey` result
+   * (KMIP without keyId registers a key), else `masterKey` itself.
+   */
+  async prepareMasterKey(masterKey: MasterKey): Promise<MasterKey> {
+    checkMasterKeyArg(masterKey);
+    const p = this.get(masterKey.provider);
+    if (typeof p.prepareMasterKey !== 'function') return masterKey;
+    const prepared = await p.prepareMasterKey(masterKey);
+    checkMasterKeyArg(prepared);
+    if (prepared.provider !== masterKey.provider) {
+      throw new KeyVaultError('INVALID_MASTER_KEY', `provider '${masterKey.provider}' prepared a masterKey for '${String(prepared.provider)}'`);
+    }
+    return prepared;
   }
 
   /** Wraps `dataKey` under `masterKey` (its provider must be configured). */

@@ -47,10 +47,13 @@ export async function rewrapManyDataKey(
   const docs = await vault.findByFilter(filter);
   const updated: { id: Binary; update: KeyWrappingUpdate }[] = [];
   for (const doc of docs) {
-    const masterKey = target ?? doc.masterKey;
     const dataKey = await kms.unwrap(keyMaterialBytes(doc), doc.masterKey);
     let wrapped: Uint8Array;
+    let masterKey: MasterKey;
     try {
+      // A new target is prepared per key, as libmongocrypt makes one datakey context per key
+      // (KMIP without keyId: each key gets its own registered secret and stores its keyId).
+      masterKey = target && typeof kms.prepareMasterKey === 'function' ? await kms.prepareMasterKey(target) : (target ?? doc.masterKey);
       wrapped = await kms.wrap(dataKey, masterKey);
     } finally {
       wipe(dataKey);

@@ -84,7 +84,7 @@ describe('fle1-spec §5 new data key (createDataKey)', () => {
     expect(bytesToHex(newKeyId().buffer)).not.toBe(bytesToHex(newKeyId().buffer));
   });
 
-  it('errors: INVALID_KEY_MATERIAL, duplicate alt names, DUPLICATE_KEY_ALT_NAME, masterKey mismatch, provider not configured/supported/unknown', async () => {
+  it('errors: INVALID_KEY_MATERIAL, duplicate alt names, DUPLICATE_KEY_ALT_NAME, masterKey mismatch, provider not configured/without credentials/unknown', async () => {
     const vault = new MemoryKeyVault();
     const kms = new KmsProviders({ local: { key: ZERO_MASTER_KEY }, aws: {} });
     const e = await expectCode(createDataKey(vault, kms, 'local', { keyMaterial: new Uint8Array(95) }), 'INVALID_KEY_MATERIAL');
@@ -94,7 +94,8 @@ describe('fle1-spec §5 new data key (createDataKey)', () => {
     await expectCode(createDataKey(vault, kms, 'local', { keyAltNames: ['a'] }), 'DUPLICATE_KEY_ALT_NAME');
     await expectCode(createDataKey(vault, kms, 'local', { masterKey: { provider: 'local:x' } }), 'INVALID_MASTER_KEY');
     await expectCode(createDataKey(vault, kms, 'local:x'), 'KMS_PROVIDER_NOT_CONFIGURED');
-    await expectCode(createDataKey(vault, kms, 'aws', { masterKey: { provider: 'aws', region: 'r', key: 'arn' } }), 'KMS_PROVIDER_NOT_SUPPORTED');
+    // aws: {} with no credentialProviders.aws: valid until used, then a KmsError naming what to pass
+    await expect(createDataKey(vault, kms, 'aws', { masterKey: { provider: 'aws', region: 'r', key: 'arn' } })).rejects.toMatchObject({ code: 'KMS_BAD_OPTIONS', provider: 'aws', message: expect.stringContaining('credentialProviders.aws') });
     await expectCode(createDataKey(vault, kms, 'aws'), 'INVALID_MASTER_KEY'); // region/key missing
     await expectCode(createDataKey(vault, kms, 'vault'), 'UNKNOWN_KMS_PROVIDER');
     expect(vault.size).toBe(1);
@@ -344,9 +345,9 @@ describe('issue 11 item 15: createDataKey takes the driver\'s masterKey spelling
     const b = await createDataKey(vault, kms, 'local:t1', { masterKey: {} });
     expect((await vault.find({ ids: [a] }))[0]?.masterKey).toEqual({ provider: 'local' });
     expect((await vault.find({ ids: [b] }))[0]?.masterKey).toEqual({ provider: 'local:t1' });
-    // aws: the shape is checked with provider taken from the argument (then the provider is not implemented)
+    // aws: the shape is checked with provider taken from the argument (then the provider asks for credentials)
     const aws = new KmsProviders({ aws: {} });
-    await expectCode(createDataKey(vault, aws, 'aws', { masterKey: { region: 'us-east-1', key: 'arn:aws:kms:us-east-1:1:key/x' } as unknown as MasterKey }), 'KMS_PROVIDER_NOT_SUPPORTED');
+    await expect(createDataKey(vault, aws, 'aws', { masterKey: { region: 'us-east-1', key: 'arn:aws:kms:us-east-1:1:key/x' } as unknown as MasterKey })).rejects.toMatchObject({ code: 'KMS_BAD_OPTIONS', provider: 'aws' });
     await expectCode(createDataKey(vault, aws, 'aws', { masterKey: { region: 'us-east-1' } as unknown as MasterKey }), 'INVALID_MASTER_KEY');
     // a provider that disagrees with the argument is a typed error, naming both
     const e = await expectCode(createDataKey(vault, kms, 'local', { masterKey: { provider: 'local:t1' } }), 'INVALID_MASTER_KEY');

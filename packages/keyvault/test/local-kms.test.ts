@@ -119,10 +119,17 @@ describe('fle1-spec §5 KMS providers: KmsProviders', () => {
     await expectCode(() => kms.get('aws'), 'KMS_PROVIDER_NOT_CONFIGURED');
   });
 
-  it('KMS_PROVIDER_NOT_SUPPORTED for a configured cloud provider without an implementation; register() adds one', async () => {
-    const kms = new KmsProviders({ aws: { accessKeyId: 'x', secretAccessKey: 'y' }, 'gcp:x': {} });
-    await expectCode(() => kms.get('aws'), 'KMS_PROVIDER_NOT_SUPPORTED');
-    await expectCode(kms.unwrap(new Uint8Array(160), { provider: 'gcp:x', projectId: 'p', location: 'l', keyRing: 'r', keyName: 'k' }), 'KMS_PROVIDER_NOT_SUPPORTED');
+  it('cloud entries become @fle-ts/kms providers, checked as libmongocrypt checks them; register() replaces one', async () => {
+    const kms = new KmsProviders({ aws: { accessKeyId: 'x', secretAccessKey: 'y' }, 'gcp:x': { accessToken: 't' }, azure: {}, kmip: { endpoint: 'localhost' } });
+    expect(['aws', 'gcp:x', 'azure', 'kmip'].every((p) => kms.has(p))).toBe(true);
+    // {} for a named provider is refused (LMC: on-demand credentials only for unnamed providers),
+    // when first used: @fle-ts/kms is loaded only then
+    const gcpMk = { provider: 'gcp:x', projectId: 'p', location: 'l', keyRing: 'r', keyName: 'k' };
+    await expect(new KmsProviders({ 'gcp:x': {} }).unwrap(new Uint8Array(160), gcpMk)).rejects.toMatchObject({ code: 'KMS_BAD_OPTIONS', provider: 'gcp:x' });
+    await expect(new KmsProviders({ aws: { accessKeyId: 'x' } }).wrap(new Uint8Array(96), { provider: 'aws', region: 'r', key: 'k' })).rejects.toMatchObject({ code: 'KMS_BAD_OPTIONS', provider: 'aws' });
+    expect(() => new KmsProviders({ aws: 'creds' } as never)).toThrow(expect.objectContaining({ code: 'BAD_MASTER_KEY' }));
+    // kmip without kmipExchange: refused on use, naming the option
+    await expect(kms.prepareMasterKey({ provider: 'kmip' })).rejects.toMatchObject({ code: 'KMS_BAD_OPTIONS', message: expect.stringContaining('kmipExchange') });
     const fake = { name: 'aws', wrap: async (k: Uint8Array) => k.slice().reverse(), unwrap: async (m: Uint8Array) => m.slice().reverse() };
     kms.register(fake);
     expect(kms.get('aws')).toBe(fake);

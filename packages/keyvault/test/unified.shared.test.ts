@@ -5,50 +5,11 @@ import { Binary, EJSON } from 'bson';
 import { expect, it } from 'vitest';
 import { MemoryKeyVault, type DataKeyDocument } from '@fle-ts/keyvault';
 import { describeShared, readSharedJson } from '../../../scripts/test-support/shared.js';
+import { canonical, matches } from './unified-match.js';
 
 interface Op { name: string; object: string; arguments?: Record<string, unknown>; expectResult?: unknown; expectError?: unknown }
 interface Test { description: string; operations: Op[]; outcome?: { documents: unknown[] }[] }
 interface UnifiedFile { initialData: { documents: unknown[] }[]; tests: Test[] }
-
-const canonical = (v: unknown): unknown => JSON.parse(EJSON.stringify(v as Record<string, unknown>, { relaxed: false }));
-
-// Unified-format matching (subset): $$unsetOrMatches, $$type, $$exists; extra keys allowed in actual documents.
-function matches(expected: unknown, actual: unknown, path = '$'): void {
-  if (expected !== null && typeof expected === 'object' && !Array.isArray(expected)) {
-    const e = expected as Record<string, unknown>;
-    if ('$$unsetOrMatches' in e) {
-      if (actual === undefined) return;
-      return matches(e.$$unsetOrMatches, actual, path);
-    }
-    if ('$$type' in e) {
-      const a = actual as Record<string, unknown>;
-      const kind = e.$$type === 'binData' ? '$binary' : e.$$type === 'date' ? '$date' : String(e.$$type);
-      expect(a && typeof a === 'object' && kind in a, `${path} should be ${String(e.$$type)}`).toBe(true);
-      return;
-    }
-    if ('$$exists' in e) {
-      expect(actual !== undefined, path).toBe(e.$$exists);
-      return;
-    }
-    // numbers in the expected side are plain JSON; the actual side is canonical ({$numberInt: "1"})
-    const a = actual as Record<string, unknown>;
-    expect(a !== null && typeof a === 'object', `${path} should be a document`).toBe(true);
-    for (const [k, v] of Object.entries(e)) matches(v, a[k], `${path}.${k}`);
-    return;
-  }
-  if (Array.isArray(expected)) {
-    expect(Array.isArray(actual), `${path} should be an array`).toBe(true);
-    expect((actual as unknown[]).length, `${path} length`).toBe(expected.length);
-    expected.forEach((v, i) => matches(v, (actual as unknown[])[i], `${path}[${i}]`));
-    return;
-  }
-  if (typeof expected === 'number' && actual !== null && typeof actual === 'object') {
-    const n = Object.values(actual as Record<string, string>)[0];
-    expect(Number(n), path).toBe(expected);
-    return;
-  }
-  expect(actual, path).toEqual(expected);
-}
 
 function idArg(op: Op, field = 'id'): Binary {
   return EJSON.deserialize({ v: op.arguments?.[field] }, { relaxed: false }).v as Binary;

@@ -2,9 +2,12 @@
 // row and the state table). Each step is a plain object; the context only moves between them.
 import { FleError } from '@fle-ts/crypto-core';
 import { MongoCryptBindingError } from './errors.js';
+import type { CredentialsStep, DriverKmsRequest, KmsStep } from './remote-kms.js';
 import {
   MONGOCRYPT_CTX_DONE,
   MONGOCRYPT_CTX_ERROR,
+  MONGOCRYPT_CTX_NEED_KMS,
+  MONGOCRYPT_CTX_NEED_KMS_CREDENTIALS,
   MONGOCRYPT_CTX_READY,
   STATE_NAMES,
   type MongoCryptContextState,
@@ -27,7 +30,7 @@ export interface ReadyStep {
   finalize(): Uint8Array;
 }
 
-export type Step = MongoStep | ReadyStep;
+export type Step = MongoStep | ReadyStep | KmsStep | CredentialsStep;
 
 /** `{type, code, message}` as the binding reports it (type 0 = OK, 1 = client error). */
 export interface MongoCryptStatus {
@@ -58,6 +61,7 @@ export class MongoCryptContext {
   document?: unknown;
 
   #step: Step | undefined;
+  #kmsIndex = 0;
   #state: MongoCryptContextState;
   #status: MongoCryptStatus = OK;
   readonly #wrap: ErrorWrapper | undefined;
@@ -101,25 +105,39 @@ export class MongoCryptContext {
   /** The operation's reply is complete. */
   finishMongoOperation(): void {
     this.#guard(() => {
-      const next = this.#mongoStep('finishMongoOperation').finish();
-      this.#step = next;
-      this.#state = next.state;
+      this.#move(this.#mongoStep('finishMongoOperation').finish());
     }, undefined);
   }
 
-  /** KMS requests: none, local KMS needs no network (NEED_KMS is never entered). */
-  nextKMSRequest(): null {
+  /** NEED_KMS: the next request for the driver to send, or null when all were handed out. */
+  nextKMSRequest(): DriverKmsRequest | null {
+    const step = this.#step;
+    if (this.#state !== MONGOCRYPT_CTX_ERROR && step?.state === MONGOCRYPT_CTX_NEED_KMS) return step.requests[this.#kmsIndex++] ?? null;
     return null;
   }
 
-  /** Only valid in NEED_KMS, which fle-ts does not enter yet. */
+  /** NEED_KMS: every answer is in; the payloads are parsed (a KMS error moves to ERROR). */
   finishKMSRequests(): void {
-    this.#guard(() => this.#wrongState('finishKMSRequests'), undefined);
+    this.#guard(() => {
+      const step = this.#step;
+      if (step?.state !== MONGOCRYPT_CTX_NEED_KMS) return this.#wrongState('finishKMSRequests');
+      this.#move((step as KmsStep).finish());
+    }, undefined);
   }
 
-  /** Only valid in NEED_KMS_CREDENTIALS, which fle-ts does not enter yet. */
-  provideKMSProviders(_kmsProviders: Uint8Array): void {
-    this.#guard(() => this.#wrongState('provideKMSProviders'), undefined);
+  /** NEED_KMS_CREDENTIALS: the driver's refreshed kmsProviders (BSON) for the `{}` entries. */
+  provideKMSProviders(kmsProviders: Uint8Array): void {
+    this.#guard(() => {
+      const step = this.#step;
+      if (step?.state !== MONGOCRYPT_CTX_NEED_KMS_CREDENTIALS) return this.#wrongState('provideKMSProviders');
+      this.#move((step as CredentialsStep).provide(kmsProviders));
+    }, undefined);
+  }
+
+  #move(next: Step): void {
+    this.#step = next;
+    this.#state = next.state;
+    this.#kmsIndex = 0;
   }
 
   /** READY: the result as BSON; the context is DONE afterwards. */
@@ -136,7 +154,7 @@ export class MongoCryptContext {
 
   #mongoStep(method: string): MongoStep {
     const step = this.#step;
-    if (step === undefined || step.state === MONGOCRYPT_CTX_READY) return this.#wrongState(method);
+    if (step === undefined || (step.state !== 1 && step.state !== 3)) return this.#wrongState(method);
     return step;
   }
 

@@ -3,13 +3,14 @@
 // each rewrapped key (driver-dropin.md API table). Field order: LMC `mongocrypt-ctx-datakey.c` `_finalize`.
 import { Binary, type Document } from 'bson';
 import { randomBytes, wipe } from '@fle-ts/crypto-core';
-import { DATA_KEY_LENGTH, KeyVaultError, newKeyId, parseMasterKey, type DataKeyDocument, type MasterKey } from '@fle-ts/keyvault';
+import { DATA_KEY_LENGTH, KeyVaultError, keyMaterialBytes, newKeyId, parseMasterKey, type DataKeyDocument, type MasterKey } from '@fle-ts/keyvault';
 import { isBytes, readDocument, writeDocument } from './bson-io.js';
 import { readyStep, type Step } from './context.js';
 import { MongoCryptBindingError } from './errors.js';
 import { readKeyDocument } from './key-step.js';
 import type { LocalMasterKeys } from './local-kms.js';
 import { MONGOCRYPT_CTX_NEED_MONGO_KEYS } from './states.js';
+import { kmsThen } from './remote-kms.js';
 
 /** What the driver passes to makeDataKeyContext besides the key encryption key. */
 export interface DataKeyContextOptions {
@@ -45,17 +46,39 @@ function dataKeyOf(keyMaterial: unknown): Uint8Array {
   return new Uint8Array(m.buffer.subarray(0, n));
 }
 
-/** A data-key context: READY at once for local KMS; `finalize` gives the new key document. */
+/**
+ * A data-key context: READY at once for local KMS, after one NEED_KMS round (AWS Encrypt) for an
+ * aws key; `finalize` gives the new key document.
+ */
 export function dataKeyStep(kekBson: Uint8Array, options: DataKeyContextOptions, kms: LocalMasterKeys): Step {
   const masterKey = readKek(kekBson);
   const names = altNamesOf(options?.keyAltNames);
   const dataKey = dataKeyOf(options?.keyMaterial);
+  if (!kms.isLocal(masterKey.provider)) {
+    // The request is built at once (or after NEED_KMS_CREDENTIALS); the data key is wiped then.
+    try {
+      return kmsThen(kms.remote, [masterKey.provider], () => {
+        try {
+          return [kms.remote.encrypt(masterKey, dataKey)];
+        } finally {
+          wipe(dataKey);
+        }
+      }, ([wrapped]) => keyDocumentStep(masterKey, names, new Uint8Array(wrapped as Uint8Array)));
+    } catch (e) {
+      wipe(dataKey);
+      throw e;
+    }
+  }
   let keyMaterial: Uint8Array;
   try {
     keyMaterial = kms.wrap(masterKey.provider, dataKey);
   } finally {
     wipe(dataKey);
   }
+  return keyDocumentStep(masterKey, names, keyMaterial);
+}
+
+function keyDocumentStep(masterKey: MasterKey, names: string[], keyMaterial: Uint8Array): Step {
   return readyStep(() => {
     const now = new Date();
     const doc: Document = {
@@ -78,6 +101,7 @@ export function dataKeyStep(kekBson: Uint8Array, options: DataKeyContextOptions,
 export function rewrapStep(filterBson: Uint8Array, kekBson: Uint8Array | undefined, kms: LocalMasterKeys): Step {
   readDocument(filterBson, 'the rewrap filter', false);
   const newKek = kekBson === undefined || kekBson === null ? undefined : readKek(kekBson);
+  if (newKek && !kms.isLocal(newKek.provider)) kms.remote.check(newKek.provider);
   const docs: DataKeyDocument[] = [];
   return {
     state: MONGOCRYPT_CTX_NEED_MONGO_KEYS,
@@ -85,18 +109,44 @@ export function rewrapStep(filterBson: Uint8Array, kekBson: Uint8Array | undefin
     feed: (document) => {
       docs.push(readKeyDocument(document));
     },
+    // Unwrap and wrap everything before READY, so a bad key fails the whole rewrap and nothing is
+    // written: local keys here, remote ones in one NEED_KMS round each way (unwrap, then wrap).
     finish: () => {
-      // Unwrap and wrap everything before READY, so a bad key fails the whole rewrap and nothing is written.
-      const rewrapped = docs.map((d) => {
-        const masterKey = newKek ?? d.masterKey;
-        const raw = kms.unwrapRaw(d);
+      const remoteDocs = docs.filter((d) => !kms.isLocal(d.masterKey.provider));
+      return kmsThen(kms.remote, remoteDocs.map((d) => d.masterKey.provider), () => remoteDocs.map((d) => kms.remote.decrypt(d.masterKey, keyMaterialBytes(d))), (remoteRaws) => {
+        const raws = docs.map((d) => (kms.isLocal(d.masterKey.provider) ? kms.unwrapRaw(d) : (remoteRaws[remoteDocs.indexOf(d)] as Uint8Array)));
+        const targets = docs.map((d) => newKek ?? d.masterKey);
+        const wrapped: (Uint8Array | undefined)[] = [];
+        const remoteAt: number[] = [];
         try {
-          return { ...d, masterKey, keyMaterial: new Binary(kms.wrap(masterKey.provider, raw), Binary.SUBTYPE_DEFAULT), updateDate: new Date() };
+          targets.forEach((mk, i) => {
+            if (kms.isLocal(mk.provider)) wrapped[i] = kms.wrap(mk.provider, raws[i] as Uint8Array);
+            else remoteAt.push(i);
+          });
+          // Copies of the keys for the requests, which kmsThen builds at once, or after
+          // NEED_KMS_CREDENTIALS when a provider is {}; wiped once the requests are built.
+          const kept = remoteAt.map((i) => new Uint8Array(raws[i] as Uint8Array));
+          return kmsThen(kms.remote, remoteAt.map((i) => (targets[i] as MasterKey).provider), () => {
+            try {
+              return remoteAt.map((i, j) => kms.remote.encrypt(targets[i] as MasterKey, kept[j] as Uint8Array));
+            } finally {
+              for (const k of kept) wipe(k);
+            }
+          }, (results) => done(docs, targets, wrapped, remoteAt, results));
         } finally {
-          wipe(raw);
+          for (const r of raws) wipe(r);
         }
       });
-      return readyStep(() => writeDocument({ v: rewrapped }));
     },
   };
+}
+
+/** READY with the rewrapped documents once every keyMaterial is known. */
+function done(docs: DataKeyDocument[], targets: MasterKey[], wrapped: (Uint8Array | undefined)[], remoteAt: number[], results: Uint8Array[]): Step {
+  remoteAt.forEach((i, j) => {
+    wrapped[i] = new Uint8Array(results[j] as Uint8Array);
+  });
+  const now = new Date();
+  const rewrapped = docs.map((d, i) => ({ ...d, masterKey: targets[i], keyMaterial: new Binary(wrapped[i] as Uint8Array, Binary.SUBTYPE_DEFAULT), updateDate: now }));
+  return readyStep(() => writeDocument({ v: rewrapped }));
 }

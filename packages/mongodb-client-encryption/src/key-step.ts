@@ -1,14 +1,15 @@
 // NEED_MONGO_KEYS: what a context asks the key vault for, and how it takes the answers
 // (libmongocrypt `mongocrypt-key-broker.c`; filter shape in driver-dropin.md, state table).
 import { Binary, type Document } from 'bson';
-import { bytesToHex, hexToBytes } from '@fle-ts/crypto-core';
-import { KeyVaultError, parseKeyDocument, type DataKeyDocument } from '@fle-ts/keyvault';
+import { AeadKey, bytesToHex, hexToBytes, KEY_LENGTH, wipe } from '@fle-ts/crypto-core';
+import { KeyVaultError, keyMaterialBytes, parseKeyDocument, type DataKeyDocument } from '@fle-ts/keyvault';
 import type { KeyNeeds } from '@fle-ts/client';
 import { readDocument, writeDocument } from './bson-io.js';
 import { MongoCryptBindingError } from './errors.js';
 import type { KeyCache, ReadyKey } from './key-cache.js';
 import type { LocalMasterKeys } from './local-kms.js';
 import type { Step } from './context.js';
+import { kmsThen } from './remote-kms.js';
 import { MONGOCRYPT_CTX_NEED_MONGO_KEYS } from './states.js';
 
 // libmongocrypt's text (`_mongocrypt_key_broker_docs_done`); drivers and spec tests match on it.
@@ -36,6 +37,8 @@ export class KeyRequest {
   readonly #ids = new Map<string, ReadyKey | undefined>();
   readonly #names = new Map<string, ReadyKey | undefined>();
   readonly #seen = new Set<string>();
+  // Remote (aws) keys, unwrapped in one NEED_KMS round after the last document.
+  readonly #remote: DataKeyDocument[] = [];
 
   constructor(needs: KeyNeeds, cache: KeyCache, kms: LocalMasterKeys) {
     this.#cache = cache;
@@ -60,7 +63,7 @@ export class KeyRequest {
     return writeDocument({ $or: or });
   }
 
-  /** Takes one key document from the key vault: validated, unwrapped, cached. */
+  /** Takes one key document from the key vault: validated; a local one is unwrapped and cached now. */
   add(bytes: Uint8Array): void {
     const doc = readKeyDocument(bytes);
     const hex = bytesToHex(doc._id.buffer.subarray(0, doc._id.position));
@@ -70,7 +73,38 @@ export class KeyRequest {
     }
     this.#seen.add(hex);
     for (const n of doc.keyAltNames ?? []) this.#seen.add(`name:${n}`);
-    const ready: ReadyKey = { keyId: hexToBytes(hex), key: this.#kms.unwrap(doc), keyAltNames: [...(doc.keyAltNames ?? [])] };
+    if (this.#kms.isLocal(doc.masterKey.provider)) this.#accept(doc, this.#kms.unwrap(doc));
+    else {
+      this.#kms.remote.check(doc.masterKey.provider);
+      this.#remote.push(doc);
+    }
+  }
+
+  /**
+   * The step after the last document: NEED_KMS (after NEED_KMS_CREDENTIALS for `{}` credentials)
+   * to unwrap the remote keys, then `next`; `next` at once when every key was local.
+   */
+  unwrapRemote(next: () => Step): Step {
+    if (this.#remote.length === 0) return next();
+    const docs = this.#remote.splice(0);
+    const remote = this.#kms.remote;
+    return kmsThen(remote, docs.map((d) => d.masterKey.provider), () => docs.map((d) => remote.decrypt(d.masterKey, keyMaterialBytes(d))), (raws) => {
+      try {
+        docs.forEach((d, i) => {
+          const raw = raws[i] as Uint8Array;
+          if (raw.length !== KEY_LENGTH) throw new KeyVaultError('UNWRAP_FAILED', `KMS provider '${d.masterKey.provider}' returned a data key of ${raw.length} bytes, expected 96`);
+          this.#accept(d, new AeadKey(raw));
+        });
+      } finally {
+        for (const r of raws) wipe(r);
+      }
+      return next();
+    });
+  }
+
+  #accept(doc: DataKeyDocument, key: AeadKey): void {
+    const hex = bytesToHex(doc._id.buffer.subarray(0, doc._id.position));
+    const ready: ReadyKey = { keyId: hexToBytes(hex), key, keyAltNames: [...(doc.keyAltNames ?? [])] };
     this.#cache.put(ready);
     if (this.#ids.has(hex)) this.#ids.set(hex, ready);
     for (const n of ready.keyAltNames) if (this.#names.has(n)) this.#names.set(n, ready);
@@ -104,6 +138,6 @@ export function keysThen(request: KeyRequest, then: (keys: KeyLookup) => Step): 
     state: MONGOCRYPT_CTX_NEED_MONGO_KEYS,
     operation: request.filter(),
     feed: (document) => request.add(document),
-    finish: () => then(request.finish()),
+    finish: () => request.unwrapRemote(() => then(request.finish())),
   };
 }

@@ -6,6 +6,7 @@ import { Binary } from 'bson';
 import { AeadKey, KEY_LENGTH, wipe } from '@fle-ts/crypto-core';
 import { DATA_KEY_LENGTH, KeyVaultError, KmsProviders, keyMaterialBytes, parseProviderId, type DataKeyDocument, type KmsProvidersOptions } from '@fle-ts/keyvault';
 import { MongoCryptBindingError } from './errors.js';
+import { RemoteKms } from './remote-kms.js';
 
 const NO_AAD = new Uint8Array(0);
 
@@ -21,6 +22,8 @@ function keyBytes(key: unknown, id: string): Uint8Array {
 export class LocalMasterKeys {
   readonly #keks = new Map<string, AeadKey>();
   readonly #configured: readonly string[];
+  /** The remote providers of the same option (NEED_KMS requests). */
+  readonly remote: RemoteKms;
 
   /** Validates `kmsProviders` with keyvault's rules (BAD_MASTER_KEY, UNKNOWN_KMS_PROVIDER, ...). */
   constructor(kmsProviders: Record<string, unknown>) {
@@ -31,6 +34,12 @@ export class LocalMasterKeys {
       this.#keks.set(id, new AeadKey(bytes));
       wipe(bytes);
     }
+    this.remote = new RemoteKms(kmsProviders);
+  }
+
+  /** True for a `local` / `local:<name>` provider id (wrapped here, no KMS request). */
+  isLocal(provider: string): boolean {
+    return parseProviderId(provider).type === 'local';
   }
 
   #kek(provider: string): AeadKey {

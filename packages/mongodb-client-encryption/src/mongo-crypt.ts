@@ -59,7 +59,7 @@ function readSchemaMap(bytes: Uint8Array | undefined): Map<string, SchemaNode> {
 
 /**
  * libmongocrypt's `MongoCrypt` for the official `mongodb` driver, in pure TypeScript: CSFLE
- * (FLE1) with local KMS, explicit and automatic encryption, automatic decryption, data keys and
+ * (FLE1) with local and aws KMS (aws through NEED_KMS), explicit and automatic encryption, automatic decryption, data keys and
  * rewrap. Install it under the name `mongodb-client-encryption` (README).
  *
  * @example

@@ -6,11 +6,11 @@ export const MONGOCRYPT_CTX_NEED_MONGO_COLLINFO = 1;
 /** Never entered: fle-ts plays crypt_shared and does query analysis itself. */
 export const MONGOCRYPT_CTX_NEED_MONGO_MARKINGS = 2;
 export const MONGOCRYPT_CTX_NEED_MONGO_KEYS = 3;
-/** Never entered yet: only local KMS is implemented, which needs no request. */
+/** Remote (aws) keys: the driver sends the requests of `nextKMSRequest()` (remote-kms.ts). */
 export const MONGOCRYPT_CTX_NEED_KMS = 4;
 export const MONGOCRYPT_CTX_READY = 5;
 export const MONGOCRYPT_CTX_DONE = 6;
-/** Never entered yet: on-demand credentials belong to the remote KMS providers. */
+/** An aws provider given as `{}`: the driver provides credentials (`provideKMSProviders`). */
 export const MONGOCRYPT_CTX_NEED_KMS_CREDENTIALS = 7;
 
 /** A context state number. */

@@ -112,11 +112,13 @@ describe('data keys', () => {
     expect(doc.status).toBe(0);
   });
 
-  it('refuses a duplicate keyAltName, keyMaterial of the wrong length, and a remote provider', () => {
+  it('refuses a duplicate keyAltName, keyMaterial of the wrong length, an unconfigured provider, and azure (not in the NEED_KMS loop yet)', () => {
     const c = crypt();
     expect(() => c.makeDataKeyContext(serialize({ provider: 'local' }), { keyAltNames: [serialize({ keyAltName: 'a' }), serialize({ keyAltName: 'a' })] })).toThrow(/duplicate keyAltNames/);
     expect(() => c.makeDataKeyContext(serialize({ provider: 'local' }), { keyMaterial: serialize({ keyMaterial: new Binary(new Uint8Array(95)) }) })).toThrow(/keyMaterial should have length 96, but has length 95/);
-    expect(() => c.makeDataKeyContext(serialize({ provider: 'aws', region: 'us-east-1', key: 'arn:x' }), {})).toThrow(/only local master keys/);
+    expect(() => c.makeDataKeyContext(serialize({ provider: 'aws', region: 'us-east-1', key: 'arn:x' }), {})).toThrow(/KMS provider 'aws' is not configured/);
+    const azure = crypt({ kmsProviders: serialize({ local: { key: masterKey }, azure: { accessToken: 't' } }) });
+    expect(() => azure.makeDataKeyContext(serialize({ provider: 'azure', keyVaultEndpoint: 'v.vault.azure.net', keyName: 'k' }), {})).toThrow(/local and aws keys so far/);
   });
 
   it('rewrap: NEED_MONGO_KEYS with the filter as given, then {v: [documents]} with new keyMaterial that still unwraps to the same key', () => {

@@ -1,0 +1,79 @@
+// Runs in a fresh Node process (driver-kms.test.ts starts it): the official driver of one major,
+// with this package as its binding, creates an aws data key, encrypts and decrypts through the
+// NEED_KMS loop. The driver opens the TLS connections itself (tls.connect to the masterKey's
+// endpoint, its tlsOptions.aws.tlsCAFile trusting a certificate made here with openssl); a TLS
+// front passes them to the kms package's verifying mock (SigV4 recomputed). Prints one JSON report.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { connect, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:tls';
+
+const require = createRequire(import.meta.url);
+const major = process.argv[2] === '6' ? '6' : '7';
+const { startWireServer } = await import('../wire-server/server.js');
+const { startMockKms } = await import('../../../kms/test/mock-kms.js');
+const mongodb = require(`mongodb${major}`) as typeof import('mongodb7');
+type Doc = Record<string, unknown>;
+const report: Doc = { major };
+
+const AWS = { accessKeyId: 'AKIDDRIVERKMS', secretAccessKey: 'driver-kms-secret' };
+const dir = mkdtempSync(join(tmpdir(), 'fle-ts-kms-tls-'));
+execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+  '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+
+const mock = await startMockKms({ aws: { [AWS.accessKeyId]: AWS.secretAccessKey } });
+let tlsConnections = 0;
+const front = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (socket) => {
+  tlsConnections++;
+  const upstream = connect(mock.port, '127.0.0.1');
+  socket.pipe(upstream).pipe(socket);
+  upstream.on('error', () => socket.destroy());
+  socket.on('error', () => upstream.destroy());
+});
+await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+const endpoint = `127.0.0.1:${(front.address() as AddressInfo).port}`;
+const server = await startWireServer();
+const client = new mongodb.MongoClient(server.uri);
+const DET = 'AEAD_AES_256_CBC_HMAC_SHA_512-Deterministic';
+const keyVaultNamespace = 'keyvault.datakeys';
+const tlsOptions = { aws: { tlsCAFile: join(dir, 'cert.pem') } };
+const masterKey = { region: 'us-east-1', key: 'arn:aws:kms:us-east-1:1:key/driver', endpoint };
+try {
+  await client.connect();
+  await client.db('keyvault').dropDatabase();
+  const ce = new mongodb.ClientEncryption(client, { keyVaultNamespace, kmsProviders: { aws: AWS }, tlsOptions });
+  const keyId = await ce.createDataKey('aws', { masterKey, keyAltNames: ['aws-key'] });
+  const [doc] = await client.db('keyvault').collection('datakeys').find({}).toArray();
+  report.stored = { masterKey: doc?.masterKey, keyMaterialPrefix: Buffer.from((doc?.keyMaterial as { buffer: Uint8Array }).buffer.subarray(0, 8)).toString('utf8') };
+  const blob = await ce.encrypt('over the NEED_KMS loop', { keyId, algorithm: DET });
+  report.decrypted = await ce.decrypt(blob);
+  // A second ClientEncryption: the key is unwrapped through the KMS again. (aws: {} is not tried:
+  // the driver loads @aws-sdk/credential-providers even when credentialProviders.aws is given.)
+  const fresh = new mongodb.ClientEncryption(client, { keyVaultNamespace, kmsProviders: { aws: AWS }, tlsOptions });
+  report.freshDecrypted = await fresh.decrypt(blob);
+  report.byAltName = await fresh.encrypt('over the NEED_KMS loop', { keyAltName: 'aws-key', algorithm: DET }).then((b) => Buffer.from(b.buffer).equals(Buffer.from(blob.buffer)));
+  // rewrap to local and back to aws
+  const rewrap = new mongodb.ClientEncryption(client, { keyVaultNamespace, kmsProviders: { aws: AWS, local: { key: new Uint8Array(96).fill(1) } }, tlsOptions });
+  report.rewrapToLocal = (await rewrap.rewrapManyDataKey({}, { provider: 'local' })).bulkWriteResult?.modifiedCount;
+  report.rewrapToAws = (await rewrap.rewrapManyDataKey({}, { provider: 'aws', masterKey })).bulkWriteResult?.modifiedCount;
+  report.afterRewrap = await new mongodb.ClientEncryption(client, { keyVaultNamespace, kmsProviders: { aws: AWS }, tlsOptions }).decrypt(blob);
+  // A KMS error answer reaches the application as the driver's MongoCryptError, naming the provider.
+  mock.fault('errorJson', 3);
+  report.kmsError = await new mongodb.ClientEncryption(client, { keyVaultNamespace, kmsProviders: { aws: AWS }, tlsOptions }).decrypt(blob)
+    .then(() => undefined, (e: Error) => ({ name: e.name, message: e.message }));
+  mock.fault('none', 0);
+  report.requests = mock.requests.map((r) => r.target);
+  report.signaturesValid = mock.requests.every((r) => r.signatureValid);
+  report.tlsConnections = tlsConnections;
+} catch (e) {
+  report.fatal = e instanceof Error ? `${e.name}: ${e.message}\n${e.stack}` : String(e);
+} finally {
+  await client.close();
+  await server.close();
+  front.close();
+  await mock.close();
+}
+console.log(JSON.stringify(report));
