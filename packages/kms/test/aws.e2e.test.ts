@@ -13,20 +13,12 @@ import { promisify } from 'node:util';
 import { describeOracle, MCORACLE, tempFile } from '../../../scripts/test-support/mcoracle.js';
 import { startMockAwsKms, type MockAwsKms } from './mock-kms.js';
 import { describeMoto, exchange, startMoto } from './net-support.js';
+import { catchKmsAsync } from './catch-kms.js';
 
 const CREDS: AwsCredentials = { accessKeyId: 'AKIDMOCK', secretAccessKey: 'mock/secret+key' };
 const DEK = Uint8Array.from({ length: 96 }, (_, i) => (i * 31 + 7) & 0xff);
 const b64 = (b: Uint8Array): string => btoa(String.fromCharCode(...b));
 
-async function catchKms(p: Promise<unknown>): Promise<KmsError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(KmsError);
-    return e as KmsError;
-  }
-  throw new Error('expected a KmsError');
-}
 
 describe('AWS KMS against the loopback mock (signatures checked by @smithy/signature-v4)', () => {
   let kms: MockAwsKms;
@@ -66,7 +58,7 @@ describe('AWS KMS against the loopback mock (signatures checked by @smithy/signa
 
   it('the mock rejects a wrong secret: KMS_HTTP_ERROR naming the provider, without the secret', async () => {
     const wrong = { accessKeyId: CREDS.accessKeyId, secretAccessKey: 'not-the-secret-SENTINEL' };
-    const e = await catchKms(wrap(wrong, DEK));
+    const e = await catchKmsAsync(wrap(wrong, DEK));
     expect(e.code).toBe('KMS_HTTP_ERROR');
     expect(e.httpStatus).toBe(400);
     expect(e.message).toContain('InvalidSignatureException');
@@ -78,7 +70,7 @@ describe('AWS KMS against the loopback mock (signatures checked by @smithy/signa
   it('a request signed for another date does not verify (the mock really checks)', async () => {
     const req = awsEncryptRequest({ credentials: CREDS, masterKey, plaintext: DEK, date: new Date() });
     const tampered = new TextDecoder().decode(req.bytes).replace(/X-Amz-Date:(\d{8})T/, 'X-Amz-Date:19990101T');
-    const e = await catchKms(exchange(req.port, new TextEncoder().encode(tampered)).then((r) => parseAwsEncryptResponse(r)));
+    const e = await catchKmsAsync(exchange(req.port, new TextEncoder().encode(tampered)).then((r) => parseAwsEncryptResponse(r)));
     expect(e.message).toContain('InvalidSignatureException');
   });
 
@@ -90,7 +82,7 @@ describe('AWS KMS against the loopback mock (signatures checked by @smithy/signa
     ['badBase64', 'KMS_BAD_RESPONSE', 'not valid base64'],
   ] as const)('fault %s on Encrypt gives %s', async (fault, code, phrase) => {
     kms.fault(fault);
-    const e = await catchKms(wrap(CREDS, DEK));
+    const e = await catchKmsAsync(wrap(CREDS, DEK));
     expect(e.code).toBe(code);
     expect(e.message).toContain(phrase);
   });
@@ -98,7 +90,7 @@ describe('AWS KMS against the loopback mock (signatures checked by @smithy/signa
   it.each([['missingField', "'Plaintext'"], ['badBase64', 'not valid base64']] as const)('fault %s on Decrypt', async (fault, phrase) => {
     const blob = await wrap(CREDS, DEK);
     kms.fault(fault);
-    const e = await catchKms(unwrap(CREDS, blob));
+    const e = await catchKmsAsync(unwrap(CREDS, blob));
     expect(e.code).toBe('KMS_BAD_RESPONSE');
     expect(e.message).toContain(phrase);
   });
@@ -135,14 +127,14 @@ describeMoto("AWS KMS against moto (PyPI moto[server], AWS's emulator)", () => {
 
   it('an unknown key is NotFoundException: KMS_HTTP_ERROR with the AWS error type', async () => {
     const enc = awsEncryptRequest({ credentials: CREDS, masterKey: { region: 'us-east-1', key: 'arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000', endpoint: endpoint() }, plaintext: DEK, date: date() });
-    const e = await catchKms(exchange(moto.port, enc.bytes).then((r) => parseAwsEncryptResponse(r)));
+    const e = await catchKmsAsync(exchange(moto.port, enc.bytes).then((r) => parseAwsEncryptResponse(r)));
     expect(e.code).toBe('KMS_HTTP_ERROR');
     expect(e.message).toContain('NotFoundException');
   });
 
   it('a garbage ciphertext is refused: KMS_HTTP_ERROR', async () => {
     const dec = awsDecryptRequest({ credentials: CREDS, masterKey: { region: 'us-east-1', key: arn, endpoint: endpoint() }, ciphertext: new Uint8Array(64).fill(7), date: date() });
-    const e = await catchKms(exchange(moto.port, dec.bytes).then((r) => parseAwsDecryptResponse(r)));
+    const e = await catchKmsAsync(exchange(moto.port, dec.bytes).then((r) => parseAwsDecryptResponse(r)));
     expect(e.code).toBe('KMS_HTTP_ERROR');
     expect(e.httpStatus).toBeGreaterThanOrEqual(400);
   });

@@ -8,21 +8,13 @@ import {
 import { describeOracle } from '../../../scripts/test-support/mcoracle.js';
 import { oracleKmsRequest, scratch } from './oracle.js';
 import { readVectorBytes } from './vectors.js';
+import { catchKms } from './catch-kms.js';
 
 const b64 = (b: Uint8Array): string => btoa(String.fromCharCode(...b));
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 const CREDS = { tenantId: 'f8a4c2de-1b1f-4b6a-9a0e-0123456789ab', clientId: '0b1c2d3e-client-id', clientSecret: 'Sec.ret~_-abc123' };
 const DEK = Uint8Array.from({ length: 96 }, (_, i) => (i * 5) & 0xff);
 
-function catchKms(f: () => unknown): KmsError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(KmsError);
-    return e as KmsError;
-  }
-  throw new Error('expected a KmsError');
-}
 
 const MASTER_KEYS = [
   { keyVaultEndpoint: 'my-vault.vault.azure.net', keyName: 'my-key', keyVersion: '0123456789abcdef' },

@@ -7,19 +7,11 @@ import { AeadKey } from '@fle-ts/crypto-core';
 import { KmsProviders, MemoryKeyVault, createDataKey, KeyBroker } from '@fle-ts/keyvault';
 import { KmsError, remoteKmsProviders, gcpMetadataToken } from '@fle-ts/kms';
 import { startMockKms, type MockKms } from './mock-kms.js';
+import { catchKms } from './catch-kms.js';
 
 const AWS = { accessKeyId: 'AKIDOPT', secretAccessKey: 'opt-secret' };
 const AWS2 = { accessKeyId: 'AKIDOPT2', secretAccessKey: 'opt-secret-2' };
 
-function catchKms(f: () => unknown): KmsError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(KmsError);
-    return e as KmsError;
-  }
-  throw new Error('expected a KmsError');
-}
 
 describe('kmsProviders shapes (LMC _mongocrypt_parse_kms_providers)', () => {
   it('builds one provider per aws/azure/gcp/kmip entry, named ones included, and leaves local to keyvault', () => {

@@ -11,6 +11,7 @@ import {
 import { describeOracle } from '../../../scripts/test-support/mcoracle.js';
 import { oracleKmsRequest, scratch } from './oracle.js';
 import { readVectorBytes } from './vectors.js';
+import { catchKms } from './catch-kms.js';
 
 const KEY = JSON.parse(readVectorBytes('gcp-test-key.json')) as { email: string; privateKeyPkcs8: string; privateKeyPkcs1: string; publicKeySpki: string };
 const fromB64 = (s: string): Uint8Array => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
@@ -22,15 +23,6 @@ const NODE_PRIVATE = { key: Buffer.from(KEY.privateKeyPkcs8, 'base64'), format: 
 const CREDS = { email: KEY.email, privateKey: KEY.privateKeyPkcs8 };
 const T = 1440938160;
 
-function catchKms(f: () => unknown): KmsError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(KmsError);
-    return e as KmsError;
-  }
-  throw new Error('expected a KmsError');
-}
 
 describe('RSASSA-PKCS1-v1_5 SHA-256 equals node:crypto', () => {
   const key8 = parseRsaPrivateKey(fromB64(KEY.privateKeyPkcs8), 'gcp', 'privateKey');

@@ -14,18 +14,10 @@ import { KeyBroker, KmsProviders, MemoryKeyVault, createDataKey } from '@fle-ts/
 import { createKmipKmsProvider, KmsError, type KmipKmsProvider } from '@fle-ts/kms';
 import { nodeKmipExchange } from '@fle-ts/kms/node';
 import { describePyKmip, startPyKmip, type KmipTls } from './pykmip-support.js';
+import { catchKmsAsync } from './catch-kms.js';
 
 const DEK = Uint8Array.from({ length: 96 }, (_, i) => (i * 11 + 5) & 0xff);
 
-async function catchKms(p: Promise<unknown>): Promise<KmsError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(KmsError);
-    return e as KmsError;
-  }
-  throw new Error('expected a KmsError');
-}
 
 describePyKmip('KMIP against PyKMIP over mutual TLS', () => {
   let server: { port: number; dir: string; tls: KmipTls; stop: () => void };
@@ -62,12 +54,12 @@ describePyKmip('KMIP against PyKMIP over mutual TLS', () => {
   it('a given keyId is used as is; a missing one is refused before any request', async () => {
     const mk = await provider.prepareMasterKey({ provider: 'kmip' });
     expect(await provider.prepareMasterKey(mk)).toBe(mk);
-    const e = await catchKms(provider.wrap(DEK, { provider: 'kmip' }));
+    const e = await catchKmsAsync(provider.wrap(DEK, { provider: 'kmip' }));
     expect([e.code, e.message]).toEqual(['KMS_BAD_OPTIONS', expect.stringContaining('prepareMasterKey')]);
   });
 
   it('an unknown keyId: KMS_KMIP_ERROR with the server\'s result status and reason', async () => {
-    const e = await catchKms(provider.unwrap(new Uint8Array(160), { provider: 'kmip', keyId: '999999' }));
+    const e = await catchKmsAsync(provider.unwrap(new Uint8Array(160), { provider: 'kmip', keyId: '999999' }));
     expect(e.code).toBe('KMS_KMIP_ERROR');
     expect(e.message).toContain('Result Status (1): Operation Failed');
     expect(e.message).toContain("KMS provider 'kmip'");
@@ -77,13 +69,13 @@ describePyKmip('KMIP against PyKMIP over mutual TLS', () => {
     const mk = await provider.prepareMasterKey({ provider: 'kmip' });
     const material = await provider.wrap(DEK, mk);
     material[40] = material[40]! ^ 1;
-    const e = await catchKms(provider.unwrap(material, mk));
+    const e = await catchKmsAsync(provider.unwrap(material, mk));
     expect([e.code, e.message]).toEqual(['KMS_BAD_RESPONSE', expect.stringContaining('tag does not match')]);
   });
 
   it('a client certificate from another CA is refused: KMS_NETWORK', async () => {
     const stranger = createKmipKmsProvider('kmip', { exchange: nodeKmipExchange({ ca: server.tls.ca, cert: server.tls.otherCert, key: server.tls.otherKey }), endpoint: `127.0.0.1:${server.port}` });
-    const e = await catchKms(stranger.prepareMasterKey({ provider: 'kmip' }));
+    const e = await catchKmsAsync(stranger.prepareMasterKey({ provider: 'kmip' }));
     expect(e.code).toBe('KMS_NETWORK');
     expect(e.message).not.toContain('PRIVATE KEY');
   });

@@ -9,6 +9,7 @@ import {
   ttlv, type TtlvItem,
 } from '@fle-ts/kms';
 import { readVectorBytes } from './vectors.js';
+import { catchKms } from './catch-kms.js';
 
 const REQ = readVectorBytes('kms-message-test/kmip/test_kms_kmip_request.c');
 const RES = readVectorBytes('kms-message-test/kmip/test_kms_kmip_response.c');
@@ -24,15 +25,6 @@ function cBytes(source: string, name: string): Uint8Array {
 }
 const hex = (s: string): Uint8Array => Uint8Array.from(s.replace(/[^0-9A-Fa-f]/g, '').match(/../g)!.map((h) => parseInt(h, 16)));
 
-function catchKms(f: () => unknown): KmsError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(KmsError);
-    return e as KmsError;
-  }
-  throw new Error('expected a KmsError');
-}
 
 describe('KMIP requests equal kms-message test_kms_kmip_request.c', () => {
   it('Register SecretData (96 bytes)', () => {

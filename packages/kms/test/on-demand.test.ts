@@ -7,6 +7,7 @@ import {
 } from '@fle-ts/kms';
 import { awsCredentialsFromEnv } from '@fle-ts/kms/node';
 import { startMockKms, type MockKms } from './mock-kms.js';
+import { catchKmsAsync } from './catch-kms.js';
 
 let kms: MockKms;
 let host: string;
@@ -16,15 +17,6 @@ beforeAll(async () => {
 });
 afterAll(() => kms.close());
 
-async function catchKms(p: Promise<unknown>): Promise<KmsError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(KmsError);
-    return e as KmsError;
-  }
-  throw new Error('expected a KmsError');
-}
 const testCase = (c: string) => ({ 'X-MongoDB-HTTP-TestParams': `case=${c}` });
 
 describe('SPEC prose test 18: Azure IMDS credentials', () => {
@@ -34,30 +26,30 @@ describe('SPEC prose test 18: Azure IMDS credentials', () => {
   });
 
   it('case 2, empty JSON: KMS_BAD_RESPONSE (no access_token)', async () => {
-    const e = await catchKms(azureImdsToken({ host, headers: testCase('empty-json') }));
+    const e = await catchKmsAsync(azureImdsToken({ host, headers: testCase('empty-json') }));
     expect([e.code, e.message]).toEqual(['KMS_BAD_RESPONSE', expect.stringContaining("'access_token'")]);
   });
 
   it('case 3, bad JSON: KMS_BAD_RESPONSE', async () => {
-    expect((await catchKms(azureImdsToken({ host, headers: testCase('bad-json') }))).message).toContain('not JSON');
+    expect((await catchKmsAsync(azureImdsToken({ host, headers: testCase('bad-json') }))).message).toContain('not JSON');
   });
 
   it('case 4, HTTP 404 and case 5, HTTP 500: KMS_HTTP_ERROR with the status', async () => {
     for (const [c, status] of [['404', 404], ['500', 500]] as const) {
-      const e = await catchKms(azureImdsToken({ host, headers: testCase(c) }));
+      const e = await catchKmsAsync(azureImdsToken({ host, headers: testCase(c) }));
       expect([e.code, e.httpStatus, e.provider]).toEqual(['KMS_HTTP_ERROR', status, 'azure']);
     }
   });
 
   it('case 6, slow: KMS_TIMEOUT (timeoutMs shortened from the 10 s default)', async () => {
     const t0 = Date.now();
-    const e = await catchKms(azureImdsToken({ host, headers: testCase('slow'), timeoutMs: 300 }));
+    const e = await catchKmsAsync(azureImdsToken({ host, headers: testCase('slow'), timeoutMs: 300 }));
     expect(e.code).toBe('KMS_TIMEOUT');
     expect(Date.now() - t0).toBeLessThan(5_000);
   });
 
   it('unreachable IMDS: KMS_NETWORK', async () => {
-    const e = await catchKms(azureImdsToken({ host: '127.0.0.1:1' }));
+    const e = await catchKmsAsync(azureImdsToken({ host: '127.0.0.1:1' }));
     expect(e.code).toBe('KMS_NETWORK');
   });
 
@@ -87,7 +79,7 @@ describe('GCP metadata server credentials', () => {
   it('token with Metadata-Flavor: Google; errors typed; a GCP provider works with it', async () => {
     expect(await gcpMetadataToken({ host })).toEqual({ accessToken: 'magic-cookie', expiresInSeconds: 70 });
     expect(kms.requests.at(-1)).toMatchObject({ target: 'gcp-metadata', signatureValid: true });
-    expect((await catchKms(gcpMetadataToken({ host, headers: testCase('500') }))).code).toBe('KMS_HTTP_ERROR');
+    expect((await catchKmsAsync(gcpMetadataToken({ host, headers: testCase('500') }))).code).toBe('KMS_HTTP_ERROR');
     const p = createGcpKmsProvider('gcp', gcpMetadataCredentials({ host }), { protocol: 'http:' });
     const mk = { provider: 'gcp', projectId: 'p', location: 'l', keyRing: 'r', keyName: 'k', endpoint: host };
     const dek = new Uint8Array(96).fill(9);

@@ -12,6 +12,7 @@ import {
 } from '@fle-ts/kms';
 import { startMockKms, type MockKms } from './mock-kms.js';
 import { readVectorBytes } from './vectors.js';
+import { catchKmsAsync } from './catch-kms.js';
 
 const KEY = JSON.parse(readVectorBytes('gcp-test-key.json')) as { email: string; privateKeyPkcs8: string; publicKeySpki: string };
 const AWS = { accessKeyId: 'AKIDPROVIDERS', secretAccessKey: 'providers/secret' };
@@ -19,15 +20,6 @@ const AZURE = { tenantId: 'tenant-1', clientId: 'client-1', clientSecret: 'azure
 const DEK = Uint8Array.from({ length: 96 }, (_, i) => (i * 3 + 1) & 0xff);
 const instant: Pick<RemoteKmsOptions, 'sleep' | 'backoffMs' | 'protocol'> = { sleep: async () => {}, backoffMs: () => 0, protocol: 'http:' };
 
-async function catchKms(p: Promise<unknown>): Promise<KmsError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(KmsError);
-    return e as KmsError;
-  }
-  throw new Error('expected a KmsError');
-}
 
 let kms: MockKms;
 let ep: string;
@@ -77,7 +69,7 @@ describe.each(SETUPS)('$name provider over fetch against the mock', ({ name, mak
     const p = make();
     const before = kms.requests.length;
     kms.fault('network', 4);
-    const e = await catchKms(p.wrap(DEK, masterKey()));
+    const e = await catchKmsAsync(p.wrap(DEK, masterKey()));
     expect(e.code).toBe('KMS_NETWORK');
     expect(e.message).toContain(`KMS provider '${name}'`);
     expect(e.message).toContain('attempt 3 of 3');
@@ -89,14 +81,14 @@ describe.each(SETUPS)('$name provider over fetch against the mock', ({ name, mak
     const p = make();
     await p.wrap(DEK, masterKey()); // a token first, so only the KMS operation sees the faults
     kms.fault('http500', 3);
-    const e = await catchKms(p.wrap(DEK, masterKey()));
+    const e = await catchKmsAsync(p.wrap(DEK, masterKey()));
     expect([e.code, e.httpStatus]).toEqual(['KMS_HTTP_ERROR', 500]);
   });
 
   it('an answer slower than timeoutMs is KMS_TIMEOUT', async () => {
     const p = make({ ...instant, timeoutMs: 150, maxAttempts: 2 });
     kms.fault('hang', 2);
-    const e = await catchKms(p.wrap(DEK, masterKey()));
+    const e = await catchKmsAsync(p.wrap(DEK, masterKey()));
     expect(e.code).toBe('KMS_TIMEOUT');
     expect(e.message).toContain('attempt 2 of 2');
   });
@@ -110,7 +102,7 @@ describe.each(SETUPS)('$name provider over fetch against the mock', ({ name, mak
     const p = make();
     await p.wrap(DEK, masterKey()); // a token first, so the fault hits the KMS operation
     kms.fault(fault, 1);
-    const e = await catchKms(p.wrap(DEK, masterKey()));
+    const e = await catchKmsAsync(p.wrap(DEK, masterKey()));
     expect([e.code, e.message]).toEqual([code, expect.stringContaining(phrase)]);
     expect(e.message).toContain(`KMS provider '${name}'`);
   });
@@ -119,17 +111,17 @@ describe.each(SETUPS)('$name provider over fetch against the mock', ({ name, mak
     const p = make();
     await p.wrap(DEK, masterKey());
     kms.fault('truncated', 3);
-    expect((await catchKms(p.wrap(DEK, masterKey()))).code).toBe('KMS_NETWORK');
+    expect((await catchKmsAsync(p.wrap(DEK, masterKey()))).code).toBe('KMS_NETWORK');
     const dead = { ...masterKey() };
     for (const k of ['endpoint', 'keyVaultEndpoint'] as const) if (k in dead) dead[k] = '127.0.0.1:1';
-    const e = await catchKms(make().unwrap(new Uint8Array(160), dead));
+    const e = await catchKmsAsync(make().unwrap(new Uint8Array(160), dead));
     expect(e.code).toBe('KMS_NETWORK');
     expect(e.message).toContain('127.0.0.1:1');
   });
 
   it('a masterKey of another provider is refused before any request', async () => {
     const before = kms.requests.length;
-    const e = await catchKms(make().wrap(DEK, { ...masterKey(), provider: `${name}:other` }));
+    const e = await catchKmsAsync(make().wrap(DEK, { ...masterKey(), provider: `${name}:other` }));
     expect([e.code, e.message]).toEqual(['KMS_BAD_OPTIONS', expect.stringContaining(`not '${name}'`)]);
     expect(kms.requests.length).toBe(before);
   });
@@ -138,13 +130,13 @@ describe.each(SETUPS)('$name provider over fetch against the mock', ({ name, mak
 describe('credentials, tokens and names', () => {
   it('wrong credentials: a typed error naming the provider without the secret (aws, azure, gcp)', async () => {
     const aws = createAwsKmsProvider('aws:bad', { accessKeyId: AWS.accessKeyId, secretAccessKey: 'wrong-SENTINEL' }, instant);
-    const e1 = await catchKms(aws.wrap(DEK, { provider: 'aws:bad', region: 'us-east-1', key: 'k', endpoint: ep }));
+    const e1 = await catchKmsAsync(aws.wrap(DEK, { provider: 'aws:bad', region: 'us-east-1', key: 'k', endpoint: ep }));
     expect([e1.code, e1.message]).toEqual(['KMS_HTTP_ERROR', expect.stringContaining("KMS provider 'aws:bad'")]);
     const azure = createAzureKmsProvider('azure', { ...AZURE, clientSecret: 'wrong-SENTINEL', identityPlatformEndpoint: ep }, instant);
-    const e2 = await catchKms(azure.wrap(DEK, { provider: 'azure', keyVaultEndpoint: ep, keyName: 'k' }));
+    const e2 = await catchKmsAsync(azure.wrap(DEK, { provider: 'azure', keyVaultEndpoint: ep, keyName: 'k' }));
     expect([e2.code, e2.message]).toEqual(['KMS_HTTP_ERROR', expect.stringContaining('invalid_client')]);
     const gcp = createGcpKmsProvider('gcp', { email: 'someone-else@example.com', privateKey: KEY.privateKeyPkcs8, endpoint: ep }, instant);
-    const e3 = await catchKms(gcp.wrap(DEK, { provider: 'gcp', projectId: 'p', location: 'l', keyRing: 'r', keyName: 'k', endpoint: ep }));
+    const e3 = await catchKmsAsync(gcp.wrap(DEK, { provider: 'gcp', projectId: 'p', location: 'l', keyRing: 'r', keyName: 'k', endpoint: ep }));
     expect(e3.code).toBe('KMS_HTTP_ERROR');
     for (const e of [e1, e2, e3]) expect(e.message).not.toContain('SENTINEL');
   });
@@ -190,7 +182,7 @@ describe('credentials, tokens and names', () => {
     expect(await az.unwrap(await az.wrap(DEK, mk), mk)).toEqual(DEK);
     expect(kms.requests.slice(before).map((r) => r.target)).toEqual(['azure-wrapkey', 'azure-unwrapkey']);
     const gcp = createGcpKmsProvider('gcp', { accessToken: 'not-issued' }, instant);
-    const e = await catchKms(gcp.wrap(DEK, { provider: 'gcp', projectId: 'p', location: 'l', keyRing: 'r', keyName: 'k', endpoint: ep }));
+    const e = await catchKmsAsync(gcp.wrap(DEK, { provider: 'gcp', projectId: 'p', location: 'l', keyRing: 'r', keyName: 'k', endpoint: ep }));
     expect([e.code, e.httpStatus]).toEqual(['KMS_HTTP_ERROR', 401]);
   });
 
@@ -209,7 +201,7 @@ describe('credentials, tokens and names', () => {
     expect(() => createAwsKmsProvider('azure', AWS)).toThrow(KmsError);
     expect(() => createGcpKmsProvider('gcp:bad-name!', { accessToken: 't' })).toThrow(/gcp:<name>/);
     const req = awsEncryptRequest({ credentials: AWS, masterKey: { region: 'us-east-1', key: 'k', endpoint: 'kms.example.com' }, plaintext: DEK, date: new Date() });
-    const e = await catchKms(sendKmsRequest(req, { protocol: 'http:' }));
+    const e = await catchKmsAsync(sendKmsRequest(req, { protocol: 'http:' }));
     expect(e.message).toContain('need TLS');
   });
 

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HttpResponseParser, KmsError, parseAwsDecryptResponse, parseAwsEncryptResponse, parseHttpResponse, type KmsErrorCode } from '@fle-ts/kms';
 import { readVector, readVectorBytes } from './vectors.js';
+import { catchKms } from './catch-kms.js';
 
 interface Case { description: string; ctx: string[]; http_reply: string[]; expect: string | string[] }
 const CASES = (JSON.parse(readVectorBytes('kms-tests.json')) as Case[]).filter((c) => c.ctx.includes('datakey') || c.ctx.includes('decrypt'));
@@ -25,15 +26,6 @@ const OUTCOMES: Record<string, { code: KmsErrorCode; phrase: string; status?: nu
   'Chunked transfer with INT_MAX chunk size (MONGOCRYPT-910)': { code: 'KMS_BAD_HTTP', phrase: 'chunk length' },
 };
 
-function catchKms(f: () => unknown): KmsError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(KmsError);
-    return e as KmsError;
-  }
-  throw new Error('expected a KmsError');
-}
 
 const bytesOf = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 
