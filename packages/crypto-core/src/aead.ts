@@ -22,7 +22,6 @@ export const ASYNC_NATIVE_THRESHOLD = 16384;
 const EMPTY = new Uint8Array(0);
 // Scratch for the synchronous path: nothing here survives a call (each is wiped or
 // overwritten before return), and a sync call cannot be interleaved with another.
-const DIGEST = new Uint8Array(TAG_LENGTH);
 const AL = new Uint8Array(8);
 
 /** Length of the AEAD output for a plaintext of `plaintextLength` bytes (LMC `_mongocrypt_calculate_ciphertext_len`). */
@@ -164,12 +163,8 @@ export class AeadKey {
     assertBytes(aad, 'associated data');
     checkCiphertextLength(ciphertext);
     const macEnd = ciphertext.length - TAG_LENGTH;
-    this.#tagInto(aad, ciphertext, macEnd);
     // Constant-time compare of the 32-byte tag (LMC `_mongocrypt_memequal`).
-    let diff = 0;
-    for (let i = 0; i < TAG_LENGTH; i++) diff |= DIGEST[i]! ^ ciphertext[macEnd + i]!;
-    DIGEST.fill(0);
-    if (diff !== 0) throw hmacMismatch();
+    if (!this.#tagMatches(aad, ciphertext, macEnd)) throw hmacMismatch();
     const sLength = macEnd - IV_LENGTH;
     if (sLength % 16 !== 0) throw notBlockAligned();
     const padded = new Uint8Array(sLength);
@@ -255,16 +250,19 @@ export class AeadKey {
     // PKCS#7, a full block when already aligned ([MCGREW 2.1]).
     out.fill(sLength - plaintext.length, IV_LENGTH + plaintext.length, macEnd);
     cbcEncrypt(this.#aes, out, 0, out, IV_LENGTH, sLength, out, IV_LENGTH);
-    this.#mac.begin().update(aad).update(out, 0, macEnd).update(aadBitLength(aad, AL)).finish(out, macEnd, TAG_LENGTH);
+    this.#mac.tag3(aad, out, 0, macEnd, aadBitLength(aad, AL), out, macEnd, TAG_LENGTH);
   }
 
-  /** T = HMAC-SHA-512(Km, AAD || IV || S || AL)[0..32) into DIGEST, IV || S = data[0..macEnd) (LMC `MAC_FORMAT_FLE1`). */
-  #tagInto(aad: Uint8Array, data: Uint8Array, macEnd: number): void {
-    this.#mac.begin().update(aad).update(data, 0, macEnd).update(aadBitLength(aad, AL)).finish(DIGEST, 0, TAG_LENGTH);
+  /**
+   * Whether data[macEnd..macEnd+32) is T = HMAC-SHA-512(Km, AAD || IV || S || AL)[0..32),
+   * IV || S = data[0..macEnd) (LMC `MAC_FORMAT_FLE1`), compared in constant time.
+   */
+  #tagMatches(aad: Uint8Array, data: Uint8Array, macEnd: number): boolean {
+    return this.#mac.verify3(aad, data, 0, macEnd, aadBitLength(aad, AL), data, macEnd, TAG_LENGTH);
   }
 
   #deriveIvInto(plaintext: Uint8Array, aad: Uint8Array, out: Uint8Array): void {
-    this.#ivMac.begin().update(aad).update(aadBitLength(aad, AL)).update(plaintext).finish(out, 0, IV_LENGTH);
+    this.#ivMac.tag3(aad, aadBitLength(aad, AL), 0, 8, plaintext, out, 0, IV_LENGTH);
   }
 }
 
