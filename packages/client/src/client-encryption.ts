@@ -1,5 +1,5 @@
 import { Binary } from 'bson';
-import { FleFormatError, parseFle1Algorithm, parseFle1Blob } from '@fle-ts/fle-format';
+import { decryptValue, encryptValue, FleFormatError, parseFle1Algorithm, parseFle1Blob } from '@fle-ts/fle-format';
 import { createDataKey, rewrapManyDataKey, type DataKeyDocument, type KeyBroker, type KeyFilter, type KeyVault, type KmsProviders, type MasterKeyOptions } from '@fle-ts/keyvault';
 import { hasBinaryBytes, isSubtype6 } from './bson-types.js';
 import { BrokerCipherSource, makeKeyBroker, makeKmsProviders, type KeySourceOptions } from './broker-cipher.js';
@@ -128,6 +128,9 @@ export class ClientEncryption {
   async encrypt(value: unknown, options: ClientEncryptOptions): Promise<Binary> {
     this.#open();
     const opts = checkEncryptOptions(options);
+    // Key cached: encrypt at once, no key-needs arrays, Maps or awaits (issue 18); else fetch it.
+    const cached = this.#source.cachedKey(opts);
+    if (cached) return encryptValue(cached.key, cached.keyId, opts.algorithm, value);
     const cipher = await this.#source.prepare(opts.keyId ? { ids: [opts.keyId], altNames: [] } : { ids: [], altNames: [opts.keyAltName as string] });
     return cipher.encrypt(value, opts);
   }
@@ -147,6 +150,8 @@ export class ClientEncryption {
       throw new FleClientError('NOT_A_CIPHERTEXT', `decrypt handles CSFLE ciphertexts (first byte 1 or 2); this BinData 6 starts with ${first ?? 'nothing (empty)'}`);
     }
     const { keyId } = parseFle1Blob(value);
+    const cached = this.#source.cachedKey({ keyId });
+    if (cached) return decryptValue(cached.key, value);
     const cipher = await this.#source.prepare({ ids: [new Binary(Uint8Array.from(keyId), Binary.SUBTYPE_UUID)], altNames: [] });
     return cipher.decrypt(value);
   }
