@@ -146,7 +146,7 @@ function compressLoaded(state: Int32Array): void {
     Gh = Fh; Gl = Fl;
     Fh = Eh; Fl = El;
     const elo = (Dl + T1l) | 0;
-    Eh = (Dh + T1h + (((elo >>> 0) < (Dl >>> 0)) | 0)) | 0;
+    Eh = (Dh + T1h + +((elo >>> 0) < (Dl >>> 0))) | 0;
     El = elo;
     Dh = Ch; Dl = Cl;
     Ch = Bh; Cl = Bl;
@@ -156,14 +156,14 @@ function compressLoaded(state: Int32Array): void {
     Al = alo | 0;
   }
   let s;
-  s = (al + Al) | 0; ah = (ah + Ah + (((s >>> 0) < (al >>> 0)) | 0)) | 0; al = s;
-  s = (bl + Bl) | 0; bh = (bh + Bh + (((s >>> 0) < (bl >>> 0)) | 0)) | 0; bl = s;
-  s = (cl + Cl) | 0; ch = (ch + Ch + (((s >>> 0) < (cl >>> 0)) | 0)) | 0; cl = s;
-  s = (dl + Dl) | 0; dh = (dh + Dh + (((s >>> 0) < (dl >>> 0)) | 0)) | 0; dl = s;
-  s = (el + El) | 0; eh = (eh + Eh + (((s >>> 0) < (el >>> 0)) | 0)) | 0; el = s;
-  s = (fl + Fl) | 0; fh = (fh + Fh + (((s >>> 0) < (fl >>> 0)) | 0)) | 0; fl = s;
-  s = (gl + Gl) | 0; gh = (gh + Gh + (((s >>> 0) < (gl >>> 0)) | 0)) | 0; gl = s;
-  s = (hl + Hl) | 0; hh = (hh + Hh + (((s >>> 0) < (hl >>> 0)) | 0)) | 0; hl = s;
+  s = (al + Al) | 0; ah = (ah + Ah + +((s >>> 0) < (al >>> 0))) | 0; al = s;
+  s = (bl + Bl) | 0; bh = (bh + Bh + +((s >>> 0) < (bl >>> 0))) | 0; bl = s;
+  s = (cl + Cl) | 0; ch = (ch + Ch + +((s >>> 0) < (cl >>> 0))) | 0; cl = s;
+  s = (dl + Dl) | 0; dh = (dh + Dh + +((s >>> 0) < (dl >>> 0))) | 0; dl = s;
+  s = (el + El) | 0; eh = (eh + Eh + +((s >>> 0) < (el >>> 0))) | 0; el = s;
+  s = (fl + Fl) | 0; fh = (fh + Fh + +((s >>> 0) < (fl >>> 0))) | 0; fl = s;
+  s = (gl + Gl) | 0; gh = (gh + Gh + +((s >>> 0) < (gl >>> 0))) | 0; gl = s;
+  s = (hl + Hl) | 0; hh = (hh + Hh + +((s >>> 0) < (hl >>> 0))) | 0; hl = s;
   state[0] = ah; state[1] = al; state[2] = bh; state[3] = bl;
   state[4] = ch; state[5] = cl; state[6] = dh; state[7] = dl;
   state[8] = eh; state[9] = el; state[10] = fh; state[11] = fl;
