@@ -68,13 +68,15 @@ export class HmacSha512 {
   }
 
   /**
-   * MAC of `a || b[bOffset..bOffset+bLength) || c` in one synchronous call, its first
+   * MAC of `a[aOffset..aOffset+aLength) || b[bOffset..bOffset+bLength) || c` in one synchronous call, its first
    * `length` bytes (at most 64) to `out[outOffset..]`. Same bytes as begin/update/finish;
    * the message goes straight into the hash's words (no byte buffer), which is most of an
    * FLE1 call's HMAC cost besides the compressions (../shared/docs/perf-sha512.md).
    */
   tag3(
     a: Uint8Array,
+    aOffset: number,
+    aLength: number,
     b: Uint8Array,
     bOffset: number,
     bLength: number,
@@ -83,18 +85,20 @@ export class HmacSha512 {
     outOffset: number,
     length: number,
   ): void {
-    const st = this.#run3(a, b, bOffset, bLength, c);
+    const st = this.#run3(a, aOffset, aLength, b, bOffset, bLength, c);
     writeDigest(st, out, outOffset, length);
     st.fill(0);
   }
 
   /**
    * Whether the first `length` bytes (a multiple of 4, at most 64) of the MAC of
-   * `a || b[bOffset..bOffset+bLength) || c` equal `expected[expectedOffset..]`, compared in
+   * `a[aOffset..+aLength) || b[bOffset..+bLength) || c` equal `expected[expectedOffset..]`, compared in
    * constant time as words (LMC `_mongocrypt_memequal` compares every byte too).
    */
   verify3(
     a: Uint8Array,
+    aOffset: number,
+    aLength: number,
     b: Uint8Array,
     bOffset: number,
     bLength: number,
@@ -103,7 +107,7 @@ export class HmacSha512 {
     expectedOffset: number,
     length: number,
   ): boolean {
-    const st = this.#run3(a, b, bOffset, bLength, c);
+    const st = this.#run3(a, aOffset, aLength, b, bOffset, bLength, c);
     let diff = 0;
     for (let i = 0, o = expectedOffset; i < length >> 2; i++, o += 4) {
       diff |= st[i]! ^ ((expected[o]! << 24) | (expected[o + 1]! << 16) | (expected[o + 2]! << 8) | expected[o + 3]!);
@@ -113,13 +117,13 @@ export class HmacSha512 {
   }
 
   /** Inner hash from the keyed inner state over the three parts, then the outer block; the MAC is in the returned (scratch) state. */
-  #run3(a: Uint8Array, b: Uint8Array, bOffset: number, bLength: number, c: Uint8Array): Int32Array {
+  #run3(a: Uint8Array, aOffset: number, aLength: number, b: Uint8Array, bOffset: number, bLength: number, c: Uint8Array): Int32Array {
     const inner = this.#innerState;
     inner.set(this.#inner);
-    let n = feedWords(inner, a, 0, a.length, 0);
+    let n = feedWords(inner, a, aOffset, aLength, 0);
     n = feedWords(inner, b, bOffset, bLength, n);
     n = feedWords(inner, c, 0, c.length, n);
-    finishWords(inner, n, 128 + a.length + bLength + c.length);
+    finishWords(inner, n, 128 + aLength + bLength + c.length);
     const st = this.#outerState;
     st.set(this.#outer);
     compressHmacOuter(st, inner);

@@ -1,7 +1,7 @@
 import { wipe, type AeadKey } from '@fle-ts/crypto-core';
 import { FLE1_HEADER_LENGTH } from './associated-data.js';
 import { MIN_FLE1_BLOB_LENGTH } from './blob.js';
-import { checkBsonValue, checkLevel, cstringEnd, documentEnd, malformedDocument, valueLength } from './bson-validate.js';
+import { checkBsonValueIn, checkLevel, cstringEnd, documentEnd, malformedDocument, valueLength } from './bson-validate.js';
 import { FleFormatError } from './errors.js';
 import { BINARY_SUBTYPE_ENCRYPTED } from './type-rules.js';
 
@@ -27,6 +27,21 @@ function element(b: Uint8Array, i: number, limit: number): { v: number; length: 
 /** True for a BinData 6 value at `v` whose first byte is 1 or 2: an FLE1 ciphertext (fle1-spec.md §2). */
 function isFle1(b: Uint8Array, type: number, v: number, length: number): boolean {
   return type === 0x05 && length > 5 && b[v + 4] === BINARY_SUBTYPE_ENCRYPTED && (b[v + 5] === 1 || b[v + 5] === 2);
+}
+
+/**
+ * Decrypts the FLE1 blob at `b[start..start+length)` (header = AAD, then the AEAD ciphertext)
+ * into `out[o..]`; returns the plaintext length. With crypto-core's `decryptInto` nothing is
+ * allocated per field (issue 18); an AeadKey from an older copy of crypto-core goes through
+ * `decrypt` (checkKey in encrypt.ts duck-types keys for the same reason).
+ */
+function decryptAt(key: AeadKey, b: Uint8Array, start: number, length: number, out: Uint8Array, o: number): number {
+  const ct = start + FLE1_HEADER_LENGTH;
+  if (typeof key.decryptInto === 'function') return key.decryptInto(b, ct, length - FLE1_HEADER_LENGTH, b, start, FLE1_HEADER_LENGTH, out, o);
+  const plain = (key as AeadKey).decrypt(b.subarray(ct, start + length), b.subarray(start, ct));
+  out.set(plain, o);
+  wipe(plain);
+  return plain.length;
 }
 
 function checkBlobLength(n: number): void {
@@ -139,20 +154,16 @@ export function decryptBsonDocument(input: Uint8Array, keyFor: AeadKeyLookup): U
       const { v, length } = element(bson, i, end);
       if (isFle1(bson, type, v, length)) {
         checkBlobLength(length - 5);
-        const blob = bson.subarray(v + 5, v + length);
-        const plain = keyAt(v + 6).decrypt(blob.subarray(FLE1_HEADER_LENGTH), blob.subarray(0, FLE1_HEADER_LENGTH));
-        try {
-          const plainType = blob[17]!;
-          // The one validator decryptValue uses too; the value's own levels count from this document's.
-          checkBsonValue(plainType, plain, level);
-          out[o] = plainType;
-          out.set(bson.subarray(i + 1, v), o + 1);
-          o += v - i;
-          out.set(plain, o);
-          o += plain.length;
-        } finally {
-          wipe(plain);
-        }
+        const key = keyAt(v + 6);
+        // The element: the plaintext's type, the same name, then the value decrypted in place.
+        const plainType = bson[v + 5 + 17]!;
+        out[o] = plainType;
+        for (let k = i + 1; k < v; k++) out[o + k - i] = bson[k]!;
+        o += v - i;
+        const n = decryptAt(key, bson, v + 5, length - 5, out, o);
+        // The one validator decryptValue uses too; the value's own levels count from this document's.
+        checkBsonValueIn(plainType, out, o, o + n, level);
+        o += n;
       } else if (type === 0x03 || type === 0x04) {
         out.set(bson.subarray(i, v), o);
         o = transform(v, v + length, o + (v - i), level + 1);
@@ -166,7 +177,13 @@ export function decryptBsonDocument(input: Uint8Array, keyFor: AeadKeyLookup): U
     putI32(out, outStart, o - outStart);
     return o;
   };
-  const length = transform(0, bson.length, 0, 1);
+  let length: number;
+  try {
+    length = transform(0, bson.length, 0, 1);
+  } catch (e) {
+    wipe(out); // plaintexts decrypted before the failure
+    throw e;
+  }
   const result = out.slice(0, length);
   wipe(out);
   return result;
