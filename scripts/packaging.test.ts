@@ -90,12 +90,15 @@ const MAIN_ENTRIES = `import { AeadKey } from '@fle-ts/crypto-core';
 import { encryptValue } from '@fle-ts/fle-format';
 import { KmsProviders, MemoryKeyVault } from '@fle-ts/keyvault';
 import { AutoEncrypter, ClientEncryption } from '@fle-ts/client';
+import { QeError } from '@fle-ts/qe';
+import { KmsError } from '@fle-ts/kms';
+import { MongoCrypt } from '@fle-ts/mongodb-client-encryption';
 
 const keyVault = new MemoryKeyVault();
 const kmsProviders = { local: { key: crypto.getRandomValues(new Uint8Array(96)) } };
 const ce = new ClientEncryption({ keyVault, kmsProviders });
 const auto = new AutoEncrypter({ keyVault, kmsProviders, schemaMap: {} });
-export const used: unknown[] = [AeadKey, encryptValue, KmsProviders, ce, auto];
+export const used: unknown[] = [AeadKey, encryptValue, KmsProviders, ce, auto, QeError, KmsError, MongoCrypt];
 `;
 
 describe('a TypeScript consumer of the packed packages, without mongodb (issue 11 item 14)', () => {

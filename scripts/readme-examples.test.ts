@@ -3,7 +3,9 @@
 // or .cache/readme-examples/ for the root README, so bare imports such as `mongodb` resolve as for
 // that package), is type-checked strictly (the repository's tsconfig) and imported, with @fle-ts/*
 // resolving to the sources (vitest.config.ts). A block that cannot run must say so in its fence, with a reason:
-// ```ts no-run: <why>. Such blocks are type-checked all the same, and kept few.
+// ```ts no-run: <why>. Such blocks are type-checked all the same, and kept few. A block that needs a
+// prepared environment (a key file in its folder, a test server) names the test that runs it as
+// written: ```ts run-by: <test file>; that file must exist and read this README.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -16,6 +18,7 @@ interface Block {
   line: number;
   code: string;
   noRun?: string;
+  runBy?: string;
   file: string;
 }
 
@@ -46,9 +49,10 @@ export function extractBlocks(readme: string, text: string): Omit<Block, 'file'>
     for (i++; i < lines.length && !lines[i]!.startsWith('```'); i++) body.push(lines[i]!);
     const info = open[2]!.trim();
     const noRun = /^no-run\b:?\s*(.*)$/.exec(info);
-    if (info && !noRun) throw new Error(`${readme}:${start + 1}: unknown fence info "${info}" (only "no-run: <reason>")`);
+    const runBy = /^run-by:\s*(\S+)$/.exec(info);
+    if (info && !noRun && !runBy) throw new Error(`${readme}:${start + 1}: unknown fence info "${info}" (only "no-run: <reason>" or "run-by: <test file>")`);
     if (noRun && !noRun[1]) throw new Error(`${readme}:${start + 1}: a no-run block needs a reason`);
-    blocks.push({ readme, line: start + 1, code: body.join('\n'), ...(noRun ? { noRun: noRun[1] } : {}) });
+    blocks.push({ readme, line: start + 1, code: body.join('\n'), ...(noRun ? { noRun: noRun[1] } : {}), ...(runBy ? { runBy: runBy[1] } : {}) });
   }
   return blocks;
 }
@@ -65,7 +69,7 @@ beforeAll(() => {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
   }
-  for (const b of blocks) {
+  for (const b of blocks.filter((x) => !x.runBy)) {
     // `export {}` keeps every block a module of its own (no shared top-level names).
     writeFileSync(b.file, `// ${b.readme}:${b.line}\n${b.code}\nexport {};\n`);
   }
@@ -75,6 +79,14 @@ describe('README code blocks (issue 11 item 15)', () => {
   it('finds the blocks, and few opt out of running', () => {
     expect(blocks.length).toBeGreaterThan(30);
     expect(blocks.filter((b) => b.noRun).map((b) => `${b.readme}:${b.line}`).length).toBeLessThanOrEqual(MAX_NO_RUN);
+  });
+
+  it('a run-by block names an existing test that reads its README', () => {
+    for (const b of blocks.filter((x) => x.runBy)) {
+      const test = readFileSync(join(REPO_ROOT, b.runBy!), 'utf8');
+      expect(test, `${b.readme}:${b.line} run-by ${b.runBy}`).toMatch(/README\.md/);
+      expect(b.runBy!.startsWith(dirname(b.readme)), `${b.readme}:${b.line}: the test lives in the README's package`).toBe(true);
+    }
   });
 
   it('every block type-checks (strict, the repository tsconfig)', () => {
@@ -101,7 +113,7 @@ describe('README code blocks (issue 11 item 15)', () => {
     expect(sh[1]).toContain('pnpm install --frozen-lockfile && pnpm test');
   });
 
-  const runnable = blocks.filter((b) => !b.noRun);
+  const runnable = blocks.filter((b) => !b.noRun && !b.runBy);
   it.each(runnable.map((b) => [`${b.readme}:${b.line}`, b] as const))('%s runs', async (_name, b) => {
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
     try {

@@ -13,7 +13,7 @@ const README = readFileSync(join(REPO_ROOT, 'packages/cli/README.md'), 'utf8');
 const README_KEY_ID = 'bb383aa1-8086-4992-8328-fdb668ce6d30';
 
 function blocks(lang: string): string[] {
-  return [...README.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]!);
+  return [...README.matchAll(new RegExp('```' + lang + '[^\\n]*\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]!);
 }
 
 /** The lines the README's session shows after `$ <command>`, up to the next `$ ` or `[exit` line. */

@@ -1,5 +1,5 @@
 // node:crypto SHA-256 in the `Checksum` shape @smithy/signature-v4 wants: an implementation
-// independent of the @noble/hashes one that fle-ts signs with.
+// independent of crypto-core's, which fle-ts signs with.
 import { createHash, createHmac } from 'node:crypto';
 
 type SourceData = string | ArrayBuffer | ArrayBufferView;

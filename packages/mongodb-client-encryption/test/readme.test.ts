@@ -9,7 +9,7 @@ import { startWireServer, type WireServer } from './wire-server/server.js';
 
 const PKG = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TMP = join(PKG, 'test/.readme-blocks');
-const blocks = [...readFileSync(join(PKG, 'README.md'), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+const blocks = [...readFileSync(join(PKG, 'README.md'), 'utf8').matchAll(/```ts[^\n]*\n([\s\S]*?)```/g)].map((m) => m[1] as string);
 
 function run(file: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
