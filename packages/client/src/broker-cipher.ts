@@ -1,4 +1,5 @@
 import { wipe } from '@fle-ts/crypto-core';
+import type { Binary } from 'bson';
 import { decryptValue, encryptValue } from '@fle-ts/fle-format';
 import { KeyBroker, KmsProviders, type CachedDataKey, type KeyVault, type KmsProvidersOptions, type KmsTransportOptions } from '@fle-ts/keyvault';
 import { FleClientError } from './errors.js';
@@ -72,6 +73,17 @@ export class BrokerCipherSource implements FieldCipherSource {
 
   #open(): void {
     if (this.#closed) throw new FleClientError('CLOSED', 'The ClientEncryption / AutoEncrypter was closed; create a new one');
+  }
+
+  /**
+   * The data key a single-value operation names (`keyId` bytes or `keyAltName`) when the broker
+   * has it cached and live, else undefined (then use {@link BrokerCipherSource.prepare}). Lets
+   * ClientEncryption encrypt and decrypt without building key needs, Maps or promises per call
+   * (issue 18); use the key before yielding. Throws `CLOSED` like prepare.
+   */
+  cachedKey(key: { readonly keyId?: Uint8Array | Binary; readonly keyAltName?: string }): CachedDataKey | undefined {
+    this.#open();
+    return key.keyId !== undefined ? this.#broker.cachedKeyById(key.keyId) : this.#broker.cachedKeyByAltName(key.keyAltName as string);
   }
 
   async prepare(needs: KeyNeeds): Promise<FieldCipher> {

@@ -1,5 +1,5 @@
 import { Binary, Long } from 'bson';
-import { FleFormatError, parseExplicitAlgorithm, parseFle1Blob, type ExplicitAlgorithm, type QeExplicitAlgorithm } from '@fle-ts/fle-format';
+import { decryptValue, encryptValue, FleFormatError, parseExplicitAlgorithm, parseFle1Blob, type ExplicitAlgorithm, type QeExplicitAlgorithm } from '@fle-ts/fle-format';
 import { contentionFactor as checkContentionFactor, decryptQe, encryptQe, type RandomSource } from '@fle-ts/qe';
 import { createDataKey, rewrapManyDataKey, type DataKeyDocument, type KeyBroker, type KeyFilter, type KeyVault, type KmsProviders, type MasterKeyOptions } from '@fle-ts/keyvault';
 import { hasBinaryBytes, isSubtype6 } from './bson-types.js';
@@ -234,6 +234,9 @@ export class ClientEncryption {
     this.#open();
     const opts = checkEncryptOptions(options);
     if (opts.qe) return this.#encryptQe(value, opts);
+    // Key cached: encrypt at once, no key-needs arrays, Maps or awaits (issue 18); else fetch it.
+    const cached = this.#source.cachedKey(opts);
+    if (cached) return encryptValue(cached.key, cached.keyId, opts.algorithm, value);
     const cipher = await this.#source.prepare(opts.keyId ? { ids: [opts.keyId], altNames: [] } : { ids: [], altNames: [opts.keyAltName as string] });
     return cipher.encrypt(value, opts);
   }
@@ -295,6 +298,8 @@ export class ClientEncryption {
       );
     }
     const { keyId } = parseFle1Blob(value);
+    const cached = this.#source.cachedKey({ keyId });
+    if (cached) return decryptValue(cached.key, value);
     const cipher = await this.#source.prepare({ ids: [new Binary(Uint8Array.from(keyId), Binary.SUBTYPE_UUID)], altNames: [] });
     return cipher.decrypt(value);
   }

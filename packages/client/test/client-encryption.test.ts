@@ -59,6 +59,30 @@ describe('ClientEncryption: explicit encryption (NODE client_encryption.ts)', ()
     expect(out.toString('hex')).toBe(uuid.toHexString(false));
   });
 
+  it('issue 18: with the key cached, encrypt and decrypt skip the vault (sync fast path); the same bytes and values; a deleted key or a changed alt name still goes back to the vault', async () => {
+    const vault = new CountingVault();
+    const ce = new ClientEncryption({ keyVault: vault, kmsProviders });
+    const keyId = await ce.createDataKey('local', { keyAltNames: ['alice'] });
+    const first = await ce.encrypt('v', { keyId, algorithm: DET });
+    const finds = vault.finds;
+    for (let i = 0; i < 3; i++) {
+      expect(await ce.encrypt('v', { keyId, algorithm: DET })).toEqual(first);
+      expect(await ce.encrypt('v', { keyAltName: 'alice', algorithm: DET })).toEqual(first);
+      expect(await ce.decrypt(first)).toBe('v');
+      expect(await ce.decrypt(await ce.encrypt(new Int32(7), { keyId, algorithm: RAND }))).toEqual(new Int32(7));
+    }
+    // keyAltName resolved once; every later call is served from the broker's cache.
+    expect(vault.finds - finds).toBeLessThanOrEqual(1);
+    await ce.removeKeyAltName(keyId, 'alice');
+    expect(await codeOf(ce.encrypt('v', { keyAltName: 'alice', algorithm: DET }))).toBe('KEY_NOT_FOUND');
+    await ce.deleteKey(keyId);
+    expect(await codeOf(ce.decrypt(first))).toBe('KEY_NOT_FOUND');
+    expect(await codeOf(ce.encrypt('v', { keyId, algorithm: DET }))).toBe('KEY_NOT_FOUND');
+    // A non-UUID keyId is refused exactly as before: the broker's INVALID_ARGUMENT.
+    expect(await codeOf(ce.encrypt('v', { keyId: new Binary(new Uint8Array(16), 0), algorithm: DET }))).toBe('INVALID_ARGUMENT');
+    await ce.close();
+    expect(await codeOf(ce.decrypt(first))).toBe('CLOSED');
+  });
   it('key management: getKey, getKeys, getKeyByAltName, addKeyAltName, removeKeyAltName, deleteKey', async () => {
     const ce = new ClientEncryption({ keyVault: new MemoryKeyVault(), kmsProviders });
     const id = await ce.createDataKey('local', { keyAltNames: ['a'] });

@@ -22,7 +22,6 @@ export const ASYNC_NATIVE_THRESHOLD = 16384;
 const EMPTY = new Uint8Array(0);
 // Scratch for the synchronous path: nothing here survives a call (each is wiped or
 // overwritten before return), and a sync call cannot be interleaved with another.
-const DIGEST = new Uint8Array(TAG_LENGTH);
 const AL = new Uint8Array(8);
 
 /** Length of the AEAD output for a plaintext of `plaintextLength` bytes (LMC `_mongocrypt_calculate_ciphertext_len`). */
@@ -32,7 +31,12 @@ export function ciphertextLength(plaintextLength: number): number {
 
 /** AL of [MCGREW 2.1]: the bit length of the AAD as a 64-bit big-endian integer, into `out`. */
 function aadBitLength(aad: Uint8Array, out: Uint8Array = new Uint8Array(8)): Uint8Array {
-  const bits = aad.length * 8;
+  return bitLengthInto(aad.length, out);
+}
+
+/** AL for an AAD of `aadLength` bytes, into `out`. */
+function bitLengthInto(aadLength: number, out: Uint8Array): Uint8Array {
+  const bits = aadLength * 8;
   const hi = Math.floor(bits / 0x1_0000_0000);
   out[0] = hi >>> 24;
   out[1] = hi >>> 16;
@@ -164,17 +168,59 @@ export class AeadKey {
     assertBytes(aad, 'associated data');
     checkCiphertextLength(ciphertext);
     const macEnd = ciphertext.length - TAG_LENGTH;
-    this.#tagInto(aad, ciphertext, macEnd);
     // Constant-time compare of the 32-byte tag (LMC `_mongocrypt_memequal`).
-    let diff = 0;
-    for (let i = 0; i < TAG_LENGTH; i++) diff |= DIGEST[i]! ^ ciphertext[macEnd + i]!;
-    DIGEST.fill(0);
-    if (diff !== 0) throw hmacMismatch();
+    if (!this.#tagMatches(aad, 0, aad.length, ciphertext, 0, macEnd)) throw hmacMismatch();
     const sLength = macEnd - IV_LENGTH;
     if (sLength % 16 !== 0) throw notBlockAligned();
     const padded = new Uint8Array(sLength);
     cbcDecrypt(this.#aes, ciphertext, 0, ciphertext, IV_LENGTH, sLength, padded, 0);
     return unpad(padded);
+  }
+
+  /**
+   * {@link AeadKey.decrypt} without allocating, for bulk decryption (a whole BSON reply):
+   * the ciphertext is `ciphertext[offset..offset+length)`, the associated data
+   * `aad[aadOffset..aadOffset+aadLength)`, and the plaintext is written to `out[outOffset..]`,
+   * which must have room for `length - 48` bytes (the padded plaintext: the bytes after the
+   * returned length are padding, overwritten with zeros). Returns the plaintext length.
+   * Same checks in the same order and the same errors as `decrypt`; `BAD_RANGE` for a range
+   * outside its array. Nothing is written to `out` unless the tag matches.
+   *
+   * @example
+   * const n = k.decryptInto(blob, 18, blob.length - 18, blob, 0, 18, out, 0);
+   */
+  decryptInto(
+    ciphertext: Uint8Array,
+    offset: number,
+    length: number,
+    aad: Uint8Array,
+    aadOffset: number,
+    aadLength: number,
+    out: Uint8Array,
+    outOffset: number,
+  ): number {
+    this.#checkLive();
+    assertBytes(ciphertext, 'ciphertext');
+    assertBytes(aad, 'associated data');
+    assertBytes(out, 'output');
+    checkRange(ciphertext, offset, length, 'ciphertext');
+    checkRange(aad, aadOffset, aadLength, 'associated data');
+    if (length < MIN_CIPHERTEXT_LENGTH) {
+      throw new FleCryptoError('CIPHERTEXT_TOO_SHORT', `ciphertext must be at least ${MIN_CIPHERTEXT_LENGTH} bytes, got ${length}`);
+    }
+    const macEnd = offset + length - TAG_LENGTH;
+    if (!this.#tagMatches(aad, aadOffset, aadLength, ciphertext, offset, macEnd)) throw hmacMismatch();
+    const sLength = macEnd - offset - IV_LENGTH;
+    if (sLength % 16 !== 0) throw notBlockAligned();
+    checkRange(out, outOffset, sLength, 'output');
+    cbcDecrypt(this.#aes, ciphertext, offset, ciphertext, offset + IV_LENGTH, sLength, out, outOffset);
+    const n = unpaddedLength(out, outOffset, sLength);
+    if (n < 0) {
+      out.fill(0, outOffset, outOffset + sLength);
+      throw badPadding();
+    }
+    out.fill(0, outOffset + n, outOffset + sLength);
+    return n;
   }
 
   /**
@@ -265,16 +311,19 @@ export class AeadKey {
     // PKCS#7, a full block when already aligned ([MCGREW 2.1]).
     out.fill(sLength - plaintext.length, IV_LENGTH + plaintext.length, macEnd);
     cbcEncrypt(this.#aes, out, 0, out, IV_LENGTH, sLength, out, IV_LENGTH);
-    this.#mac.begin().update(aad).update(out, 0, macEnd).update(aadBitLength(aad, AL)).finish(out, macEnd, TAG_LENGTH);
+    this.#mac.tag3(aad, 0, aad.length, out, 0, macEnd, aadBitLength(aad, AL), out, macEnd, TAG_LENGTH);
   }
 
-  /** T = HMAC-SHA-512(Km, AAD || IV || S || AL)[0..32) into DIGEST, IV || S = data[0..macEnd) (LMC `MAC_FORMAT_FLE1`). */
-  #tagInto(aad: Uint8Array, data: Uint8Array, macEnd: number): void {
-    this.#mac.begin().update(aad).update(data, 0, macEnd).update(aadBitLength(aad, AL)).finish(DIGEST, 0, TAG_LENGTH);
+  /**
+   * Whether data[macEnd..macEnd+32) is T = HMAC-SHA-512(Km, AAD || IV || S || AL)[0..32),
+   * IV || S = data[0..macEnd) (LMC `MAC_FORMAT_FLE1`), compared in constant time.
+   */
+  #tagMatches(aad: Uint8Array, aadOffset: number, aadLength: number, data: Uint8Array, start: number, macEnd: number): boolean {
+    return this.#mac.verify3(aad, aadOffset, aadLength, data, start, macEnd - start, bitLengthInto(aadLength, AL), data, macEnd, TAG_LENGTH);
   }
 
   #deriveIvInto(plaintext: Uint8Array, aad: Uint8Array, out: Uint8Array): void {
-    this.#ivMac.begin().update(aad).update(aadBitLength(aad, AL)).update(plaintext).finish(out, 0, IV_LENGTH);
+    this.#ivMac.tag3(aad, 0, aad.length, aadBitLength(aad, AL), 0, 8, plaintext, out, 0, IV_LENGTH);
   }
 }
 
@@ -288,14 +337,28 @@ function badPadding(): FleCryptoError {
  * WebCrypto's AES-CBC decrypt applies the same strict rule, so both paths agree.
  */
 function unpad(padded: Uint8Array): Uint8Array {
-  const p = padded[padded.length - 1]!;
-  let bad = p === 0 || p > 16 ? 1 : 0;
-  for (let i = padded.length - Math.min(p, 16); i < padded.length && !bad; i++) if (padded[i] !== p) bad = 1;
-  if (bad) {
+  const n = unpaddedLength(padded, 0, padded.length);
+  if (n < 0) {
     wipe(padded);
     throw badPadding();
   }
-  return padded.subarray(0, padded.length - p);
+  return padded.subarray(0, n);
+}
+
+/** Length of `b[offset..offset+length)` without its strict PKCS#7 padding, or -1 when the padding is bad. */
+function unpaddedLength(b: Uint8Array, offset: number, length: number): number {
+  const end = offset + length;
+  const p = b[end - 1]!;
+  if (p === 0 || p > 16) return -1;
+  for (let i = end - p; i < end; i++) if (b[i] !== p) return -1;
+  return length - p;
+}
+
+/** `BAD_RANGE` unless `[offset, offset+length)` is a range of whole indexes inside `b`. */
+function checkRange(b: Uint8Array, offset: number, length: number, what: string): void {
+  if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || offset + length > b.length) {
+    throw new FleCryptoError('BAD_RANGE', `${what} range [${String(offset)}, +${String(length)}) is outside its ${b.length}-byte array`);
+  }
 }
 
 /** Options of the one-shot {@link aeadEncrypt}. */

@@ -54,6 +54,8 @@ export type FleCryptoErrorCode =
   | 'BAD_PADDING'
   | 'NO_RANDOM_SOURCE'
   | 'KEY_DESTROYED'
+  /** AeadKey.decryptInto: an offset/length pair outside its array. */
+  | 'BAD_RANGE'
   /** QE ciphers (AES-CTR, AEAD_AES_256_CBC_HMAC_SHA256) refuse an empty plaintext, as libmongocrypt does. */
   | 'EMPTY_PLAINTEXT';
 

@@ -1,4 +1,4 @@
-import { compress, compressWords, SHA512_IV, Sha512, writeDigest } from './sha512.js';
+import { compress, compressHmacOuter, compressWords, feedWords, finishWords, SHA512_IV, Sha512, writeDigest } from './sha512.js';
 
 /**
  * HMAC-SHA-512 (RFC 2104, FIPS 198-1) keyed once: the chaining values after the ipad and
@@ -18,6 +18,8 @@ export class HmacSha512 {
    */
   readonly #outerWords = new Int32Array(32);
   readonly #outerState = new Int32Array(16);
+  /** Inner chaining value of {@link HmacSha512.tag3}/{@link HmacSha512.verify3}. */
+  readonly #innerState = new Int32Array(16);
 
   constructor(key: Uint8Array) {
     const block = new Uint8Array(128);
@@ -63,6 +65,70 @@ export class HmacSha512 {
     writeDigest(st, out, outOffset, length);
     words.fill(0, 0, 16);
     st.fill(0);
+  }
+
+  /**
+   * MAC of `a[aOffset..aOffset+aLength) || b[bOffset..bOffset+bLength) || c` in one synchronous call, its first
+   * `length` bytes (at most 64) to `out[outOffset..]`. Same bytes as begin/update/finish;
+   * the message goes straight into the hash's words (no byte buffer), which is most of an
+   * FLE1 call's HMAC cost besides the compressions (../shared/docs/perf-sha512.md).
+   */
+  tag3(
+    a: Uint8Array,
+    aOffset: number,
+    aLength: number,
+    b: Uint8Array,
+    bOffset: number,
+    bLength: number,
+    c: Uint8Array,
+    out: Uint8Array,
+    outOffset: number,
+    length: number,
+  ): void {
+    const st = this.#run3(a, aOffset, aLength, b, bOffset, bLength, c);
+    writeDigest(st, out, outOffset, length);
+    st.fill(0);
+  }
+
+  /**
+   * Whether the first `length` bytes (a multiple of 4, at most 64) of the MAC of
+   * `a[aOffset..+aLength) || b[bOffset..+bLength) || c` equal `expected[expectedOffset..]`, compared in
+   * constant time as words (LMC `_mongocrypt_memequal` compares every byte too).
+   */
+  verify3(
+    a: Uint8Array,
+    aOffset: number,
+    aLength: number,
+    b: Uint8Array,
+    bOffset: number,
+    bLength: number,
+    c: Uint8Array,
+    expected: Uint8Array,
+    expectedOffset: number,
+    length: number,
+  ): boolean {
+    const st = this.#run3(a, aOffset, aLength, b, bOffset, bLength, c);
+    let diff = 0;
+    for (let i = 0, o = expectedOffset; i < length >> 2; i++, o += 4) {
+      diff |= st[i]! ^ ((expected[o]! << 24) | (expected[o + 1]! << 16) | (expected[o + 2]! << 8) | expected[o + 3]!);
+    }
+    st.fill(0);
+    return diff === 0;
+  }
+
+  /** Inner hash from the keyed inner state over the three parts, then the outer block; the MAC is in the returned (scratch) state. */
+  #run3(a: Uint8Array, aOffset: number, aLength: number, b: Uint8Array, bOffset: number, bLength: number, c: Uint8Array): Int32Array {
+    const inner = this.#innerState;
+    inner.set(this.#inner);
+    let n = feedWords(inner, a, aOffset, aLength, 0);
+    n = feedWords(inner, b, bOffset, bLength, n);
+    n = feedWords(inner, c, 0, c.length, n);
+    finishWords(inner, n, 128 + aLength + bLength + c.length);
+    const st = this.#outerState;
+    st.set(this.#outer);
+    compressHmacOuter(st, inner);
+    inner.fill(0);
+    return st;
   }
 
   /** Overwrites the keyed states. */

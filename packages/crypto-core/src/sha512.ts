@@ -96,35 +96,46 @@ export function compressWords(state: Int32Array, words: Int32Array): void {
   W.fill(0);
 }
 
-/** One block from W[0..32) (the first 16 words, as int32 halves) into `state` (FIPS 180-4 6.4.2). */
+/**
+ * One block from W[0..32) (the first 16 words, as int32 halves) into `state` (FIPS 180-4 6.4.2).
+ * Carries (../shared/docs/perf-sha512.md, measured): two-term low sums use the compare carry
+ * `(s >>> 0) < (a >>> 0)`, sums of three or more the divide by 2^32; the schedule word
+ * W[t] for t >= 16 is computed inside the round loop, where it is used.
+ */
 function compressLoaded(state: Int32Array): void {
   let ah = state[0]!, al = state[1]!, bh = state[2]!, bl = state[3]! | 0;
   let ch = state[4]!, cl = state[5]!, dh = state[6]!, dl = state[7]! | 0;
   let eh = state[8]!, el = state[9]!, fh = state[10]!, fl = state[11]! | 0;
   let gh = state[12]!, gl = state[13]!, hh = state[14]!, hl = state[15]! | 0;
-  for (let i = 32; i < 160; i += 2) {
-    // W[t] = sigma1(W[t-2]) + W[t-7] + sigma0(W[t-15]) + W[t-16]
-    const xh = W[i - 4]!, xl = W[i - 3]!;
-    const s1h = ((xh >>> 19) | (xl << 13)) ^ ((xl >>> 29) | (xh << 3)) ^ (xh >>> 6);
-    const s1l = ((xl >>> 19) | (xh << 13)) ^ ((xh >>> 29) | (xl << 3)) ^ ((xl >>> 6) | (xh << 26));
-    const yh = W[i - 30]!, yl = W[i - 29]!;
-    const s0h = ((yh >>> 1) | (yl << 31)) ^ ((yh >>> 8) | (yl << 24)) ^ (yh >>> 7);
-    const s0l = ((yl >>> 1) | (yh << 31)) ^ ((yl >>> 8) | (yh << 24)) ^ ((yl >>> 7) | (yh << 25));
-    const lo = (s1l >>> 0) + (W[i - 13]! >>> 0) + (s0l >>> 0) + (W[i - 31]! >>> 0);
-    W[i] = (s1h + W[i - 14]! + s0h + W[i - 32]! + ((lo / 0x1_0000_0000) | 0)) | 0;
-    W[i + 1] = lo | 0;
-  }
   let Ah = ah, Al = al, Bh = bh, Bl = bl, Ch = ch, Cl = cl, Dh = dh, Dl = dl;
   let Eh = eh, El = el, Fh = fh, Fl = fl, Gh = gh, Gl = gl, Hh = hh, Hl = hl;
   for (let i = 0; i < 160; i += 2) {
+    let wh: number, wl: number;
+    if (i < 32) {
+      wh = W[i]!;
+      wl = W[i + 1]!;
+    } else {
+      // W[t] = sigma1(W[t-2]) + W[t-7] + sigma0(W[t-15]) + W[t-16]
+      const xh = W[i - 4]!, xl = W[i - 3]!;
+      const s1h = ((xh >>> 19) | (xl << 13)) ^ ((xl >>> 29) | (xh << 3)) ^ (xh >>> 6);
+      const s1l = ((xl >>> 19) | (xh << 13)) ^ ((xh >>> 29) | (xl << 3)) ^ ((xl >>> 6) | (xh << 26));
+      const yh = W[i - 30]!, yl = W[i - 29]!;
+      const s0h = ((yh >>> 1) | (yl << 31)) ^ ((yh >>> 8) | (yl << 24)) ^ (yh >>> 7);
+      const s0l = ((yl >>> 1) | (yh << 31)) ^ ((yl >>> 8) | (yh << 24)) ^ ((yl >>> 7) | (yh << 25));
+      const lo = (s1l >>> 0) + (W[i - 13]! >>> 0) + (s0l >>> 0) + (W[i - 31]! >>> 0);
+      wh = (s1h + W[i - 14]! + s0h + W[i - 32]! + ((lo / 0x1_0000_0000) | 0)) | 0;
+      wl = lo | 0;
+      W[i] = wh;
+      W[i + 1] = wl;
+    }
     // T1 = H + Sigma1(E) + Ch(E, F, G) + K[t] + W[t]
     const S1h = ((Eh >>> 14) | (El << 18)) ^ ((Eh >>> 18) | (El << 14)) ^ ((El >>> 9) | (Eh << 23));
     const S1l = ((El >>> 14) | (Eh << 18)) ^ ((El >>> 18) | (Eh << 14)) ^ ((Eh >>> 9) | (El << 23));
     // Ch and Maj in their 3-operation forms, equal to FIPS 180-4 (4.8) and (4.9).
     const chh = Gh ^ (Eh & (Fh ^ Gh));
     const chl = Gl ^ (El & (Fl ^ Gl));
-    const t1lo = (Hl >>> 0) + (S1l >>> 0) + (chl >>> 0) + (K[i + 1]! >>> 0) + (W[i + 1]! >>> 0);
-    const T1h = (Hh + S1h + chh + K[i]! + W[i]! + ((t1lo / 0x1_0000_0000) | 0)) | 0;
+    const t1lo = (Hl >>> 0) + (S1l >>> 0) + (chl >>> 0) + (K[i + 1]! >>> 0) + (wl >>> 0);
+    const T1h = (Hh + S1h + chh + K[i]! + wh + ((t1lo / 0x1_0000_0000) | 0)) | 0;
     const T1l = t1lo | 0;
     // T2 = Sigma0(A) + Maj(A, B, C)
     const S0h = ((Ah >>> 28) | (Al << 4)) ^ ((Al >>> 2) | (Ah << 30)) ^ ((Al >>> 7) | (Ah << 25));
@@ -134,9 +145,9 @@ function compressLoaded(state: Int32Array): void {
     Hh = Gh; Hl = Gl;
     Gh = Fh; Gl = Fl;
     Fh = Eh; Fl = El;
-    const elo = (Dl >>> 0) + (T1l >>> 0);
-    Eh = (Dh + T1h + ((elo / 0x1_0000_0000) | 0)) | 0;
-    El = elo | 0;
+    const elo = (Dl + T1l) | 0;
+    Eh = (Dh + T1h + +((elo >>> 0) < (Dl >>> 0))) | 0;
+    El = elo;
     Dh = Ch; Dl = Cl;
     Ch = Bh; Cl = Bl;
     Bh = Ah; Bl = Al;
@@ -145,18 +156,90 @@ function compressLoaded(state: Int32Array): void {
     Al = alo | 0;
   }
   let s;
-  s = (al >>> 0) + (Al >>> 0); ah = (ah + Ah + ((s / 0x1_0000_0000) | 0)) | 0; al = s | 0;
-  s = (bl >>> 0) + (Bl >>> 0); bh = (bh + Bh + ((s / 0x1_0000_0000) | 0)) | 0; bl = s | 0;
-  s = (cl >>> 0) + (Cl >>> 0); ch = (ch + Ch + ((s / 0x1_0000_0000) | 0)) | 0; cl = s | 0;
-  s = (dl >>> 0) + (Dl >>> 0); dh = (dh + Dh + ((s / 0x1_0000_0000) | 0)) | 0; dl = s | 0;
-  s = (el >>> 0) + (El >>> 0); eh = (eh + Eh + ((s / 0x1_0000_0000) | 0)) | 0; el = s | 0;
-  s = (fl >>> 0) + (Fl >>> 0); fh = (fh + Fh + ((s / 0x1_0000_0000) | 0)) | 0; fl = s | 0;
-  s = (gl >>> 0) + (Gl >>> 0); gh = (gh + Gh + ((s / 0x1_0000_0000) | 0)) | 0; gl = s | 0;
-  s = (hl >>> 0) + (Hl >>> 0); hh = (hh + Hh + ((s / 0x1_0000_0000) | 0)) | 0; hl = s | 0;
+  s = (al + Al) | 0; ah = (ah + Ah + +((s >>> 0) < (al >>> 0))) | 0; al = s;
+  s = (bl + Bl) | 0; bh = (bh + Bh + +((s >>> 0) < (bl >>> 0))) | 0; bl = s;
+  s = (cl + Cl) | 0; ch = (ch + Ch + +((s >>> 0) < (cl >>> 0))) | 0; cl = s;
+  s = (dl + Dl) | 0; dh = (dh + Dh + +((s >>> 0) < (dl >>> 0))) | 0; dl = s;
+  s = (el + El) | 0; eh = (eh + Eh + +((s >>> 0) < (el >>> 0))) | 0; el = s;
+  s = (fl + Fl) | 0; fh = (fh + Fh + +((s >>> 0) < (fl >>> 0))) | 0; fl = s;
+  s = (gl + Gl) | 0; gh = (gh + Gh + +((s >>> 0) < (gl >>> 0))) | 0; gl = s;
+  s = (hl + Hl) | 0; hh = (hh + Hh + +((s >>> 0) < (hl >>> 0))) | 0; hl = s;
   state[0] = ah; state[1] = al; state[2] = bh; state[3] = bl;
   state[4] = ch; state[5] = cl; state[6] = dh; state[7] = dl;
   state[8] = eh; state[9] = el; state[10] = fh; state[11] = fl;
   state[12] = gh; state[13] = gl; state[14] = hh; state[15] = hl;
+}
+
+/**
+ * Feeds `data[offset..offset+length)` into the block being filled in W[0..32), `filled`
+ * bytes of it already there, compressing each block that fills; returns the new fill.
+ * Bytes go straight into the message words (big-endian), four at a time where aligned:
+ * no byte buffer and no bytes-to-words pass (../shared/docs/perf-sha512.md, "One FLE1 tag").
+ * A partial word holds its bytes in its low end; later bytes shift them up.
+ */
+export function feedWords(state: Int32Array, data: Uint8Array, offset: number, length: number, filled: number): number {
+  const end = offset + length;
+  let n = filled;
+  while (offset < end) {
+    if ((n & 3) === 0 && end - offset >= 4) {
+      let j = n >> 2;
+      const stop = Math.min(j + ((end - offset) >> 2), 32);
+      for (; j < stop; j++, offset += 4) {
+        W[j] = (data[offset]! << 24) | (data[offset + 1]! << 16) | (data[offset + 2]! << 8) | data[offset + 3]!;
+      }
+      n = j << 2;
+    } else {
+      const j = n >> 2;
+      W[j] = (n & 3) === 0 ? data[offset]! : (W[j]! << 8) | data[offset]!;
+      offset++;
+      n++;
+    }
+    if (n === 128) {
+      compressLoaded(state);
+      n = 0;
+    }
+  }
+  return n;
+}
+
+/**
+ * Pads (FIPS 180-4 5.1.2) the block {@link feedWords} left `filled` bytes into, for a
+ * message of `totalLength` bytes in all, and compresses: the digest is then in `state`.
+ * W keeps the last schedule: the caller wipes it (HMAC does, after its outer block).
+ */
+export function finishWords(state: Int32Array, filled: number, totalLength: number): void {
+  let n = filled;
+  let j = n >> 2;
+  // 0x80, then zero bytes up to the word boundary.
+  let w = (n & 3) === 0 ? 0x80 : (W[j]! << 8) | 0x80;
+  for (n++; (n & 3) !== 0; n++) w <<= 8;
+  W[j++] = w;
+  if (j > 28) {
+    for (; j < 32; j++) W[j] = 0;
+    compressLoaded(state);
+    j = 0;
+  }
+  for (; j < 30; j++) W[j] = 0;
+  // Low 64 bits of the 128-bit bit length; the high half (W[28], W[29]) is zero below 2^53 bytes.
+  const bits = totalLength * 8;
+  W[30] = Math.floor(bits / 0x1_0000_0000) | 0;
+  W[31] = bits | 0;
+  compressLoaded(state);
+}
+
+/**
+ * HMAC's outer block (RFC 2104): the inner digest `digest` (8 words as 16 int32 halves) and
+ * the fixed padding for 128 + 64 bytes, compressed into `state` (the keyed outer state).
+ * Wipes the schedule scratch afterwards, which also clears the inner hash's last block.
+ */
+export function compressHmacOuter(state: Int32Array, digest: Int32Array): void {
+  for (let i = 0; i < 16; i++) W[i] = digest[i]!;
+  W[16] = 0x80 << 24;
+  for (let i = 17; i < 31; i++) W[i] = 0;
+  // (128 + 64) * 8 = 1536 bits, the low half of the last word.
+  W[31] = 1536;
+  compressLoaded(state);
+  W.fill(0);
 }
 
 /**

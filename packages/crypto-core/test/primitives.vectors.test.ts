@@ -120,6 +120,41 @@ describe('differential against noble (random inputs)', () => {
       { numRuns: RUNS },
     );
   });
+  it('HMAC-SHA-512 tag3/verify3 (words written directly, no byte buffer) equal noble hmac over a || b-slice || c', () => {
+    // Every padding case of finishWords: the fill ends before, at and after byte 112, on and
+    // off word boundaries, and the parts straddle block boundaries at every alignment.
+    const cut = (n: number) => fc.uint8Array({ maxLength: n });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 140 }), cut(60), cut(400), fc.nat(400), fc.nat(400), cut(20), fc.nat(64), (key, a, b, o1, o2, c, len) => {
+        const from = Math.min(o1, b.length);
+        const count = Math.min(o2, b.length - from);
+        const msg = new Uint8Array([...a, ...b.subarray(from, from + count), ...c]);
+        const want = hmac(nobleSha512, key, msg);
+        const mac = new HmacSha512(key);
+        const out = new Uint8Array(70);
+        const aa = new Uint8Array([0xee, 0xee, ...a, 0xee]); // the first part at an offset too
+        mac.tag3(aa, 2, a.length, b, from, count, c, out, 3, len);
+        expect(bytesToHex(out.subarray(3, 3 + len))).toBe(bytesToHex(want.subarray(0, len)));
+        const words = len & ~3;
+        const expected = new Uint8Array([9, ...want]);
+        expect(mac.verify3(aa, 2, a.length, b, from, count, c, expected, 1, words)).toBe(true);
+        if (words > 0) {
+          expected[1 + ((len * 7) % words)]! ^= 1 << (len & 7);
+          expect(mac.verify3(aa, 2, a.length, b, from, count, c, expected, 1, words)).toBe(false);
+        }
+      }),
+      { numRuns: 1000 },
+    );
+    // Lengths exactly at the padding boundaries, deterministically.
+    const key = new Uint8Array(32).fill(7);
+    const mac = new HmacSha512(key);
+    for (let n = 100; n <= 260; n++) {
+      const m = new Uint8Array(n).map((_, i) => i * 31);
+      const out = new Uint8Array(64);
+      mac.tag3(m, 0, 5, m, 5, n - 5, new Uint8Array(0), out, 0, 64);
+      expect(bytesToHex(out)).toBe(bytesToHex(hmac(nobleSha512, key, m)));
+    }
+  });
   it('AES-256-CBC encrypt and decrypt equal noble cbc() without padding', () => {
     fc.assert(
       fc.property(

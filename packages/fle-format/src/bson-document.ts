@@ -1,7 +1,7 @@
 import { wipe, type AeadKey } from '@fle-ts/crypto-core';
 import { FLE1_HEADER_LENGTH } from './associated-data.js';
 import { MIN_FLE1_BLOB_LENGTH } from './blob.js';
-import { checkBsonValue, checkLevel, cstringEnd, documentEnd, malformedDocument, valueLength } from './bson-validate.js';
+import { checkBsonValue, checkBsonValueIn, checkLevel, cstringEnd, documentEnd, malformedDocument, valueLength } from './bson-validate.js';
 import { FleFormatError } from './errors.js';
 import { BINARY_SUBTYPE_ENCRYPTED } from './type-rules.js';
 
@@ -41,6 +41,21 @@ function isSubtype6(b: Uint8Array, type: number, v: number, length: number): boo
  * The client layer passes one for QE (fle-format itself knows only FLE1).
  */
 export type OtherBlobDecryptor = (blob: Uint8Array) => { bsonType: number; bytes: Uint8Array } | undefined;
+
+/**
+ * Decrypts the FLE1 blob at `b[start..start+length)` (header = AAD, then the AEAD ciphertext)
+ * into `out[o..]`; returns the plaintext length. With crypto-core's `decryptInto` nothing is
+ * allocated per field (issue 18); an AeadKey from an older copy of crypto-core goes through
+ * `decrypt` (checkKey in encrypt.ts duck-types keys for the same reason).
+ */
+function decryptAt(key: AeadKey, b: Uint8Array, start: number, length: number, out: Uint8Array, o: number): number {
+  const ct = start + FLE1_HEADER_LENGTH;
+  if (typeof key.decryptInto === 'function') return key.decryptInto(b, ct, length - FLE1_HEADER_LENGTH, b, start, FLE1_HEADER_LENGTH, out, o);
+  const plain = (key as AeadKey).decrypt(b.subarray(ct, start + length), b.subarray(start, ct));
+  out.set(plain, o);
+  wipe(plain);
+  return plain.length;
+}
 
 function checkBlobLength(n: number): void {
   if (n < MIN_FLE1_BLOB_LENGTH) {
@@ -171,13 +186,16 @@ export function decryptBsonDocument(input: Uint8Array, keyFor: AeadKeyLookup, de
       const { v, length } = element(bson, i, end);
       if (isFle1(bson, type, v, length)) {
         checkBlobLength(length - 5);
-        const blob = bson.subarray(v + 5, v + length);
-        const plain = keyAt(v + 6).decrypt(blob.subarray(FLE1_HEADER_LENGTH), blob.subarray(0, FLE1_HEADER_LENGTH));
-        try {
-          o = writePlain(i, v, o, blob[17]!, plain, level);
-        } finally {
-          wipe(plain);
-        }
+        const key = keyAt(v + 6);
+        // The element: the plaintext's type, the same name, then the value decrypted in place.
+        const plainType = bson[v + 5 + 17]!;
+        out[o] = plainType;
+        for (let k = i + 1; k < v; k++) out[o + k - i] = bson[k]!;
+        o += v - i;
+        const n = decryptAt(key, bson, v + 5, length - 5, out, o);
+        // The one validator decryptValue uses too; the value's own levels count from this document's.
+        checkBsonValueIn(plainType, out, o, o + n, level);
+        o += n;
       } else if (decryptOther !== undefined && isSubtype6(bson, type, v, length) && (other = decryptOther(bson.subarray(v + 5, v + length))) !== undefined) {
         try {
           if (other.bytes.length >= length) throw malformedDocument('a decrypted value is not shorter than its ciphertext');
@@ -198,7 +216,13 @@ export function decryptBsonDocument(input: Uint8Array, keyFor: AeadKeyLookup, de
     putI32(out, outStart, o - outStart);
     return o;
   };
-  const length = transform(0, bson.length, 0, 1);
+  let length: number;
+  try {
+    length = transform(0, bson.length, 0, 1);
+  } catch (e) {
+    wipe(out); // plaintexts decrypted before the failure
+    throw e;
+  }
   const result = out.slice(0, length);
   wipe(out);
   return result;

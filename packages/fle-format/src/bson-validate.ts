@@ -169,6 +169,21 @@ export function checkBsonValue(type: number, bytes: Uint8Array, depth = 0): Bson
   return state;
 }
 
+/**
+ * {@link checkBsonValue} on `b[start..end)` in place, without the result: what the bulk
+ * decryptor runs on each plaintext where it lands in its output buffer (no copy, no view).
+ */
+export function checkBsonValueIn(type: number, b: Uint8Array, start: number, end: number, depth: number): void {
+  let length: number;
+  try {
+    length = checkValue(type, b, start, end, depth, { faithful: true });
+  } catch (e) {
+    if (e instanceof FleFormatError && e.code === 'NESTING_TOO_DEEP') throw e;
+    throw malformedValue(type, e instanceof Error ? e.message : String(e));
+  }
+  if (length !== end - start) throw malformedValue(type, `trailing bytes after the value: ${end - start - length}`);
+}
+
 function malformedValue(type: number, what: string): FleFormatError {
   return new FleFormatError(
     'MALFORMED_BSON',

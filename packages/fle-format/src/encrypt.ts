@@ -1,8 +1,11 @@
-import { type AeadKey, ciphertextLength, wipe } from '@fle-ts/crypto-core';
+import { type AeadKey, ciphertextLength, IV_LENGTH, TAG_LENGTH, wipe } from '@fle-ts/crypto-core';
+
+/** AEAD bytes around the padded plaintext: IV and tag (crypto-core's decryptInto writes the padded plaintext). */
+const PADDED_OVERHEAD = IV_LENGTH + TAG_LENGTH;
 import { Binary, type DeserializeOptions } from 'bson';
 import { normalizeAlgorithm, type Fle1Algorithm } from './algorithm.js';
 import { FLE1_HEADER_LENGTH, writeFle1Header } from './associated-data.js';
-import { type Fle1Blob, parseBlob, unsupportedKind } from './blob.js';
+import { blobBytes, type Fle1Blob, MIN_FLE1_BLOB_LENGTH, parseBlob, unsupportedKind } from './blob.js';
 import { EXACT_DESERIALIZE_OPTIONS, RawBsonValue, readBsonValue, serializeBsonValue } from './bson-value.js';
 import { checkBsonValue } from './bson-validate.js';
 import { FleFormatError } from './errors.js';
@@ -123,6 +126,16 @@ export interface DecryptValueOptions {
  * decryptValue(key, blob); // 'test'
  */
 export function decryptValue(key: AeadKey, blob: Binary | Uint8Array, options: DecryptValueOptions = {}): unknown {
+  checkKey(key);
+  const bytes = blobBytes(blob);
+  const first = bytes[0];
+  if ((first === 1 || first === 2) && bytes.length >= MIN_FLE1_BLOB_LENGTH && typeof key.decryptInto === 'function') {
+    // A well-formed FLE1 blob (what parseBlob would accept): decrypt straight from its bytes,
+    // no header object and no views of a Node Buffer (issue 18); same checks, same errors.
+    const padded = new Uint8Array(bytes.length - FLE1_HEADER_LENGTH - PADDED_OVERHEAD);
+    const n = key.decryptInto(bytes, FLE1_HEADER_LENGTH, bytes.length - FLE1_HEADER_LENGTH, bytes, 0, FLE1_HEADER_LENGTH, padded, 0);
+    return finishDecryption(bytes[17]!, padded.subarray(0, n), options);
+  }
   const parsed = parseForDecryption(key, blob);
   return finishDecryption(parsed.bsonType, key.decrypt(parsed.ciphertext, parsed.associatedData), options);
 }

@@ -1,8 +1,8 @@
 // Finding, unwrapping and caching data keys (LMC `src/mongocrypt-key-broker.c`, `mongocrypt-cache-key.c`).
 import type { Binary } from 'bson';
-import { AeadKey, hexToBytes, wipe } from '@fle-ts/crypto-core';
+import { AeadKey, bytesToHex, hexToBytes, wipe } from '@fle-ts/crypto-core';
 import { KeyVaultError } from './errors.js';
-import { binaryBytes, copyBytes, keyIdHex } from './bytes.js';
+import { binaryBytes, copyBytes, keyIdBytes, keyIdHex } from './bytes.js';
 import { keyMaterialBytes, type DataKeyDocument } from './key-document.js';
 import { checkKeyQuery, type KeyVault } from './key-vault.js';
 import { isKmsProviders, type KmsProviders } from './kms.js';
@@ -58,6 +58,9 @@ export class KeyBroker {
   /** Evicted keys waiting for the end of the task that handed them out. */
   readonly #retired = new Set<AeadKey>();
   #taskEndScheduled = false;
+  /** {@link KeyBroker.cachedKeyById}'s last id (a key id, not secret) and its hex. */
+  readonly #lastId = new Uint8Array(16);
+  #lastHex: string | undefined;
   #closed = false;
 
   constructor(options: KeyBrokerOptions) {
@@ -98,6 +101,37 @@ export class KeyBroker {
     if (this.#live(hit, this.#now()) && hit.value.keyAltNames.includes(name)) return this.#handOut(hit.value);
     const [k] = await this.getKeys({ altNames: [name] });
     return k as CachedDataKey;
+  }
+
+  /**
+   * The key with this `_id` when it is cached and live, else undefined; never fetches. The
+   * synchronous hit path of {@link KeyBroker.getKeyById} (no promise), for callers that use the
+   * key before they next yield and fall back to getKeys on undefined. Throws CLOSED, and
+   * INVALID_ARGUMENT for an id that is not a UUID (as getKeys).
+   */
+  cachedKeyById(id: Uint8Array | Binary): CachedDataKey | undefined {
+    this.#checkOpen();
+    // The hex of the last id asked for, kept: one key serves most calls, and a fresh hex string
+    // (building it, hashing it for the Map) was most of this lookup's cost.
+    const bytes = keyIdBytes(id);
+    const last = this.#lastId;
+    let hex = this.#lastHex;
+    for (let i = 0; i < 16 && hex !== undefined; i++) if (bytes[i] !== last[i]) hex = undefined;
+    if (hex === undefined) {
+      hex = bytesToHex(bytes);
+      last.set(bytes);
+      this.#lastHex = hex;
+    }
+    const hit = this.#byId.get(hex);
+    return this.#live(hit, this.#now()) ? this.#handOut(hit.value) : undefined;
+  }
+
+  /** {@link KeyBroker.cachedKeyById} by alt name: the cached live key carrying `name`, else undefined; never fetches. */
+  cachedKeyByAltName(name: string): CachedDataKey | undefined {
+    this.#checkOpen();
+    const hex = this.#byAltName.get(name);
+    const hit = hex === undefined ? undefined : this.#byId.get(hex);
+    return this.#live(hit, this.#now()) && hit.value.keyAltNames.includes(name) ? this.#handOut(hit.value) : undefined;
   }
 
   /**

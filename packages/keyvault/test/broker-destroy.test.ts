@@ -219,3 +219,35 @@ describe('KeyBroker: a request is served what it fetched even when the cache cha
     expect((b as CachedDataKey).key).toBe((a as CachedDataKey).key);
   });
 });
+
+describe('KeyBroker.cachedKeyById / cachedKeyByAltName: the synchronous hit path (issue 18)', () => {
+  it('returns exactly what getKeyById / getKeyByAltName return while cached and live, undefined otherwise, and never fetches', async () => {
+    const { broker, vault, ids, tick } = await setup();
+    const find = vi.spyOn(vault, 'find');
+    expect(broker.cachedKeyById(ids[0] as Binary)).toBeUndefined(); // cold: no fetch from the sync path
+    expect(broker.cachedKeyByAltName('k0')).toBeUndefined();
+    expect(find).not.toHaveBeenCalled();
+    const k = await broker.getKeyById(ids[0] as Binary);
+    expect(broker.cachedKeyById(ids[0] as Binary)).toBe(k);
+    expect(broker.cachedKeyById((ids[0] as Binary).buffer)).toBe(k);
+    expect(broker.cachedKeyByAltName('k0')).toBe(k);
+    expect(broker.cachedKeyByAltName('k1')).toBeUndefined();
+    expect(broker.cachedKeyById(ids[1] as Binary)).toBeUndefined();
+    expect(find).toHaveBeenCalledTimes(1);
+    tick(1000); // expired: a miss, so the caller goes through getKeys and refetches
+    expect(broker.cachedKeyById(ids[0] as Binary)).toBeUndefined();
+    expect(broker.cachedKeyByAltName('k0')).toBeUndefined();
+    broker.close();
+    await expectCode(() => broker.cachedKeyById(ids[0] as Binary), 'CLOSED');
+    await expectCode(() => broker.cachedKeyByAltName('k0'), 'CLOSED');
+  });
+  it('a forgotten alt name or an evicted key is a miss', async () => {
+    const { broker, ids } = await setup();
+    await broker.getKeys({ ids: [ids[0] as Binary, ids[1] as Binary], altNames: ['k0', 'k1'] });
+    broker.forgetAltNames();
+    expect(broker.cachedKeyByAltName('k0')).toBeUndefined();
+    expect(broker.cachedKeyById(ids[0] as Binary)).toBeDefined();
+    broker.evict(ids[1] as Binary);
+    expect(broker.cachedKeyById(ids[1] as Binary)).toBeUndefined();
+  });
+});
