@@ -118,7 +118,7 @@ describe('Range encryptExpression through ClientEncryption', () => {
     expect((open.$and as unknown[]).length).toBe(1);
     expect(firstByte((open.$and as [{ age: { $gt: Binary } }])[0].age.$gt)).toBe(13);
     const agg = await ce.encryptExpression({ $and: [{ $lt: ['$age', new Int32(30)] }] }, o);
-    const [[path, payload]] = (agg.$and as [{ $lt: [string, Binary] }]).map((c) => c.$lt);
+    const [path, payload] = (agg.$and as [{ $lt: [string, Binary] }])[0].$lt;
     expect(path).toBe('$age');
     expect(firstByte(payload)).toBe(13);
   });
