@@ -172,8 +172,9 @@ function checkQeOptions(options: ClientEncryptOptions, algorithm: QeExplicitAlgo
  * Checks encrypt options as the Node driver and libmongocrypt do (`MongoCryptInvalidArgumentError`,
  * `explicit_encrypt_init`): `{keyId | keyAltName, algorithm}` for CSFLE, and for Queryable
  * Encryption `{keyId, algorithm: 'Indexed' | 'Unindexed' | 'Range', contentionFactor, queryType, rangeOptions}`.
- * FLE1 with `contentionFactor`, `queryType` or `indexKeyId` → INVALID_ARGUMENT ("cannot set both
- * algorithm and contention factor").
+ * FLE1 with `contentionFactor`, `queryType`, `indexKeyId` or `rangeOptions` → INVALID_ARGUMENT
+ * ("cannot set both algorithm and contention factor"). `rangeOptions` go through `@fle-ts/qe`'s
+ * `parseRangeOptions` (QeError BAD_RANGE_OPTIONS).
  */
 export function checkEncryptOptions(options: ClientEncryptOptions): ExplicitEncryptRequest {
   if (typeof options !== 'object' || options === null) throw new FleClientError('INVALID_ARGUMENT', 'encrypt needs options { keyId | keyAltName, algorithm }');
@@ -184,7 +185,7 @@ export function checkEncryptOptions(options: ClientEncryptOptions): ExplicitEncr
   const algorithm: Fle1Algorithm = parsed;
   for (const [name, words] of [['contentionFactor', 'contention factor'], ['queryType', 'query type'], ['indexKeyId', 'index key id'], ['rangeOptions', 'range opts']] as const) {
     if (options[name] !== undefined) {
-      throw new FleClientError('INVALID_ARGUMENT', `cannot set both algorithm and ${words}: "${name}" is Queryable Encryption, use algorithm 'Indexed' (or leave it out for '${algorithm}')`);
+      throw new FleClientError('INVALID_ARGUMENT', `cannot set both algorithm and ${words}: "${name}" is Queryable Encryption, use algorithm ${name === 'rangeOptions' ? "'Range'" : "'Indexed' or 'Range'"} (or leave it out for '${algorithm}')`);
     }
   }
   if (keyId !== undefined) {
