@@ -1,6 +1,6 @@
 import { Binary, Long } from 'bson';
 import { decryptValue, encryptValue, FleFormatError, parseExplicitAlgorithm, parseFle1Blob, type ExplicitAlgorithm, type QeExplicitAlgorithm } from '@fle-ts/fle-format';
-import { contentionFactor as checkContentionFactor, decryptQe, encryptQe, type RandomSource } from '@fle-ts/qe';
+import { contentionFactor as checkContentionFactor, decryptQe, encryptQe, encryptQeExpression, parseRangeOptions, type QeRangeOptions, type RandomSource } from '@fle-ts/qe';
 import { createDataKey, rewrapManyDataKey, type DataKeyDocument, type KeyBroker, type KeyFilter, type KeyVault, type KmsProviders, type MasterKeyOptions } from '@fle-ts/keyvault';
 import { hasBinaryBytes, isSubtype6 } from './bson-types.js';
 import { BrokerCipherSource, makeKeyBroker, makeKmsProviders, type KeySourceOptions } from './broker-cipher.js';
@@ -22,16 +22,27 @@ export type ClientEncryptionOptions = KeySourceOptions & QeRandomOption;
 /**
  * Options of {@link ClientEncryption.encrypt}, as the Node driver spells them
  * (`ClientEncryptionEncryptOptions`): exactly one of `keyId` / `keyAltName` (Queryable Encryption
- * takes `keyId` only, as libmongocrypt); `contentionFactor` and `queryType` for algorithm 'Indexed'.
+ * takes `keyId` only, as libmongocrypt); `contentionFactor` and `queryType` for algorithms 'Indexed'
+ * and 'Range'; `rangeOptions` for 'Range'.
  */
 export interface ClientEncryptOptions {
   readonly keyId?: Binary;
   readonly keyAltName?: string;
   readonly algorithm: ExplicitAlgorithm | string;
-  /** Indexed: required, 0 ≤ cf < 2^63 − 1 (the field's `contention` in encryptedFields). Refused otherwise. */
+  /** Indexed and Range: required, 0 ≤ cf < 2^63 − 1 (the field's `contention` in encryptedFields). Refused otherwise. */
   readonly contentionFactor?: bigint | number | Long;
-  /** 'equality' (Indexed only): make a find payload (12) to query with, instead of an insert payload (11). */
+  /**
+   * 'equality' (Indexed only): make a find payload (12) to query with, instead of an insert payload (11).
+   * 'range' (Range only): for {@link ClientEncryption.encryptExpression}.
+   */
   readonly queryType?: string;
+  /**
+   * Range only, required there (the Node driver's `rangeOptions`, spec `RangeOpts`): `min`, `max`
+   * (the field's BSON type), `sparsity` (default 2), `trimFactor`, `precision` (double and
+   * decimal128); must match the field's `encryptedFields` entry. Validated by `@fle-ts/qe`'s
+   * `parseRangeOptions` (libmongocrypt's `mc_RangeOpts_parse` rules and words).
+   */
+  readonly rangeOptions?: QeRangeOptions;
   /**
    * libmongocrypt's `index_key_id` (not an option of the Node driver): Indexed derives its tokens
    * from this key instead of `keyId`'s. Queryable Encryption only.
@@ -46,7 +57,9 @@ export interface QeEncryptRequest {
   readonly keyId: Binary;
   readonly indexKeyId?: Binary;
   readonly contentionFactor?: bigint;
-  readonly queryType?: 'equality';
+  readonly queryType?: 'equality' | 'range';
+  /** Range: the options as given (checked once with `parseRangeOptions`; qe parses them again when encrypting). */
+  readonly rangeOptions?: QeRangeOptions;
 }
 
 /** What {@link checkEncryptOptions} gives: a FLE1 request (FieldEncryptOptions) or a QE one. */
@@ -103,17 +116,23 @@ function isBinary(x: unknown): x is Binary {
 
 /**
  * `queryType` as libmongocrypt reads it (`mongocrypt_ctx_setopt_query_type`, case-insensitive):
- * 'equality' only; the range and text query types are refused until fle-ts implements them.
+ * 'equality' or 'range'; 'rangePreview' is refused in libmongocrypt's words, the text query types
+ * until fle-ts implements them.
  */
-function checkQueryType(queryType: unknown): 'equality' {
-  if (typeof queryType !== 'string') throw new FleClientError('INVALID_ARGUMENT', `queryType must be a string such as 'equality', got ${typeof queryType}`);
+function checkQueryType(queryType: unknown): 'equality' | 'range' {
+  if (typeof queryType !== 'string') throw new FleClientError('INVALID_ARGUMENT', `queryType must be a string such as 'equality' or 'range', got ${typeof queryType}`);
   const lower = queryType.toLowerCase();
   if (lower === 'equality') return 'equality';
-  if (lower === 'range' || lower === 'rangepreview' || /^(prefix|suffix|substring)(preview)?$/.test(lower)) {
-    throw new FleClientError('INVALID_ARGUMENT', `queryType '${queryType}' is not supported yet: use 'equality' with algorithm 'Indexed'`);
+  if (lower === 'range') return 'range';
+  if (lower === 'rangepreview') throw new FleClientError('INVALID_ARGUMENT', "Query type 'rangePreview' is deprecated, please use 'range'");
+  if (/^(prefix|suffix|substring)(preview)?$/.test(lower)) {
+    throw new FleClientError('INVALID_ARGUMENT', `queryType '${queryType}' (text search) is not supported yet: use 'equality' (Indexed) or 'range' (Range)`);
   }
-  throw new FleClientError('INVALID_ARGUMENT', `unsupported queryType '${queryType}': use 'equality'`);
+  throw new FleClientError('INVALID_ARGUMENT', `unsupported queryType '${queryType}': use 'equality' or 'range'`);
 }
+
+/** libmongocrypt's index type name of an algorithm (`_mongocrypt_index_type_to_string`). */
+const INDEX_TYPE = { Indexed: 'equality', Range: 'range', Unindexed: 'none' } as const;
 
 /**
  * The Queryable Encryption half of {@link checkEncryptOptions}: libmongocrypt's
@@ -129,37 +148,54 @@ function checkQeOptions(options: ClientEncryptOptions, algorithm: QeExplicitAlgo
   if (indexKeyId !== undefined && !isBinary(indexKeyId)) throw new FleClientError('INVALID_ARGUMENT', 'indexKeyId must be a Binary subtype 4 (UUID)');
   const hasCf = options.contentionFactor !== undefined;
   const queryType = options.queryType === undefined ? undefined : checkQueryType(options.queryType);
+  const { rangeOptions } = options;
   if (algorithm === 'Unindexed') {
     if (hasCf) throw new FleClientError('INVALID_ARGUMENT', "cannot set contention factor with no index type: algorithm 'Unindexed' takes no contentionFactor");
-    if (queryType !== undefined) throw new FleClientError('INVALID_ARGUMENT', "cannot set query type with no index type: queryType needs algorithm 'Indexed'");
+    if (queryType !== undefined) throw new FleClientError('INVALID_ARGUMENT', "cannot set query type with no index type: queryType needs algorithm 'Indexed' or 'Range'");
+    if (rangeOptions !== undefined) throw new FleClientError('INVALID_ARGUMENT', "cannot set range opts with no index type: rangeOptions needs algorithm 'Range'");
     return { qe: true, algorithm, keyId, ...(indexKeyId ? { indexKeyId } : {}) };
   }
-  if (!hasCf) throw new FleClientError('INVALID_ARGUMENT', "contention factor is required for indexed algorithm: set contentionFactor (the field's contention in encryptedFields, default 8)");
+  if (algorithm === 'Indexed' && rangeOptions !== undefined) {
+    throw new FleClientError('INVALID_ARGUMENT', "cannot set range opts with equality index type: rangeOptions needs algorithm 'Range'");
+  }
+  if (!hasCf) {
+    const which = algorithm === 'Range' ? 'range indexed' : 'indexed';
+    throw new FleClientError('INVALID_ARGUMENT', `contention factor is required for ${which} algorithm: set contentionFactor (the field's contention in encryptedFields, default 8)`);
+  }
+  if (algorithm === 'Range' && rangeOptions === undefined) {
+    throw new FleClientError('INVALID_ARGUMENT', 'range opts are required for range indexed algorithm: set rangeOptions { min, max, sparsity, trimFactor, precision } as in encryptedFields');
+  }
+  // libmongocrypt checks the options (sparsity, ...) when they are set, before any key is fetched.
+  if (rangeOptions !== undefined) parseRangeOptions(rangeOptions); // QeError BAD_RANGE_OPTIONS, libmongocrypt's words
+  if (queryType !== undefined && queryType !== INDEX_TYPE[algorithm]) {
+    throw new FleClientError('INVALID_ARGUMENT', `query_type (${queryType}) must match index_type (${INDEX_TYPE[algorithm]}): use queryType '${INDEX_TYPE[algorithm]}' with algorithm '${algorithm}'`);
+  }
   const cf = options.contentionFactor;
   if (typeof cf !== 'number' && typeof cf !== 'bigint' && !(cf instanceof Long) && (cf as { _bsontype?: string } | null)?._bsontype !== 'Long') {
     throw new FleClientError('INVALID_ARGUMENT', `contentionFactor must be a number, bigint or Long, got ${typeof cf}`);
   }
   const contentionFactor = checkContentionFactor(cf); // QeError BAD_CONTENTION_FACTOR: < 0, ≥ INT64_MAX, not an integer
-  return { qe: true, algorithm, keyId, contentionFactor, ...(indexKeyId ? { indexKeyId } : {}), ...(queryType ? { queryType } : {}) };
+  return { qe: true, algorithm, keyId, contentionFactor, ...(indexKeyId ? { indexKeyId } : {}), ...(queryType ? { queryType } : {}), ...(rangeOptions ? { rangeOptions } : {}) };
 }
 
 /**
  * Checks encrypt options as the Node driver and libmongocrypt do (`MongoCryptInvalidArgumentError`,
  * `explicit_encrypt_init`): `{keyId | keyAltName, algorithm}` for CSFLE, and for Queryable
- * Encryption `{keyId, algorithm: 'Indexed' | 'Unindexed', contentionFactor, queryType}`.
- * FLE1 with `contentionFactor`, `queryType` or `indexKeyId` → INVALID_ARGUMENT ("cannot set both
- * algorithm and contention factor").
+ * Encryption `{keyId, algorithm: 'Indexed' | 'Unindexed' | 'Range', contentionFactor, queryType, rangeOptions}`.
+ * FLE1 with `contentionFactor`, `queryType`, `indexKeyId` or `rangeOptions` → INVALID_ARGUMENT
+ * ("cannot set both algorithm and contention factor"). `rangeOptions` go through `@fle-ts/qe`'s
+ * `parseRangeOptions` (QeError BAD_RANGE_OPTIONS).
  */
 export function checkEncryptOptions(options: ClientEncryptOptions): ExplicitEncryptRequest {
   if (typeof options !== 'object' || options === null) throw new FleClientError('INVALID_ARGUMENT', 'encrypt needs options { keyId | keyAltName, algorithm }');
   const { keyId, keyAltName } = options;
   if (keyId !== undefined && keyAltName !== undefined) throw new FleClientError('INVALID_ARGUMENT', '"options" cannot contain both "keyId" and "keyAltName"');
   const parsed = checkAlgorithm(options.algorithm);
-  if (parsed === 'Indexed' || parsed === 'Unindexed') return checkQeOptions(options, parsed);
+  if (parsed === 'Indexed' || parsed === 'Unindexed' || parsed === 'Range') return checkQeOptions(options, parsed);
   const algorithm: Fle1Algorithm = parsed;
-  for (const [name, words] of [['contentionFactor', 'contention factor'], ['queryType', 'query type'], ['indexKeyId', 'index key id']] as const) {
+  for (const [name, words] of [['contentionFactor', 'contention factor'], ['queryType', 'query type'], ['indexKeyId', 'index key id'], ['rangeOptions', 'range opts']] as const) {
     if (options[name] !== undefined) {
-      throw new FleClientError('INVALID_ARGUMENT', `cannot set both algorithm and ${words}: "${name}" is Queryable Encryption, use algorithm 'Indexed' (or leave it out for '${algorithm}')`);
+      throw new FleClientError('INVALID_ARGUMENT', `cannot set both algorithm and ${words}: "${name}" is Queryable Encryption, use algorithm ${name === 'rangeOptions' ? "'Range'" : "'Indexed' or 'Range'"} (or leave it out for '${algorithm}')`);
     }
   }
   if (keyId !== undefined) {
@@ -228,11 +264,16 @@ export class ClientEncryption {
    * Encrypts one value into BinData subtype 6 with the key named by `keyId` or `keyAltName`:
    * CSFLE (the two AEAD_AES_256_CBC_HMAC_SHA_512 algorithms) or Queryable Encryption v2
    * ('Indexed': an insert payload (11), or a find payload (12) with `queryType: 'equality'`;
-   * 'Unindexed': a stored value (16)), byte-compatible with libmongocrypt 1.20.
+   * 'Range': an insert payload (11) with one token set per edge, `rangeOptions` required;
+   * 'Unindexed': a stored value (16)), byte-compatible with libmongocrypt 1.20. A range query
+   * goes through {@link encryptExpression} ("Encrypt may not be used for range queries").
    */
   async encrypt(value: unknown, options: ClientEncryptOptions): Promise<Binary> {
     this.#open();
     const opts = checkEncryptOptions(options);
+    if (opts.qe && opts.queryType === 'range') {
+      throw new FleClientError('INVALID_ARGUMENT', "Encrypt may not be used for range queries. Use EncryptExpression: ce.encryptExpression({ $and: [...] }, options)");
+    }
     if (opts.qe) return this.#encryptQe(value, opts);
     // Key cached: encrypt at once, no key-needs arrays, Maps or awaits (issue 18); else fetch it.
     const cached = this.#source.cachedKey(opts);
@@ -241,39 +282,63 @@ export class ClientEncryption {
     return cipher.encrypt(value, opts);
   }
 
-  async #encryptQe(value: unknown, opts: QeEncryptRequest): Promise<Binary> {
+  /**
+   * Fetches the request's keys (user and index key, one round, as libmongocrypt's key broker
+   * requests both), runs `run` with them, and releases the cipher.
+   */
+  async #withQeKeys<T>(opts: QeEncryptRequest, run: (ctx: { keys: ReturnType<typeof qeLookup>; random?: RandomSource }) => T): Promise<T> {
     const needs = new KeyNeedsCollector();
     needs.add({ keyId: opts.keyId });
     if (opts.indexKeyId) needs.add({ keyId: opts.indexKeyId });
     const cipher = await prepareWithQeKeys(this.#source, needs, []);
     try {
-      return encryptQe(
-        value,
-        {
-          algorithm: opts.algorithm,
-          keyId: opts.keyId,
-          ...(opts.indexKeyId ? { indexKeyId: opts.indexKeyId } : {}),
-          ...(opts.contentionFactor !== undefined ? { contentionFactor: opts.contentionFactor } : {}),
-          ...(opts.queryType ? { queryType: opts.queryType } : {}),
-        },
-        { keys: qeLookup(cipher), ...(this.#random ? { random: this.#random } : {}) },
-      );
+      return run({ keys: qeLookup(cipher), ...(this.#random ? { random: this.#random } : {}) });
     } finally {
       cipher.release?.();
     }
   }
 
+  async #encryptQe(value: unknown, opts: QeEncryptRequest): Promise<Binary> {
+    const common = {
+      keyId: opts.keyId,
+      ...(opts.indexKeyId ? { indexKeyId: opts.indexKeyId } : {}),
+    };
+    return this.#withQeKeys(opts, (ctx) => {
+      if (opts.algorithm === 'Range') {
+        return encryptQe(value, { algorithm: 'Range', ...common, contentionFactor: opts.contentionFactor!, rangeOptions: opts.rangeOptions! }, ctx);
+      }
+      return encryptQe(
+        value,
+        {
+          algorithm: opts.algorithm,
+          ...common,
+          ...(opts.contentionFactor !== undefined ? { contentionFactor: opts.contentionFactor } : {}),
+          ...(opts.queryType === 'equality' ? { queryType: opts.queryType } : {}),
+        },
+        ctx,
+      );
+    });
+  }
+
   /**
-   * Encrypts a range query expression (`$and` of `$gt`/`$gte`/`$lt`/`$lte`) for algorithm 'Range'
-   * (the Node driver's `encryptExpression`). fle-ts has no range encryption yet, and libmongocrypt
-   * allows expressions for range queries only ("EncryptExpression may only be used for range
-   * queries"), so every call is refused with INVALID_ARGUMENT after the options are checked.
+   * Encrypts a range query (the Node driver's `encryptExpression`, algorithm 'Range' with
+   * `queryType: 'range'`): `{ $and: [ { f: { $gt | $gte: a } }, { f: { $lt | $lte: b } } ] }`
+   * (one side may be left out; the aggregate form `{ $and: [ { $gt: ['$f', a] }, ... ] }` too).
+   * Returns the same expression with the two bounds replaced by the two find payloads (13) that
+   * libmongocrypt makes: the first holds the mincover tokens, the second names the same
+   * payloadId. Pass it as the filter (or inside `$expr` for the aggregate form).
+   * Deterministic: no random bytes. Other algorithms and query types are refused as
+   * libmongocrypt refuses them ("EncryptExpression may only be used for range queries.").
    */
-  async encryptExpression(expression: Record<string, unknown>, options: ClientEncryptOptions): Promise<Binary> {
+  async encryptExpression(expression: Record<string, unknown>, options: ClientEncryptOptions): Promise<Record<string, unknown>> {
     this.#open();
     if (typeof expression !== 'object' || expression === null) throw new FleClientError('INVALID_ARGUMENT', 'encryptExpression needs an expression document such as { $and: [...] }');
-    checkEncryptOptions(options); // 'Range' and queryType 'range' are refused here as not supported yet
-    throw new FleClientError('INVALID_ARGUMENT', "EncryptExpression may only be used for range queries (algorithm 'Range', queryType 'range'): use encrypt for equality");
+    const opts = checkEncryptOptions(options);
+    if (!opts.qe || opts.algorithm !== 'Range' || opts.queryType !== 'range') {
+      throw new FleClientError('INVALID_ARGUMENT', "EncryptExpression may only be used for range queries. Use algorithm 'Range' with queryType 'range' (encrypt for the other algorithms)");
+    }
+    const rangeOpts = { algorithm: 'Range' as const, queryType: 'range' as const, keyId: opts.keyId, ...(opts.indexKeyId ? { indexKeyId: opts.indexKeyId } : {}), contentionFactor: opts.contentionFactor!, rangeOptions: opts.rangeOptions! };
+    return this.#withQeKeys(opts, (ctx) => encryptQeExpression(expression, rangeOpts, ctx));
   }
 
   /**

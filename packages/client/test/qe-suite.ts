@@ -4,7 +4,7 @@
 // Keys come from the vector key documents in a MemoryKeyVault (local KEK = 96 zero bytes), so
 // every value goes through the KeyBroker exactly as in an application.
 import { bytesToHex, hexToBytes } from '@fle-ts/crypto-core';
-import { fixedRandomSource } from '@fle-ts/qe';
+import { fixedRandomSource, resetRangePayloadIdForTesting } from '@fle-ts/qe';
 import { Binary, deserialize as bsonDeserialize, EJSON, serialize } from 'bson';
 import { expect } from 'vitest';
 import { collectMarkings, markQeCommand, parseEncryptedFields } from '../src/qe-command.js';
@@ -37,9 +37,9 @@ function ejson(text: string): Record<string, unknown> {
   return EJSON.parse(text, { relaxed: false }) as Record<string, unknown>;
 }
 
-/** The cases' inline JSON uses single quotes ("{'v': 'value123'}"); libbson reads it as JSON. */
+/** The cases' inline JSON uses single quotes ("{'v': 'value123'}"), and libbson reads 123.0 as a double. */
 function inlineJson(text: string): Record<string, unknown> {
-  return ejson(text.replace(/'/g, '"'));
+  return ejson(text.replace(/'/g, '"').replace(/(:\s*)(-?\d+\.\d+(?:[eE][-+]?\d+)?)/g, '$1{"$$numberDouble": "$2"}'));
 }
 
 function uuid(hex: string): Binary {
@@ -165,13 +165,14 @@ export async function runDecryptCase(read: Reader, c: DecryptCase): Promise<'dec
 }
 
 /**
- * A server-made IndexedEqualityEncryptedValueV2 (iev-v2/FLECrudTest-insertOneV2.json) whose index
+ * A server-made IndexedEqualityEncryptedValueV2 (iev-v2/FLECrudTest-insertOneV2.json, 14) or
+ * IndexedRangeEncryptedValueV2 (FLECrudTest-insertOneRangeV2.json, 15) whose index
  * key (S_Key) and user key (K_Key) differ and are given as raw bytes: they are stored as key
  * documents under the vector ids (wrapped by createDataKey with `keyMaterial`, then re-keyed to
  * the vector `_id`), so decryption needs two fetch rounds, as libmongocrypt's key broker does.
  */
-export async function runIevCase(read: Reader): Promise<{ value: unknown; finds: number }> {
-  const c = JSON.parse(read('data/iev-v2/FLECrudTest-insertOneV2.json')) as Record<string, string>;
+export async function runIevCase(read: Reader, file = 'FLECrudTest-insertOneV2.json'): Promise<{ value: unknown; finds: number }> {
+  const c = JSON.parse(read(`data/iev-v2/${file}`)) as Record<string, string>;
   const kmsProviders = { local: { key: KEK } };
   const maker = new ClientEncryption({ keyVault: new MemoryKeyVault(), kmsProviders });
   const docs: DataKeyDocument[] = [];
@@ -269,4 +270,76 @@ function collectPayloads(value: unknown, out: Binary[] = []): Binary[] {
     if (b.sub_type === 6) out.push(b);
   } else if (value !== null && typeof value === 'object') for (const v of Object.values(value)) collectPayloads(v, out);
   return out;
+}
+
+interface RangeCase extends ExplicitCase {
+  rangeOpts?: { json?: string; file?: string };
+  isExpression?: boolean;
+  expectFinalizeError?: string;
+  rngHex?: string;
+}
+
+/** The Range cases of cases/explicit-encrypt.json (inserts, encryptExpression finds, refusals). */
+export function explicitRangeCases(read: Reader): RangeCase[] {
+  return (JSON.parse(read('cases/explicit-encrypt.json')) as { cases: RangeCase[] }).cases.filter((c) => c.algorithm === 'Range');
+}
+
+/** What one Range case proved: payload bytes (insert or expression), libmongocrypt's error, or not expressible. */
+export type RangeResult = 'insert' | 'expression' | 'error' | 'n/a';
+
+/**
+ * One explicit Range case through `ClientEncryption.encrypt` (insert) or `encryptExpression`
+ * (find), with the vector key documents in a MemoryKeyVault and the case's RNG queue: the whole
+ * result byte-equal to libmongocrypt's (`{v: payload}` or `{v: {$and: [...]}}`), the same number
+ * of random bytes read, one key fetch; or refused with libmongocrypt's message as a typed error.
+ * `driverOnly` leaves out `indexKeyId` as the Node driver must: a find then names the index key
+ * as `keyId` (a find uses the index key only); an insert with a separate index key is 'n/a'.
+ * Each insert payload is also decrypted back to the value through ClientEncryption.decrypt and
+ * AutoEncrypter.decryptBson, and so is libmongocrypt's own payload.
+ */
+export async function runExplicitRangeCase(read: Reader, c: RangeCase, driverOnly: boolean): Promise<RangeResult> {
+  const load = (x: { json?: string; file?: string }): Record<string, unknown> => (x.json ? inlineJson(x.json) : ejson(read(`data/${x.file}`)));
+  const msg = load(c.msg);
+  let keyId = c.keyId;
+  let indexKeyId = c.indexKeyId;
+  if (driverOnly && indexKeyId !== undefined && indexKeyId !== keyId) {
+    if (!c.isExpression) return 'n/a';
+    [keyId, indexKeyId] = [indexKeyId, undefined];
+  }
+  const options: ClientEncryptOptions = {
+    algorithm: c.algorithm,
+    keyId: uuid(keyId),
+    ...(indexKeyId !== undefined ? { indexKeyId: uuid(indexKeyId) } : {}),
+    contentionFactor: BigInt(c.contentionFactor ?? 0),
+    ...(c.queryType ? { queryType: c.queryType } : {}),
+    rangeOptions: c.rangeOpts ? load(c.rangeOpts) : {},
+  };
+  const rngBytes = hexToBytes(c.rngHex ?? '');
+  const rng = fixedRandomSource(rngBytes);
+  const vault = vectorVault(read);
+  const kmsProviders = { local: { key: KEK } };
+  const ce = new ClientEncryption({ keyVault: vault, kmsProviders, qeRandomSource: rng });
+  resetRangePayloadIdForTesting(); // libmongocrypt's tests start payloadIds at 0 too
+  const run = (): Promise<unknown> => (c.isExpression ? ce.encryptExpression(msg.v as Record<string, unknown>, options) : ce.encrypt(msg.v, options));
+  if (c.expectFinalizeError !== undefined) {
+    const err = await run().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((err as Error | undefined)?.name, c.desc).toBe('QeError');
+    expect((err as Error).message, c.desc).toContain(c.expectFinalizeError);
+    return 'error';
+  }
+  const got = { v: await run() };
+  const expected = load(c.expect!);
+  expect(bytesToHex(serialize(got)), c.desc).toBe(bytesToHex(serialize(expected)));
+  expect(rngBytes.length - rng.remaining(), `${c.desc}: random bytes used`).toBe(c.rngBytesUsed ?? 0);
+  expect(vault.finds, `${c.desc}: key fetches`).toHaveLength(1);
+  if (c.isExpression) return 'expression';
+  // The payload (ours, byte-equal to libmongocrypt's) decrypts to the value with its BSON type.
+  const want = bytesToHex(serialize({ v: msg.v }));
+  const auto = new AutoEncrypter({ keyVault: vectorVault(read), kmsProviders });
+  expect(bytesToHex(serialize({ v: await ce.decrypt(got.v as Binary) })), `${c.desc}: decrypt`).toBe(want);
+  expect(bytesToHex(await auto.decryptBson(serialize(expected))), `${c.desc}: decryptBson`).toBe(want);
+  return 'insert';
 }

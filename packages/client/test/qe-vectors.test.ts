@@ -3,11 +3,40 @@
 // on ../shared/test-vectors/qe when present. Counts are asserted: a dropped case fails the run.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { bytesToHex } from '@fle-ts/crypto-core';
+import { Int32, serialize } from 'bson';
 import { describe, expect, it } from 'vitest';
 import { describeShared, OWN_VECTORS, SHARED_VECTORS } from '../../../scripts/test-support/shared.js';
-import { autoCases, decryptCases, explicitCases, runAutoCase, runDecryptCase, runExplicitCase, runIevCase, type Reader } from './qe-suite.js';
+import { autoCases, decryptCases, explicitCases, explicitRangeCases, runAutoCase, runDecryptCase, runExplicitCase, runExplicitRangeCase, runIevCase, type RangeResult, type Reader } from './qe-suite.js';
 
-function suite(read: Reader): void {
+/** Expected Range counts: [with indexKeyId, as the Node driver spells it]. */
+interface RangeCounts {
+  readonly full: Record<RangeResult, number>;
+  readonly driver: Record<RangeResult, number>;
+}
+
+function count(results: RangeResult[]): Record<RangeResult, number> {
+  const out: Record<RangeResult, number> = { insert: 0, expression: 0, error: 0, 'n/a': 0 };
+  for (const r of results) out[r]++;
+  return out;
+}
+
+function suite(read: Reader, range: RangeCounts): void {
+  it(`cases/explicit-encrypt.json Range rows through ClientEncryption.encrypt / encryptExpression: ${range.full.insert} inserts and ${range.full.expression} expressions byte-equal (same RNG bytes), ${range.full.error} refusals with libmongocrypt's message; inserts decrypt back`, async () => {
+    const results: RangeResult[] = [];
+    for (const c of explicitRangeCases(read)) results.push(await runExplicitRangeCase(read, c, false));
+    expect(count(results)).toEqual(range.full);
+  });
+  it(`the Range rows with options as the Node driver spells them (no indexKeyId): ${range.driver.insert} inserts, ${range.driver.expression} expressions, ${range.driver.error} refusals; ${range.driver['n/a']} inserts need index_key_id`, async () => {
+    const results: RangeResult[] = [];
+    for (const c of explicitRangeCases(read)) results.push(await runExplicitRangeCase(read, c, true));
+    expect(count(results)).toEqual(range.driver);
+  });
+  it('iev-v2/FLECrudTest-insertOneRangeV2.json (15, index key ≠ user key) through ClientEncryption.decrypt and AutoEncrypter: Int32(5), keys fetched in two rounds', async () => {
+    const { value, finds } = await runIevCase(read, 'FLECrudTest-insertOneRangeV2.json');
+    expect(bytesToHex(serialize({ v: value }))).toBe(bytesToHex(serialize({ v: new Int32(5) })));
+    expect(finds).toBe(2);
+  });
   it('cases/explicit-encrypt.json through ClientEncryption.encrypt: 7 payloads byte-equal (same RNG queue, same bytes used), 2 contention errors', async () => {
     const results = [];
     for (const c of explicitCases(read)) results.push(await runExplicitCase(read, c, false));
@@ -42,9 +71,15 @@ function suite(read: Reader): void {
 }
 
 describe('QE v2 vectors through the client (repository copy test-vectors/qe)', () => {
-  suite((rel) => readFileSync(join(OWN_VECTORS, 'qe', rel), 'utf8'));
+  suite((rel) => readFileSync(join(OWN_VECTORS, 'qe', rel), 'utf8'), {
+    full: { insert: 2, expression: 2, error: 8, 'n/a': 0 },
+    driver: { insert: 1, expression: 2, error: 8, 'n/a': 1 },
+  });
 });
 
 describeShared('QE v2 vectors through the client (../shared/test-vectors/qe)', () => {
-  suite((rel) => readFileSync(join(SHARED_VECTORS, 'qe', rel), 'utf8'));
+  suite((rel) => readFileSync(join(SHARED_VECTORS, 'qe', rel), 'utf8'), {
+    full: { insert: 7, expression: 6, error: 8, 'n/a': 0 },
+    driver: { insert: 3, expression: 6, error: 8, 'n/a': 4 },
+  });
 });

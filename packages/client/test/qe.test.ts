@@ -90,6 +90,7 @@ describe('round trips through ClientEncryption (keys from the vault)', () => {
 
 describe('refused options (Node driver / libmongocrypt rules): typed errors before any key fetch', () => {
   it('option combinations', async () => {
+    const ro = { min: new Int32(0), max: new Int32(200), sparsity: 1n, trimFactor: 1 };
     const cases: [Record<string, unknown>, string, RegExp][] = [
       [{ algorithm: 'Unindexed', keyId, queryType: 'equality' }, 'FleClientError:INVALID_ARGUMENT', /query type with no index type/],
       [{ algorithm: 'Unindexed', keyId, contentionFactor: 0 }, 'FleClientError:INVALID_ARGUMENT', /contention factor with no index type/],
@@ -102,11 +103,25 @@ describe('refused options (Node driver / libmongocrypt rules): typed errors befo
       [{ algorithm: 'Unindexed', keyAltName: 'user' }, 'FleClientError:INVALID_ARGUMENT', /key alt name and index type/],
       [{ algorithm: 'Indexed', keyId, keyAltName: 'user', contentionFactor: 0 }, 'FleClientError:INVALID_ARGUMENT', /both "keyId" and "keyAltName"/],
       [{ algorithm: 'Indexed', contentionFactor: 0 }, 'FleClientError:INVALID_ARGUMENT', /either "keyId" or "keyAltName"/],
-      [{ algorithm: 'Indexed', keyId, contentionFactor: 0, queryType: 'range' }, 'FleClientError:INVALID_ARGUMENT', /not supported yet/],
+      [{ algorithm: 'Indexed', keyId, contentionFactor: 0, queryType: 'range' }, 'FleClientError:INVALID_ARGUMENT', /query_type \(range\) must match index_type \(equality\)/],
       [{ algorithm: 'Indexed', keyId, contentionFactor: 0, queryType: 'prefix' }, 'FleClientError:INVALID_ARGUMENT', /not supported yet/],
       [{ algorithm: 'Indexed', keyId, contentionFactor: 0, queryType: 'bogus' }, 'FleClientError:INVALID_ARGUMENT', /unsupported queryType/],
-      [{ algorithm: 'Range', keyId, contentionFactor: 0 }, 'FleClientError:INVALID_ARGUMENT', /Range' is not supported yet/],
-      [{ algorithm: 'RangePreview', keyId, contentionFactor: 0 }, 'FleClientError:INVALID_ARGUMENT', /deprecated/],
+      [{ algorithm: 'Range', keyId, contentionFactor: 0 }, 'FleClientError:INVALID_ARGUMENT', /range opts are required for range indexed algorithm/],
+      [{ algorithm: 'Range', keyId, rangeOptions: ro }, 'FleClientError:INVALID_ARGUMENT', /contention factor is required for range indexed algorithm/],
+      [{ algorithm: 'Range', keyId, contentionFactor: 0, rangeOptions: ro, queryType: 'equality' }, 'FleClientError:INVALID_ARGUMENT', /query_type \(equality\) must match index_type \(range\)/],
+      [{ algorithm: 'Range', keyId, contentionFactor: 0, rangeOptions: ro, queryType: 'range' }, 'FleClientError:INVALID_ARGUMENT', /Encrypt may not be used for range queries. Use EncryptExpression/],
+      [{ algorithm: 'Range', keyId, contentionFactor: 0, rangeOptions: ro, queryType: 'rangePreview' }, 'FleClientError:INVALID_ARGUMENT', /Query type 'rangePreview' is deprecated, please use 'range'/],
+      [{ algorithm: 'Range', keyAltName: 'user', contentionFactor: 0, rangeOptions: ro }, 'FleClientError:INVALID_ARGUMENT', /key alt name and index type/],
+      [{ algorithm: 'Indexed', keyId, contentionFactor: 0, rangeOptions: ro }, 'FleClientError:INVALID_ARGUMENT', /cannot set range opts with equality index type/],
+      [{ algorithm: 'Unindexed', keyId, rangeOptions: ro }, 'FleClientError:INVALID_ARGUMENT', /cannot set range opts with no index type/],
+      [{ algorithm: RANDOM, keyId, rangeOptions: ro }, 'FleClientError:INVALID_ARGUMENT', /cannot set both algorithm and range opts/],
+      // rangeOptions through @fle-ts/qe's parseRangeOptions (mc_RangeOpts_parse), before any key fetch.
+      [{ algorithm: 'Range', keyId, contentionFactor: 0, rangeOptions: { ...ro, sparsity: 0 } }, 'QeError:BAD_RANGE_OPTIONS', /sparsity must be 1 or larger/],
+      [{ algorithm: 'Range', keyId, contentionFactor: 0, rangeOptions: { ...ro, bogus: 1 } }, 'QeError:BAD_RANGE_OPTIONS', /Unrecognized field: 'bogus'/],
+      [{ algorithm: 'Range', keyId, contentionFactor: 0, rangeOptions: { ...ro, precision: 2 } }, 'QeError:BAD_RANGE_OPTIONS', /'precision' to be set with double or decimal128 index/],
+      [{ algorithm: 'Range', keyId, contentionFactor: 0, rangeOptions: { min: new Int32(0), max: new Long(9) } }, 'QeError:BAD_RANGE_OPTIONS', /'min' and 'max' to be same type/],
+      [{ algorithm: 'Range', keyId, contentionFactor: -1, rangeOptions: ro }, 'QeError:BAD_CONTENTION_FACTOR', /non-negative/],
+      [{ algorithm: 'RangePreview', keyId, contentionFactor: 0 }, 'FleClientError:INVALID_ARGUMENT', /Algorithm 'RangePreview' is deprecated, please use 'range'/],
       [{ algorithm: 'String', keyId, contentionFactor: 0 }, 'FleClientError:INVALID_ARGUMENT', /not supported yet/],
       [{ algorithm: 'Indexed', keyId, contentionFactor: -1 }, 'QeError:BAD_CONTENTION_FACTOR', /non-negative/],
       [{ algorithm: 'Indexed', keyId, contentionFactor: 2n ** 63n - 1n }, 'QeError:BAD_CONTENTION_FACTOR', /INT64_MAX/],
@@ -129,11 +144,19 @@ describe('refused options (Node driver / libmongocrypt rules): typed errors befo
     }
     expect(finds).toBe(0);
   });
-  it('encryptExpression: only for range queries (libmongocrypt "EncryptExpression may only be used for range queries"); Range itself not yet', async () => {
+  it('encryptExpression: only for range queries (libmongocrypt "EncryptExpression may only be used for range queries.")', async () => {
     const expr = { $and: [{ age: { $gte: 1 } }, { age: { $lt: 9 } }] };
+    const rangeOptions = { min: new Int32(0), max: new Int32(200) };
     expect(await codeOf(ce.encryptExpression(expr, { algorithm: 'Indexed', keyId, contentionFactor: 0, queryType: 'equality' }))).toBe('FleClientError:INVALID_ARGUMENT');
-    await expect(ce.encryptExpression(expr, { algorithm: 'Indexed', keyId, contentionFactor: 0 })).rejects.toThrow(/range queries/);
-    await expect(ce.encryptExpression(expr, { algorithm: 'Range', keyId, contentionFactor: 0, queryType: 'range' })).rejects.toThrow(/not supported yet/);
+    await expect(ce.encryptExpression(expr, { algorithm: 'Indexed', keyId, contentionFactor: 0 })).rejects.toThrow(/EncryptExpression may only be used for range queries\./);
+    await expect(ce.encryptExpression(expr, { algorithm: 'Range', keyId, contentionFactor: 0, rangeOptions })).rejects.toThrow(/EncryptExpression may only be used for range queries\./);
+    await expect(ce.encryptExpression(expr, { algorithm: 'Unindexed', keyId })).rejects.toThrow(/EncryptExpression may only be used for range queries\./);
+    await expect(ce.encryptExpression(expr, { algorithm: RANDOM, keyId })).rejects.toThrow(/EncryptExpression may only be used for range queries\./);
+    await expect(ce.encryptExpression(expr, { algorithm: 'Range', keyId, contentionFactor: 0, queryType: 'range' })).rejects.toThrow(/range opts are required/);
+    await expect(ce.encryptExpression(null as never, { algorithm: 'Range', keyId, contentionFactor: 0, queryType: 'range', rangeOptions })).rejects.toThrow(/expression document/);
+    // The expression's shape is qe's (mc_FLE2RangeFindDriverSpec_parse): one or two comparisons on one field.
+    const bad = { $and: [{ age: { $gte: new Int32(1) } }, { height: { $lt: new Int32(9) } }] };
+    expect(await codeOf(ce.encryptExpression(bad, { algorithm: 'Range', keyId, contentionFactor: 0, queryType: 'range', rangeOptions }))).toBe('QeError:BAD_OPTIONS');
   });
   it('types QE refuses: null, MinKey, an encrypted BinData (both); double, decimal128, document (Indexed)', async () => {
     for (const v of [null, new MinKey(), new Binary(new Uint8Array([16, 1]), 6)]) {

@@ -30,7 +30,7 @@ export function normalizeAlgorithm(name: string): 'deterministic' | 'random' {
   if (QE_NAMES.has(lower)) {
     throw new FleFormatError(
       'BAD_ALGORITHM',
-      `algorithm '${name}' is Queryable Encryption, not CSFLE: use '${DETERMINISTIC}' or '${RANDOM}' here (ClientEncryption.encrypt takes 'Indexed' and 'Unindexed')`,
+      `algorithm '${name}' is Queryable Encryption, not CSFLE: use '${DETERMINISTIC}' or '${RANDOM}' here (ClientEncryption.encrypt takes 'Indexed', 'Unindexed' and 'Range')`,
     );
   }
   throw new FleFormatError('BAD_ALGORITHM', `unsupported algorithm '${name}': use '${DETERMINISTIC}' or '${RANDOM}'`);
@@ -49,7 +49,7 @@ export function parseFle1Algorithm(name: unknown): Fle1Algorithm {
 }
 
 /** The Queryable Encryption (v2) algorithms of explicit encryption that fle-ts implements. */
-export type QeExplicitAlgorithm = 'Indexed' | 'Unindexed';
+export type QeExplicitAlgorithm = 'Indexed' | 'Unindexed' | 'Range';
 
 /** Every algorithm `ClientEncryption.encrypt` accepts: the two CSFLE names and the QE ones. */
 export type ExplicitAlgorithm = Fle1Algorithm | QeExplicitAlgorithm;
@@ -57,12 +57,14 @@ export type ExplicitAlgorithm = Fle1Algorithm | QeExplicitAlgorithm;
 /**
  * The algorithm of explicit encryption (`ClientEncryption.encrypt`), QE names included: matched
  * case-insensitively as libmongocrypt's `mongocrypt_ctx_setopt_algorithm` does ("indexed" →
- * 'Indexed'); FLE1 spellings as {@link parseFle1Algorithm}. 'Range' is refused until range
- * encryption lands, 'RangePreview' always (libmongocrypt 1.20 refuses it with Range v2), text
- * search ('String', 'TextPreview') too. Throws `BAD_ALGORITHM`.
+ * 'Indexed'); FLE1 spellings as {@link parseFle1Algorithm}. 'Range' is range v2 (server 8.0);
+ * 'RangePreview' is refused as libmongocrypt 1.20 refuses it ("Algorithm 'rangePreview' is
+ * deprecated, please use 'range'"), text search ('String', 'TextPreview') as not supported yet.
+ * Throws `BAD_ALGORITHM`.
  *
  * @example
  * parseExplicitAlgorithm('indexed'); // 'Indexed'
+ * parseExplicitAlgorithm('RANGE'); // 'Range'
  * parseExplicitAlgorithm('deterministic'); // 'AEAD_AES_256_CBC_HMAC_SHA_512-Deterministic'
  */
 export function parseExplicitAlgorithm(name: unknown): ExplicitAlgorithm {
@@ -70,11 +72,12 @@ export function parseExplicitAlgorithm(name: unknown): ExplicitAlgorithm {
     const lower = name.toLowerCase();
     if (lower === 'indexed') return 'Indexed';
     if (lower === 'unindexed') return 'Unindexed';
+    if (lower === 'range') return 'Range';
     if (lower === 'rangepreview') {
-      throw new FleFormatError('BAD_ALGORITHM', `algorithm '${name}' is deprecated and no longer supported (libmongocrypt: "Cannot use rangePreview index type with Range V2"): use 'Range'`);
+      throw new FleFormatError('BAD_ALGORITHM', `Algorithm '${name}' is deprecated, please use 'range' (libmongocrypt refuses range v1 since Range V2)`);
     }
     if (QE_NAMES.has(lower)) {
-      throw new FleFormatError('BAD_ALGORITHM', `Queryable Encryption algorithm '${name}' is not supported yet: use 'Indexed' (equality) or 'Unindexed'`);
+      throw new FleFormatError('BAD_ALGORITHM', `Queryable Encryption algorithm '${name}' (text search) is not supported yet: use 'Indexed' (equality), 'Range' or 'Unindexed'`);
     }
   }
   return parseFle1Algorithm(name);

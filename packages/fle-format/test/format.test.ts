@@ -70,15 +70,17 @@ describe('§1 algorithm names (LMC mongocrypt_ctx_setopt_algorithm)', () => {
     }
   });
 
-  it('parseExplicitAlgorithm: QE Indexed/Unindexed in any case, FLE1 names as parseFle1Algorithm, Range/RangePreview/text refused', () => {
+  it('parseExplicitAlgorithm: QE Indexed/Unindexed/Range in any case, FLE1 names as parseFle1Algorithm, RangePreview/text refused', () => {
     for (const n of ['Indexed', 'indexed', 'INDEXED']) expect(parseExplicitAlgorithm(n)).toBe('Indexed');
     for (const n of ['Unindexed', 'unIndexed', 'UNINDEXED']) expect(parseExplicitAlgorithm(n)).toBe('Unindexed');
+    for (const n of ['Range', 'range', 'RANGE']) expect(parseExplicitAlgorithm(n)).toBe('Range');
+    // normalizeAlgorithm (FLE1 only) still refuses Range, naming where it belongs.
+    expect(expectCode(() => normalizeAlgorithm('Range'), 'BAD_ALGORITHM', FleFormatError).message).toContain("'Range'");
     expect(parseExplicitAlgorithm('deterministic')).toBe('AEAD_AES_256_CBC_HMAC_SHA_512-Deterministic');
     expect(parseExplicitAlgorithm('AEAD_AES_256_CBC_HMAC_SHA_512-random')).toBe('AEAD_AES_256_CBC_HMAC_SHA_512-Random');
-    expect(expectCode(() => parseExplicitAlgorithm('Range'), 'BAD_ALGORITHM', FleFormatError).message).toContain('not supported yet');
-    expect(expectCode(() => parseExplicitAlgorithm('rangePreview'), 'BAD_ALGORITHM', FleFormatError).message).toContain('deprecated');
-    for (const n of ['String', 'TextPreview']) expectCode(() => parseExplicitAlgorithm(n), 'BAD_ALGORITHM', FleFormatError);
-    for (const n of ['Indexed ', 'equality', '', 7, null]) expectCode(() => parseExplicitAlgorithm(n), 'BAD_ALGORITHM', FleFormatError);
+    expect(expectCode(() => parseExplicitAlgorithm('rangePreview'), 'BAD_ALGORITHM', FleFormatError).message).toContain("is deprecated, please use 'range'");
+    for (const n of ['String', 'TextPreview']) expect(expectCode(() => parseExplicitAlgorithm(n), 'BAD_ALGORITHM', FleFormatError).message).toContain('not supported yet');
+    for (const n of ['Indexed ', 'Range ', 'equality', '', 7, null]) expectCode(() => parseExplicitAlgorithm(n), 'BAD_ALGORITHM', FleFormatError);
   });
 
   it('refuses anything else with BAD_ALGORITHM', () => {
