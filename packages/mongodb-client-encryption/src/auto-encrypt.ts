@@ -10,6 +10,9 @@ import { BYPASS_COMMANDS, COLLECTION_COMMANDS } from './command-tables.js';
 import { checkInsertedValue, explained, rewriteCommand } from './command-rewrite.js';
 import { readyStep, type Step } from './context.js';
 import { MongoCryptBindingError } from './errors.js';
+import { mongocryptdShape } from './mongocryptd-shape.js';
+import type { CollInfoCache } from './collinfo-cache.js';
+import type { SchemaMap } from './schema-map.js';
 import type { KeyCache } from './key-cache.js';
 import { KeyRequest, keysThen } from './key-step.js';
 import type { LocalMasterKeys } from './local-kms.js';
@@ -20,9 +23,11 @@ import { MONGOCRYPT_CTX_NEED_MONGO_COLLINFO } from './states.js';
 /** What an encryption context needs from its MongoCrypt. */
 export interface AutoEncryptionSetup {
   /** Compiled schemaMap entries by namespace. */
-  readonly schemas: ReadonlyMap<string, SchemaNode>;
+  readonly schemas: Pick<SchemaMap, 'has' | 'get'>;
   readonly cache: KeyCache;
   readonly kms: LocalMasterKeys;
+  /** Schemas already read from listCollections (absent: every context asks again). */
+  readonly collInfos?: CollInfoCache;
 }
 
 /** Two passes over the command with the same walkers: gather and check, then (keys in hand) encrypt. */
@@ -43,7 +48,7 @@ function analyseAndEncrypt(name: string, cmd: Record<string, unknown>, root: Sch
       const k = options.keyId ? keys.byId(options.keyId.buffer.subarray(0, 16)) : keys.byAltName(options.keyAltName as string);
       return encryptValue(k.key, k.keyId, options.algorithm, value);
     });
-    return writeDocument(encrypted as Document);
+    return writeDocument(mongocryptdShape(name, encrypted) as Document);
   }));
 }
 
@@ -72,6 +77,8 @@ export function encryptionStep(db: string, cmdBson: Uint8Array, setup: AutoEncry
     return analyseAndEncrypt(name, cmd, root, setup, cmdBson);
   };
   if (setup.schemas.has(ns)) return withSchema(setup.schemas.get(ns));
+  const cached = setup.collInfos?.get(ns);
+  if (cached) return withSchema(cached.schema);
   let remote: SchemaNode | undefined;
   let seen = 0;
   return {
@@ -83,7 +90,10 @@ export function encryptionStep(db: string, cmdBson: Uint8Array, setup: AutoEncry
       if (++seen > 1) refuse(`listCollections returned more than one collection named '${coll}'`);
       remote = schemaFromCollInfo(info, ns);
     },
-    finish: () => withSchema(remote),
+    finish: () => {
+      setup.collInfos?.put(ns, remote);
+      return withSchema(remote);
+    },
   };
 }
 
