@@ -9,6 +9,7 @@ import { MongoCryptBindingError } from './errors.js';
 import { explicitDecryptStep, explicitEncryptStep, type ExplicitEncryptionContextOptions } from './explicit.js';
 import { CollInfoCache } from './collinfo-cache.js';
 import { KeyCache } from './key-cache.js';
+import { withMongocryptdTexts } from './mongocryptd-errors.js';
 import { SchemaMap } from './schema-map.js';
 import { LocalMasterKeys } from './local-kms.js';
 
@@ -112,12 +113,12 @@ export class MongoCrypt {
   /** Auto encryption of one command sent to database `db` (the command's BSON). */
   makeEncryptionContext(db: string, command: Uint8Array): MongoCryptContext {
     if (this.#bypassQueryAnalysis) return this.#context(() => readyStep(() => command));
-    return this.#context(() => encryptionStep(db, command, { schemas: this.#schemas, cache: this.#cache, kms: this.#kms, collInfos: this.#collInfos }));
+    return this.#context(() => withMongocryptdTexts(() => encryptionStep(db, command, { schemas: this.#schemas, cache: this.#cache, kms: this.#kms, collInfos: this.#collInfos })));
   }
 
   /** Auto decryption of one whole server reply (BSON). */
   makeDecryptionContext(reply: Uint8Array): MongoCryptContext {
-    return this.#context(() => decryptionStep(reply, this.#cache, this.#kms));
+    return this.#context(() => withMongocryptdTexts(() => decryptionStep(reply, this.#cache, this.#kms)));
   }
 
   /** Explicit encryption of `{v: value}` (BSON). */

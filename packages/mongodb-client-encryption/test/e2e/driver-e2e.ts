@@ -186,13 +186,15 @@ try {
     report.remoteBadOperator = await errorOf(() => remote.findOne({ secret: { $regex: 'open' } }));
   }
 
-  // A bad schema in schemaMap: the driver's constructor path refuses it before connecting.
+  // A bad schema in schemaMap: the first command on that collection is refused (libmongocrypt only
+  // checks that schemaMap is BSON; the analyzer judges the schema: spec badSchema.json).
   report.badSchema = await errorOf(async () => {
     const bad = new mongodb.MongoClient(uri, {
       autoEncryption: { keyVaultNamespace, kmsProviders, schemaMap: { 'hr.bad': { bsonType: 'object', properties: { x: { encrypt: { keyId: [keyId], algorithm: DET } } } } } },
     });
     try {
       await bad.connect();
+      await bad.db('hr').collection('bad').insertOne({ x: 'y' });
     } finally {
       await bad.close();
     }

@@ -47,6 +47,7 @@ function isOperatorDoc(v: unknown): v is Document {
 
 function eqOrContains(field: unknown, value: unknown): boolean {
   if (bsonEquals(field, value)) return true;
+  if (value === null && field === undefined) return true; // equality to null matches a missing field
   return Array.isArray(field) && field.some((f) => bsonEquals(f, value));
 }
 
