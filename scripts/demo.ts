@@ -17,7 +17,7 @@ const PKG = join(ROOT, 'packages/mongodb-client-encryption');
 // In this repository the driver is a dev dependency of the drop-in package (the alias `mongodb7`),
 // where pnpm links the drop-in as the driver's `mongodb-client-encryption`.
 const pkgRequire = createRequire(join(PKG, 'package.json'));
-const { MongoClient, ClientEncryption, Binary } = pkgRequire('mongodb7') as typeof import('mongodb7');
+const { MongoClient, ClientEncryption, Binary } = pkgRequire('mongodb7') as typeof import('../packages/mongodb-client-encryption/node_modules/mongodb7');
 const driverVersion = (createRequire(pkgRequire.resolve('mongodb7'))('../package.json') as { version: string }).version;
 const binding = createRequire(pkgRequire.resolve('mongodb7')).resolve('mongodb-client-encryption');
 
