@@ -380,6 +380,8 @@ function checkError(err: Error & Doc, want: Doc): void {
 
 const internal = new MongoClient(uri);
 await internal.connect();
+// FerretDB answers buildInfo with its own version beside the MongoDB one it emulates.
+const buildInfo = await internal.db('admin').command({ buildInfo: 1 });
 const results: Doc[] = [];
 
 const readSpec = (name: string): Doc => EJSON.parse(readFileSync(join(dir, name), 'utf8'), { relaxed: false }) as Doc;
@@ -490,4 +492,4 @@ for (const name of files) {
 
 await internal.close();
 await server?.close();
-console.log(JSON.stringify({ major, server: external ? 'MONGODB_URI' : 'test wire server', results }));
+console.log(JSON.stringify({ major, server: external ? 'MONGODB_URI' : 'test wire server', ferretdb: buildInfo.ferretdbVersion ?? null, results }));
