@@ -1,4 +1,4 @@
-// The README's ```ts blocks run as written, once per driver major (`from 'mongodb'` pointed at the
+// The README's ```ts blocks (the one marked no-run for scripts/readme-examples.test.ts, which has no server, included) run as written, once per driver major (`from 'mongodb'` pointed at the
 // mongodb6 / mongodb7 aliases), in a fresh Node process with MONGODB_URI set to the test server.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { startWireServer, type WireServer } from './wire-server/server.js';
 
 const PKG = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TMP = join(PKG, 'test/.readme-blocks');
-const blocks = [...readFileSync(join(PKG, 'README.md'), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+const blocks = [...readFileSync(join(PKG, 'README.md'), 'utf8').matchAll(/```ts[^\n]*\n([\s\S]*?)```/g)].map((m) => m[1] as string);
 
 function run(file: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
