@@ -118,7 +118,10 @@ for (const { label, uri } of SERVERS) for (const major of ['6', '7'] as const) {
       expect(report.updateIncRefused).toMatchObject({ threw: true, name: 'MongoCryptError' });
       expect(report.updateIncRefused.message).toContain('$inc');
       expect(report.estimatedCount).toBe(2);
-      expect(report.countDocuments).toBe(2); // an aggregate whose $match went out encrypted
+      if (uri && report.countDocumentsServerRefused) {
+        // FerretDB 1.x refuses mongocryptd's {$const: v} (a real mongod takes it); what was sent is still checked.
+        expect(report.countDocumentsServerRefused).toMatch(/Unrecognized expression '\$const'/);
+      } else expect(report.countDocuments).toBe(2); // an aggregate whose $match went out encrypted
       expect(report.countDocumentsSent).toEqual([[6, 1], [6, 1]]);
       expect(report.deleted).toBe(1);
       expect(report.peopleLeft).toEqual(['Ada']);
