@@ -4,12 +4,15 @@
 // (query-analysis.md §1: what libmongocrypt + the analyzer do together).
 import type { Document } from 'bson';
 import { encryptValue } from '@fle-ts/fle-format';
-import { KeyNeedsCollector, type SchemaNode } from '@fle-ts/client';
+import { KeyNeedsCollector, resolvePath, walkFilter, type SchemaNode, type ValueSink } from '@fle-ts/client';
 import { readDocument, writeDocument } from './bson-io.js';
 import { BYPASS_COMMANDS, COLLECTION_COMMANDS } from './command-tables.js';
 import { checkInsertedValue, explained, rewriteCommand } from './command-rewrite.js';
 import { readyStep, type Step } from './context.js';
 import { MongoCryptBindingError } from './errors.js';
+import { mongocryptdShape } from './mongocryptd-shape.js';
+import type { CollInfoCache } from './collinfo-cache.js';
+import type { SchemaMap } from './schema-map.js';
 import type { KeyCache } from './key-cache.js';
 import { KeyRequest, keysThen } from './key-step.js';
 import type { LocalMasterKeys } from './local-kms.js';
@@ -20,13 +23,37 @@ import { MONGOCRYPT_CTX_NEED_MONGO_COLLINFO } from './states.js';
 /** What an encryption context needs from its MongoCrypt. */
 export interface AutoEncryptionSetup {
   /** Compiled schemaMap entries by namespace. */
-  readonly schemas: ReadonlyMap<string, SchemaNode>;
+  readonly schemas: Pick<SchemaMap, 'has' | 'get'>;
   readonly cache: KeyCache;
   readonly kms: LocalMasterKeys;
+  /** Schemas already read from listCollections (absent: every context asks again). */
+  readonly collInfos?: CollInfoCache;
 }
 
 /** Two passes over the command with the same walkers: gather and check, then (keys in hand) encrypt. */
 function analyseAndEncrypt(name: string, cmd: Record<string, unknown>, root: SchemaNode, setup: AutoEncryptionSetup, original: Uint8Array): Step {
+  // mongocryptd refuses a schema that encrypts _id (badQueries.json 'an insert with encrypted
+  // field on _id errors'), and checks Timestamp(0, 0) in inserted top-level fields before types.
+  if (resolvePath(root, '_id').kind === 'encrypted') refuse("Invalid schema containing the 'encrypt' keyword.: '_id' cannot be encrypted (the server must see it)");
+  if (name === 'update' && Array.isArray(cmd.updates)) {
+    // An array-filter update path ('a.$[i].x') below an encrypted field (mongocryptd's text).
+    for (const st of cmd.updates) {
+      const u = isDoc(st) ? st.u : undefined;
+      if (!isDoc(u)) continue;
+      for (const fields of Object.values(u)) {
+        if (!isDoc(fields)) continue;
+        for (const path of Object.keys(fields)) {
+          const at = path.indexOf('.$[');
+          if (at > 0 && resolvePath(root, path.slice(0, at)).kind === 'encrypted') refuse(`Array update operations not allowed on encrypted values: '${path}'`);
+        }
+      }
+    }
+  }
+  if (name === 'insert' && Array.isArray(cmd.documents)) {
+    for (const d of cmd.documents) {
+      if (isDoc(d)) for (const [k, v] of Object.entries(d)) if (resolvePath(root, k).kind === 'encrypted') checkInsertedValue(name, k, v);
+    }
+  }
   const needs = new KeyNeedsCollector();
   let count = 0;
   // Pass 1: every rule checked, every key named; nothing encrypted (errors leave nothing half done).
@@ -43,7 +70,7 @@ function analyseAndEncrypt(name: string, cmd: Record<string, unknown>, root: Sch
       const k = options.keyId ? keys.byId(options.keyId.buffer.subarray(0, 16)) : keys.byAltName(options.keyAltName as string);
       return encryptValue(k.key, k.keyId, options.algorithm, value);
     });
-    return writeDocument(encrypted as Document);
+    return writeDocument(mongocryptdShape(name, encrypted) as Document);
   }));
 }
 
@@ -69,9 +96,12 @@ export function encryptionStep(db: string, cmdBson: Uint8Array, setup: AutoEncry
   const ns = `${db}.${coll}`;
   const withSchema = (root: SchemaNode | undefined): Step => {
     if (!root?.hasEncryption) return passThrough(name, cmd, cmdBson);
+    if (name === 'create' || name === 'collMod' || name === 'createIndexes') return checkedDefinition(name, cmd, root, cmdBson);
     return analyseAndEncrypt(name, cmd, root, setup, cmdBson);
   };
   if (setup.schemas.has(ns)) return withSchema(setup.schemas.get(ns));
+  const cached = setup.collInfos?.get(ns);
+  if (cached) return withSchema(cached.schema);
   let remote: SchemaNode | undefined;
   let seen = 0;
   return {
@@ -83,8 +113,34 @@ export function encryptionStep(db: string, cmdBson: Uint8Array, setup: AutoEncry
       if (++seen > 1) refuse(`listCollections returned more than one collection named '${coll}'`);
       remote = schemaFromCollInfo(info, ns);
     },
-    finish: () => withSchema(remote),
+    finish: () => {
+      setup.collInfos?.put(ns, remote);
+      return withSchema(remote);
+    },
   };
+}
+
+/**
+ * create / collMod / createIndexes on a collection with encrypted fields: a validator or a partial
+ * index filter is a filter the server evaluates on stored (encrypted) documents, so it may not
+ * compare an encrypted field (mongocryptd's text, validatorAndPartialFieldExpression.json);
+ * otherwise the command goes out unchanged.
+ */
+function checkedDefinition(name: string, cmd: Record<string, unknown>, root: SchemaNode, cmdBson: Uint8Array): Step {
+  const compare: ValueSink = (path) => refuse(`Comparison to encrypted fields not supported: '${path}' in the ${name} command is encrypted`);
+  const filters: unknown[] = [];
+  if (name === 'createIndexes') {
+    for (const ix of Array.isArray(cmd.indexes) ? cmd.indexes : []) if (isDoc(ix) && ix.partialFilterExpression !== undefined) filters.push(ix.partialFilterExpression);
+  } else if (cmd.validator !== undefined) {
+    if (!isDoc(cmd.validator)) refuse(`${name}.validator must be a document`);
+    if ('$jsonSchema' in cmd.validator) refuse(`${name} with a $jsonSchema validator on a collection with an encryption schema is not analysed by fle-ts yet; the command was not sent`);
+    filters.push(cmd.validator);
+  }
+  for (const f of filters) {
+    if (!isDoc(f)) refuse(`${name}: a validator or partialFilterExpression must be a document`);
+    walkFilter(root, f, compare);
+  }
+  return readyStep(() => cmdBson);
 }
 
 // Commands that can reach another collection, whose schema this context does not hold.

@@ -1,6 +1,5 @@
 // The `MongoCrypt` class the mongodb driver loads with require('mongodb-client-encryption')
 // (driver-dropin.md Q1, API table). Every call is synchronous, as the native binding's are.
-import { compileSchema, FleClientError, type SchemaNode } from '@fle-ts/client';
 import { readDocument } from './bson-io.js';
 import { MongoCryptContext, readyStep, wrapError, type ErrorWrapper, type MongoCryptStatus, type Step } from './context.js';
 import { dataKeyStep, rewrapStep, type DataKeyContextOptions } from './data-keys.js';
@@ -8,7 +7,10 @@ import { decryptionStep } from './auto-decrypt.js';
 import { encryptionStep } from './auto-encrypt.js';
 import { MongoCryptBindingError } from './errors.js';
 import { explicitDecryptStep, explicitEncryptStep, type ExplicitEncryptionContextOptions } from './explicit.js';
+import { CollInfoCache } from './collinfo-cache.js';
 import { KeyCache } from './key-cache.js';
+import { withMongocryptdTexts } from './mongocryptd-errors.js';
+import { SchemaMap } from './schema-map.js';
 import { LocalMasterKeys } from './local-kms.js';
 
 /** Constructor options, as the driver's AutoEncrypter and ClientEncryption pass them. */
@@ -42,21 +44,6 @@ const CRYPT_SHARED_VERSION = Object.freeze({ version: 0x0007_0000_0000_0000n, ve
 
 const OK_STATUS: MongoCryptStatus = Object.freeze({ type: 0, code: 0, message: '' });
 
-function readSchemaMap(bytes: Uint8Array | undefined): Map<string, SchemaNode> {
-  const schemas = new Map<string, SchemaNode>();
-  if (bytes === undefined) return schemas;
-  for (const [ns, schema] of Object.entries(readDocument(bytes, 'schemaMap', false))) {
-    if (!/^[^.]+\..+$/.test(ns)) throw new FleClientError('INVALID_ARGUMENT', `schemaMap key '${ns}' must be a namespace "db.collection"`);
-    try {
-      schemas.set(ns, compileSchema(schema).root);
-    } catch (e) {
-      if (e instanceof FleClientError) throw new FleClientError(e.code, `schemaMap['${ns}']: ${e.message}`, { cause: e });
-      throw e;
-    }
-  }
-  return schemas;
-}
-
 /**
  * libmongocrypt's `MongoCrypt` for the official `mongodb` driver, in pure TypeScript: CSFLE
  * (FLE1) with local and aws KMS (aws through NEED_KMS), explicit and automatic encryption, automatic decryption, data keys and
@@ -74,8 +61,9 @@ export class MongoCrypt {
   readonly #wrap: ErrorWrapper | undefined;
   readonly #kms: LocalMasterKeys;
   readonly #cache: KeyCache;
-  readonly #schemas: Map<string, SchemaNode>;
+  readonly #schemas: SchemaMap;
   readonly #bypassQueryAnalysis: boolean;
+  readonly #collInfos = new CollInfoCache();
 
   constructor(options: MongoCryptOptions) {
     const wrapper = typeof options?.errorWrapper === 'function' ? options.errorWrapper : undefined;
@@ -84,7 +72,7 @@ export class MongoCrypt {
       if (typeof options !== 'object' || options === null) throw new MongoCryptBindingError('INVALID_ARGUMENT', 'MongoCrypt needs an options object');
       if (options.kmsProviders === undefined) throw new MongoCryptBindingError('INVALID_ARGUMENT', 'kmsProviders is required (BSON {local: {key: <96 bytes>}})');
       this.#kms = new LocalMasterKeys(readDocument(options.kmsProviders, 'kmsProviders', false));
-      this.#schemas = readSchemaMap(options.schemaMap);
+      this.#schemas = new SchemaMap(options.schemaMap === undefined ? {} : readDocument(options.schemaMap, 'schemaMap', false));
       if (options.encryptedFieldsMap !== undefined && Object.keys(readDocument(options.encryptedFieldsMap, 'encryptedFieldsMap', false)).length > 0) {
         throw new MongoCryptBindingError('NOT_SUPPORTED', 'encryptedFieldsMap is Queryable Encryption, which fle-ts does not support yet: use schemaMap (CSFLE)');
       }
@@ -125,12 +113,12 @@ export class MongoCrypt {
   /** Auto encryption of one command sent to database `db` (the command's BSON). */
   makeEncryptionContext(db: string, command: Uint8Array): MongoCryptContext {
     if (this.#bypassQueryAnalysis) return this.#context(() => readyStep(() => command));
-    return this.#context(() => encryptionStep(db, command, { schemas: this.#schemas, cache: this.#cache, kms: this.#kms }));
+    return this.#context(() => withMongocryptdTexts(() => encryptionStep(db, command, { schemas: this.#schemas, cache: this.#cache, kms: this.#kms, collInfos: this.#collInfos })));
   }
 
   /** Auto decryption of one whole server reply (BSON). */
   makeDecryptionContext(reply: Uint8Array): MongoCryptContext {
-    return this.#context(() => decryptionStep(reply, this.#cache, this.#kms));
+    return this.#context(() => withMongocryptdTexts(() => decryptionStep(reply, this.#cache, this.#kms)));
   }
 
   /** Explicit encryption of `{v: value}` (BSON). */

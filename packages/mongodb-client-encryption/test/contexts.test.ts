@@ -4,6 +4,7 @@ import { Binary, deserialize, Double, Int32, Long, serialize, Timestamp, type Do
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AutoEncrypter, MemoryKeyVault } from '@fle-ts/client';
+import { matchExpressionShape } from '../src/mongocryptd-shape.js';
 import {
   MongoCrypt,
   MONGOCRYPT_CTX_DONE,
@@ -84,7 +85,6 @@ describe('MongoCrypt constructor and static surface', () => {
       [{ kmsProviders: serialize({ local: { key: new Uint8Array(10) } }) }, '96 bytes'],
       [{ encryptedFieldsMap: serialize({ 'db.c': { fields: [] } }) }, 'Queryable Encryption'],
       [{ keyExpirationMS: -1 }, 'keyExpirationMS'],
-      [{ schemaMap: serialize({ 'db.c': { bsonType: 'object', properties: { a: { encrypt: { algorithm: DET } } } } }) }, "schemaMap['db.c']"],
       [{ kmsProviders: new Uint8Array([1, 2, 3]) }, 'not a valid BSON document'],
     ];
     for (const [opts, text] of cases) {
@@ -97,6 +97,11 @@ describe('MongoCrypt constructor and static surface', () => {
       expect(thrown, text).toBeInstanceOf(WrappedError);
       expect((thrown as Error).message).toContain(text);
     }
+    // A bad schema fails the first command on its collection, not the constructor: libmongocrypt
+    // only checks that schemaMap is BSON, the analyzer judges the schema (spec badSchema.json).
+    const bad = crypt({ schemaMap: serialize({ 'db.c': { bsonType: 'object', properties: { a: { encrypt: { algorithm: DET } } } } }) });
+    expect(() => bad.makeEncryptionContext('db', serialize({ insert: 'c', documents: [{ a: 'x' }] }))).toThrow(WrappedError);
+    expect(() => bad.makeEncryptionContext('db', serialize({ insert: 'c', documents: [{ a: 'x' }] }))).toThrow(/Invalid schema: schemaMap\['db\.c'\]/);
   });
 });
 
@@ -262,11 +267,13 @@ describe('automatic encryption (makeEncryptionContext) and decryption', () => {
     expect([sent.name, sent.card.exp, out.ordered]).toEqual(['Ada', '12/30', true]);
   });
 
-  it('find: implicit equality becomes {$eq: ciphertext}; $in elements each encrypted', async () => {
+  it('find: implicit equality becomes {$eq: ciphertext}; $in elements each encrypted; the filter in mongocryptd\'s shape', async () => {
     const out = deserialize(drive(c.makeEncryptionContext('db', serialize({ find: 'people', filter: { ssn: '123', $or: [{ ssn: { $in: ['1', '2'] } }, { name: 'x' }] }, limit: 1 })), [keyDoc]));
     const expected = await auto.encryptFilter('db.people', { ssn: '123', $or: [{ ssn: { $in: ['1', '2'] } }, { name: 'x' }] });
-    expect(Buffer.from(serialize(out.filter)).equals(Buffer.from(serialize(expected as Document)))).toBe(true);
-    expect(out.filter.ssn.$eq).toBeInstanceOf(Binary);
+    // The same ciphertexts as AutoEncrypter, written back as a match expression (spec bulk.json: $and of $eq).
+    expect(Buffer.from(serialize(out.filter)).equals(Buffer.from(serialize(matchExpressionShape(expected as Document))))).toBe(true);
+    expect(out.filter.$and[0].ssn.$eq).toBeInstanceOf(Binary);
+    expect(out.filter.$and[1].$or[1]).toEqual({ name: { $eq: 'x' } });
   });
 
   it('pass-through: bypass commands and collections without encryption are sent byte for byte; collinfo is asked by {name}', () => {
@@ -350,7 +357,8 @@ describe('automatic encryption (makeEncryptionContext) and decryption', () => {
     const expected = await auto.encryptFilter('db.people', { ssn: '123' });
     const agg = deserialize(drive(c.makeEncryptionContext('db', serialize({ aggregate: 'people', pipeline: [{ $match: { ssn: '123' } }, { $skip: 1 }, { $limit: 5 }, { $group: { _id: 1, n: { $sum: 1 } } }], cursor: {} })), [keyDoc]));
     expect(Buffer.from(serialize(agg.pipeline[0].$match)).equals(Buffer.from(serialize(expected as Document)))).toBe(true);
-    expect(agg.pipeline.slice(1)).toEqual([{ $skip: 1 }, { $limit: 5 }, { $group: { _id: 1, n: { $sum: 1 } } }]);
+    // Constants of $group as mongocryptd writes them back (spec count.json).
+    expect(agg.pipeline.slice(1)).toEqual([{ $skip: 1 }, { $limit: 5 }, { $group: { _id: { $const: 1 }, n: { $sum: { $const: 1 } } } }]);
     const ex = deserialize(drive(c.makeEncryptionContext('db', serialize({ explain: { find: 'people', filter: { ssn: '123' } }, verbosity: 'queryPlanner' })), [keyDoc]));
     expect(Buffer.from(serialize(ex.explain.filter)).equals(Buffer.from(serialize(expected as Document)))).toBe(true);
     expect(ex.verbosity).toBe('queryPlanner');

@@ -118,7 +118,10 @@ for (const { label, uri } of SERVERS) for (const major of ['6', '7'] as const) {
       expect(report.updateIncRefused).toMatchObject({ threw: true, name: 'MongoCryptError' });
       expect(report.updateIncRefused.message).toContain('$inc');
       expect(report.estimatedCount).toBe(2);
-      expect(report.countDocuments).toBe(2); // an aggregate whose $match went out encrypted
+      if (uri && report.countDocumentsServerRefused) {
+        // FerretDB 1.x refuses mongocryptd's {$const: v} (a real mongod takes it); what was sent is still checked.
+        expect(report.countDocumentsServerRefused).toMatch(/Unrecognized expression '\$const'/);
+      } else expect(report.countDocuments).toBe(2); // an aggregate whose $match went out encrypted
       expect(report.countDocumentsSent).toEqual([[6, 1], [6, 1]]);
       expect(report.deleted).toBe(1);
       expect(report.peopleLeft).toEqual(['Ada']);
@@ -138,9 +141,9 @@ for (const { label, uri } of SERVERS) for (const major of ['6', '7'] as const) {
     });
 
     it('a bad schemaMap schema is refused with the path and rule', () => {
-      // Driver 6 passes no errorWrapper, so a constructor error is the binding's own (the native
-      // 6.x binding throws its own Error there too); driver 7 wraps it in MongoCryptError.
-      expect(report.badSchema).toMatchObject({ threw: true, name: major === '7' ? 'MongoCryptError' : 'FleClientError' });
+      // Refused at the first insert (not at connect): driver 7 through its errorWrapper, driver 6
+      // from the context's ERROR state; both as the driver's MongoCryptError.
+      expect(report.badSchema).toMatchObject({ threw: true, name: 'MongoCryptError' });
       expect(report.badSchema.message).toContain("schemaMap['hr.bad']");
       expect(report.badSchema.message).toContain('bsonType');
     });

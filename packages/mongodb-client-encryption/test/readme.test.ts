@@ -1,4 +1,4 @@
-// The README's ```ts blocks run as written, once per driver major (`from 'mongodb'` pointed at the
+// The README's ```ts blocks (the one marked no-run for scripts/readme-examples.test.ts, which has no server, included) run as written, once per driver major (`from 'mongodb'` pointed at the
 // mongodb6 / mongodb7 aliases), in a fresh Node process with MONGODB_URI set to the test server.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

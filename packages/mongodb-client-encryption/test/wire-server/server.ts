@@ -3,7 +3,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { deserialize, Long, serialize, type Document } from 'bson';
 import { EXACT_DESERIALIZE_OPTIONS } from '@fle-ts/fle-format';
-import { bsonEquals, getPath, matches } from './match.js';
+import { bsonEquals, compareValues, getPath, matches } from './match.js';
 
 const OP_REPLY = 1;
 const OP_QUERY = 2004;
@@ -11,7 +11,7 @@ const OP_MSG = 2013;
 const MAX_WIRE_VERSION = 21; // MongoDB 7.0
 
 /** One collection: its documents in insertion order and its `create` options (validator, ...). */
-interface Collection { docs: Document[]; options: Document }
+interface Collection { docs: Document[]; options: Document; indexes: Document[] }
 
 /** A command as the server logs it, for tests that check what reached the server. */
 export interface LoggedCommand { readonly name: string; readonly db: string; readonly body: Document }
@@ -60,7 +60,7 @@ class Engine {
     }
     let c = d.get(name);
     if (!c && create) {
-      c = { docs: [], options: {} };
+      c = { docs: [], options: {}, indexes: [] };
       d.set(name, c);
     }
     return c;
@@ -113,6 +113,7 @@ class Engine {
       case 'find': {
         const c = this.coll(db, body.find, false);
         let docs = (c?.docs ?? []).filter((d) => matches(d, body.filter));
+        if (body.sort) docs = sortDocs(docs, body.sort);
         docs = docs.slice(num(body.skip) ?? 0);
         const limit = num(body.limit);
         if (limit) docs = docs.slice(0, Math.abs(limit));
@@ -157,13 +158,15 @@ class Engine {
           const hits = c.docs.filter((d) => matches(d, s.q));
           const targets = s.multi ? hits : hits.slice(0, 1);
           for (const d of targets) {
+            const before = serialize(d);
             applyUpdate(d, s.u);
             n++;
-            nModified++;
+            if (Buffer.compare(Buffer.from(before), Buffer.from(serialize(d))) !== 0) nModified++;
           }
           if (targets.length === 0 && s.upsert) {
-            const doc: Document = { ...(Object.keys(s.u).some((k) => k.startsWith('$')) ? {} : s.u) };
-            if (Object.keys(s.u).some((k) => k.startsWith('$'))) applyUpdate(doc, s.u);
+            const isReplacement = !Array.isArray(s.u) && !Object.keys(s.u).some((k) => k.startsWith('$'));
+            const doc: Document = { ...(isReplacement ? s.u : {}) };
+            if (!isReplacement) applyUpdate(doc, s.u);
             c.docs.push(doc);
             upserted.push({ index, _id: doc._id });
             n++;
@@ -199,16 +202,32 @@ class Engine {
         return { lastErrorObject: { n: 1, updatedExisting: true }, value: body.new ? c.docs[i] : before, ok: 1 };
       }
       case 'aggregate': {
-        // $match, $skip, $limit and a $group with a constant _id and $sum of constants (what countDocuments sends).
+        // $match, $skip, $limit, $sort, $unwind, $project of flags and paths, and a $group with a constant _id and $sum of constants (what countDocuments sends).
         let docs = this.coll(db, body.aggregate, false)?.docs ?? [];
         for (const stage of body.pipeline as Document[]) {
           const [op, arg] = Object.entries(stage)[0] as [string, Document];
           if (op === '$match') docs = docs.filter((d) => matches(d, arg));
           else if (op === '$skip') docs = docs.slice(num(arg) ?? 0);
           else if (op === '$limit') docs = docs.slice(0, num(arg) ?? docs.length);
-          else if (op === '$group' && typeof arg._id !== 'string' && Object.entries(arg).every(([k, v]) => k === '_id' || num((v as Document).$sum) !== undefined)) {
-            const out: Document = { _id: arg._id };
-            for (const [k, v] of Object.entries(arg)) if (k !== '_id') out[k] = docs.length * (num((v as Document).$sum) as number);
+          else if (op === '$sort') docs = sortDocs(docs, arg);
+          else if (op === '$unwind') {
+            const path = String(typeof arg === 'string' ? arg : arg.path).slice(1);
+            docs = docs.flatMap((d) => {
+              const v = getPath(d, path);
+              return Array.isArray(v) ? v.map((x) => { const c = structuredCloneDoc(d); const [parent, last] = parentOf(c, path); parent[last] = x; return c; }) : v === undefined ? [] : [d];
+            });
+          } else if (op === '$project') {
+            // Inclusion flags and field-path values ({_id: 0, a: '$b'}).
+            docs = docs.map((d) => {
+              const out: Document = arg._id !== undefined && !num1(arg._id) ? {} : { _id: d._id };
+              for (const [k, v] of Object.entries(arg)) if (k !== '_id') out[k] = typeof v === 'string' && v.startsWith('$') ? getPath(d, v.slice(1)) : getPath(d, k);
+              return out;
+            });
+          }
+          else if (op === '$group' && typeof arg._id !== 'string' && Object.entries(arg).every(([k, v]) => k === '_id' || num(constOf((v as Document).$sum)) !== undefined)) {
+            // Constants as the driver sends them, or as mongocryptd writes them back ({$const: v}).
+            const out: Document = { _id: constOf(arg._id) };
+            for (const [k, v] of Object.entries(arg)) if (k !== '_id') out[k] = docs.length * (num(constOf((v as Document).$sum)) as number);
             docs = docs.length ? [out] : [];
           } else throw new CommandError(9, 'FailedToParse', `test server: unsupported aggregation stage ${op}`);
         }
@@ -228,6 +247,24 @@ class Engine {
         return { ok: 1 };
       }
       case 'dropDatabase': this.dbs.delete(db); return { ok: 1 };
+      case 'createIndexes': {
+        const c = this.coll(db, body.createIndexes) as Collection;
+        const before = c.indexes.length + 1;
+        for (const ix of body.indexes as Document[]) if (!c.indexes.some((x) => x.name === ix.name)) c.indexes.push({ v: 2, ...ix });
+        return { numIndexesBefore: before, numIndexesAfter: c.indexes.length + 1, createdCollectionAutomatically: false, ok: 1 };
+      }
+      case 'listIndexes': {
+        const c = this.coll(db, body.listIndexes, false);
+        if (!c) throw new CommandError(26, 'NamespaceNotFound', `ns does not exist: ${db}.${body.listIndexes}`);
+        return { cursor: { id: Long.ZERO, ns: `${db}.${body.listIndexes}`, firstBatch: [{ v: 2, key: { _id: 1 }, name: '_id_' }, ...c.indexes] }, ok: 1 };
+      }
+      case 'collMod': {
+        const c = this.coll(db, body.collMod, false);
+        if (!c) throw new CommandError(26, 'NamespaceNotFound', 'ns does not exist');
+        if (body.validator) c.options.validator = body.validator;
+        return { ok: 1 };
+      }
+      case 'explain': return { queryPlanner: { namespace: `${db}.${Object.values(body.explain as Document)[0]}`, winningPlan: { stage: 'COLLSCAN' } }, explainVersion: '1', ok: 1 };
       case 'listCollections': {
         const d = this.dbs.get(db) ?? new Map<string, Collection>();
         const infos = [...d].map(([n, c]) => ({ name: n, type: 'collection', options: c.options, info: { readOnly: false } }))
@@ -257,8 +294,88 @@ function project(doc: Document, projection: Document): Document {
   return out;
 }
 
-/** $set, $unset, $currentDate, or a replacement document (keeping `_id`). */
-function applyUpdate(doc: Document, u: Document): void {
+/** `{$const: v}` (mongocryptd's form of a constant in an aggregation expression) as v. */
+function constOf(v: unknown): unknown {
+  return typeof v === 'object' && v !== null && '$const' in v ? (v as Document).$const : v;
+}
+
+/** Documents in `sort` order (`{field: 1 | -1, ...}`). */
+function sortDocs(docs: Document[], sort: Document): Document[] {
+  const keys = Object.entries(sort).map(([k, d]) => [k, Number(num1(d)) < 0 ? -1 : 1] as const);
+  return [...docs].sort((x, y) => {
+    for (const [k, dir] of keys) {
+      const c = compareValues(getPath(x, k), getPath(y, k));
+      if (c !== 0) return c * dir;
+    }
+    return 0;
+  });
+}
+const num1 = (v: unknown): number => Number((v as { valueOf(): unknown }).valueOf());
+
+/** The parent object of a dotted path (created on the way) and the last segment. */
+function parentOf(doc: Document, path: string): [Document, string] {
+  const parts = path.split('.');
+  const last = parts.pop() as string;
+  let target = doc;
+  for (const p of parts) target = (target[p] ??= {});
+  return [target, last];
+}
+
+/** An aggregation expression of the subset pipeline updates here use ($cond $eq $ne $filter, paths, $$this, $$REMOVE). */
+function evaluate(expr: unknown, doc: Document, vars: Document): unknown {
+  if (typeof expr === 'string' && expr.startsWith('$$')) {
+    const [name, ...rest] = expr.slice(2).split('.');
+    const v = name === 'REMOVE' ? undefined : name === 'ROOT' || name === 'CURRENT' ? doc : vars[name as string];
+    return rest.length ? getPath(v, rest.join('.')) : v;
+  }
+  if (typeof expr === 'string' && expr.startsWith('$')) return getPath(doc, expr.slice(1));
+  if (Array.isArray(expr)) return expr.map((e) => evaluate(e, doc, vars));
+  if (typeof expr !== 'object' || expr === null || (expr as Document)._bsontype !== undefined || expr instanceof Date) return expr;
+  const [op, arg] = Object.entries(expr as Document)[0] ?? ['', undefined];
+  const args = (): unknown[] => (Array.isArray(arg) ? arg : [arg]).map((a) => evaluate(a, doc, vars));
+  switch (op) {
+    case '$literal': case '$const': return arg;
+    case '$eq': { const [x, y] = args(); return bsonEquals(x, y); }
+    case '$ne': { const [x, y] = args(); return !bsonEquals(x, y); }
+    case '$cond': {
+      const [c, t, f] = Array.isArray(arg) ? arg : [(arg as Document).if, (arg as Document).then, (arg as Document).else];
+      return evaluate(c, doc, vars) ? evaluate(t, doc, vars) : evaluate(f, doc, vars);
+    }
+    case '$filter': {
+      const input = evaluate((arg as Document).input, doc, vars);
+      if (!Array.isArray(input)) return null;
+      const as = ((arg as Document).as as string | undefined) ?? 'this';
+      return input.filter((x) => evaluate((arg as Document).cond, doc, { ...vars, [as]: x }));
+    }
+    default:
+      if (op.startsWith('$')) throw new CommandError(9, 'FailedToParse', `test server: unsupported expression ${op}`);
+      return Object.fromEntries(Object.entries(expr as Document).map(([k, v]) => [k, evaluate(v, doc, vars)]));
+  }
+}
+
+/** A pipeline update: `$set` / `$addFields` / `$unset` stages ($$REMOVE drops a field). */
+function applyPipeline(doc: Document, pipeline: Document[]): void {
+  for (const stage of pipeline) {
+    const [op, arg] = Object.entries(stage)[0] as [string, Document];
+    if (op === '$set' || op === '$addFields') {
+      const values = Object.entries(arg).map(([k, e]) => [k, evaluate(e, doc, {})] as const);
+      for (const [k, v] of values) {
+        const [parent, last] = parentOf(doc, k);
+        if (v === undefined) delete parent[last];
+        else parent[last] = v;
+      }
+    } else if (op === '$unset') {
+      for (const k of Array.isArray(arg) ? arg : [arg]) { const [parent, last] = parentOf(doc, String(k)); delete parent[last]; }
+    } else throw new CommandError(9, 'FailedToParse', `test server: unsupported pipeline update stage ${op}`);
+  }
+}
+
+/** Update operators ($set $unset $currentDate $inc $mul $max $min $push $addToSet $pop $pull $pullAll $rename), a pipeline, or a replacement (keeping `_id`). */
+function applyUpdate(doc: Document, u: Document | Document[]): void {
+  if (Array.isArray(u)) {
+    applyPipeline(doc, u);
+    return;
+  }
   const ops = Object.keys(u);
   if (!ops.some((k) => k.startsWith('$'))) {
     const id = doc._id;
@@ -268,14 +385,31 @@ function applyUpdate(doc: Document, u: Document): void {
   }
   for (const [op, fields] of Object.entries(u as Record<string, Document>)) {
     for (const [path, v] of Object.entries(fields)) {
-      const parts = path.split('.');
-      const last = parts.pop() as string;
-      let target = doc;
-      for (const p of parts) target = (target[p] ??= {});
-      if (op === '$set') target[last] = v;
-      else if (op === '$unset') delete target[last];
-      else if (op === '$currentDate') target[last] = new Date();
-      else throw new CommandError(9, 'FailedToParse', `test server: unsupported update operator ${op}`);
+      if (path.includes('$')) throw new CommandError(2, 'BadValue', `test server: positional update paths are not supported: ${path}`);
+      const [target, last] = parentOf(doc, path);
+      const cur = target[last];
+      const each = (x: unknown): unknown[] => (typeof x === 'object' && x !== null && '$each' in x ? ((x as Document).$each as unknown[]) : [x]);
+      switch (op) {
+        case '$set': target[last] = v; break;
+        case '$unset': delete target[last]; break;
+        case '$currentDate': target[last] = new Date(); break;
+        case '$inc': target[last] = (num1(cur ?? 0)) + num1(v); break;
+        case '$mul': target[last] = (num1(cur ?? 0)) * num1(v); break;
+        case '$max': if (cur === undefined || compareValues(v, cur) > 0) target[last] = v; break;
+        case '$min': if (cur === undefined || compareValues(v, cur) < 0) target[last] = v; break;
+        case '$push': target[last] = [...((cur as unknown[] | undefined) ?? []), ...each(v)]; break;
+        case '$addToSet': {
+          const arr = [...((cur as unknown[] | undefined) ?? [])];
+          for (const x of each(v)) if (!arr.some((y) => bsonEquals(x, y))) arr.push(x);
+          target[last] = arr;
+          break;
+        }
+        case '$pop': if (Array.isArray(cur) && cur.length) target[last] = num1(v) < 0 ? cur.slice(1) : cur.slice(0, -1); break;
+        case '$pull': if (Array.isArray(cur)) target[last] = cur.filter((x) => !(typeof v === 'object' && v !== null && !(v as Document)._bsontype ? matches({ x }, { x: v }) : bsonEquals(x, v))); break;
+        case '$pullAll': if (Array.isArray(cur)) target[last] = cur.filter((x) => !(v as unknown[]).some((y) => bsonEquals(x, y))); break;
+        case '$rename': if (cur !== undefined) { delete target[last]; const [t2, l2] = parentOf(doc, String(v)); t2[l2] = cur; } break;
+        default: throw new CommandError(9, 'FailedToParse', `test server: unsupported update operator ${op}`);
+      }
     }
   }
 }

@@ -1,0 +1,18 @@
+import { createRequire } from 'node:module';
+const require = createRequire(import.meta.url);
+const { BSON, MongoClient, ClientEncryption } = require('mongodb7');
+const { startWireServer } = await import('../wire-server/server.js');
+const s = await startWireServer();
+const KEY = Buffer.alloc(96, 1);
+const kc = new MongoClient(s.uri); await kc.connect();
+const ce = new ClientEncryption(kc, { keyVaultNamespace: 'keyvault.datakeys', kmsProviders: { local: { key: KEY } } });
+const id = await ce.createDataKey('local');
+const e1 = await ce.encrypt('string0', { keyId: id, algorithm: 'AEAD_AES_256_CBC_HMAC_SHA_512-Deterministic' });
+await kc.db('d').collection('c').insertOne({ _id: new BSON.Int32(1), x: e1 });
+const schemaMap = { 'd.c': { bsonType: 'object', properties: { x: { encrypt: { keyId: [id], bsonType: 'string', algorithm: 'AEAD_AES_256_CBC_HMAC_SHA_512-Deterministic' } } } } };
+const c = new MongoClient(s.uri, { autoEncryption: { keyVaultNamespace: 'keyvault.datakeys', kmsProviders: { local: { key: KEY } }, schemaMap } });
+await c.connect();
+console.log(await c.db('d').collection('c').find({ x: 'string0' }).toArray());
+console.log(await c.db('d').collection('c').find({ x: 'string0' }, {}).toArray());
+console.log(await c.db('d').collection('c').find({}).toArray());
+await c.close(); await kc.close(); await s.close();
