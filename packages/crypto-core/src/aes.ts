@@ -318,3 +318,9 @@ export function cbcDecrypt(
     p3 = c3;
   }
 }
+
+/**
+ * The FIPS-197 S-box, its inverse and GF(2^8) arithmetic, for the AES key sizes this module does
+ * not schedule (AES-128/192 in @fle-ts/dynamodb): one copy of the tables in the project. Read-only.
+ */
+export { SBOX as AES_SBOX, INV_SBOX as AES_INV_SBOX, xtime as gfXtime, gmul as gfMul };

@@ -1,39 +1,15 @@
-// AES block cipher (FIPS-197) for 128-, 192- and 256-bit keys. crypto-core's Aes256Key is AES-256
-// only, and this format needs AES-128 too (the static vectors' content key and the AESWrap
+// AES block cipher (FIPS-197) for 128-, 192- and 256-bit keys, on crypto-core's S-box. crypto-core's
+// Aes256Key is AES-256 only, and this format needs AES-128 too (the static vectors' content key and the AESWrap
 // wrapping key `aesKey` are 16 bytes: test-vectors/dynamodb/encrypted_item/keys.json). Byte-wise
 // and small on purpose; it belongs in crypto-core as a general-size AES (see the README "Limits").
+import { AES_INV_SBOX, AES_SBOX, gfMul, gfXtime } from '@fle-ts/crypto-core';
 import { DynamoDbEncryptionError } from './errors.js';
 
-const SBOX = new Uint8Array(256);
-const INV_SBOX = new Uint8Array(256);
-
-function xtime(b: number): number {
-  return ((b << 1) ^ (b & 0x80 ? 0x1b : 0)) & 0xff;
-}
-
-function gmul(a: number, b: number): number {
-  let r = 0;
-  for (; b > 0; b >>= 1, a = xtime(a)) if (b & 1) r ^= a;
-  return r;
-}
-
-(function buildSbox() {
-  // FIPS-197 5.1.1: multiplicative inverse in GF(2^8), then the affine map.
-  const exp = new Uint8Array(256);
-  const log = new Uint8Array(256);
-  for (let i = 0, x = 1; i < 255; i++, x = gmul(x, 3)) {
-    exp[i] = x;
-    log[x] = i;
-  }
-  for (let i = 0; i < 256; i++) {
-    const inv = i === 0 ? 0 : exp[(255 - log[i]!) % 255]!;
-    let s = inv;
-    for (let r = 1; r < 5; r++) s ^= ((inv << r) | (inv >>> (8 - r))) & 0xff;
-    s ^= 0x63;
-    SBOX[i] = s;
-    INV_SBOX[s] = i;
-  }
-})();
+// The S-box tables and GF(2^8) arithmetic are crypto-core's (one copy in the project).
+const SBOX = AES_SBOX;
+const INV_SBOX = AES_INV_SBOX;
+const xtime = gfXtime;
+const gmul = gfMul;
 
 /** An AES key (16, 24 or 32 bytes) with its expanded schedule. */
 export class AesKey {
