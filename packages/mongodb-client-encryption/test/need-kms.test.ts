@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   MongoCrypt, MONGOCRYPT_CTX_NEED_KMS, MONGOCRYPT_CTX_NEED_KMS_CREDENTIALS, MONGOCRYPT_CTX_NEED_MONGO_KEYS, MONGOCRYPT_CTX_READY,
 } from '@fle-ts/mongodb-client-encryption';
+import type { MasterKey } from '@fle-ts/keyvault';
+import { RemoteKms } from '../src/remote-kms.js';
 import { startMockKms, type MockKms } from '../../kms/test/mock-kms.js';
 
 const AWS = { accessKeyId: 'AKIDDROPIN', secretAccessKey: 'dropin-secret-SENTINEL' };
@@ -278,5 +280,39 @@ describe('NEED_KMS with azure and gcp keys: an OAuth round first, then the key r
     const c = crypt({ ...allProviders(), kmip: { endpoint } });
     expect(() => c.makeDataKeyContext(serialize({ provider: 'kmip' }), {})).toThrow(/KMS provider 'kmip'.*KMIP/);
     expect(() => crypt().makeDataKeyContext(serialize(azureKey()), {})).toThrow(/KMS provider 'azure' is not configured/);
+  });
+});
+
+describe('the token cache of RemoteKms (per provider name, renewed with under a minute left)', () => {
+  const answer = (json: string): Uint8Array => new TextEncoder().encode(`HTTP/1.1 200 OK\r\nContent-Length: ${json.length}\r\n\r\n${json}`);
+  const mk = { provider: 'azure', keyVaultEndpoint: 'v.vault.azure.net', keyName: 'k' } as unknown as MasterKey;
+  const named = { ...mk, provider: 'azure:two' } as MasterKey;
+
+  it('a token with expires_in is reused until 60 s before it ends; one without is used once', () => {
+    let now = 1_000_000;
+    const kms = new RemoteKms({ azure: AZURE, 'azure:two': AZURE }, () => now);
+    const first = kms.tokenRequests([mk, mk, named]);
+    expect(first.map((r) => r.kmsProvider)).toEqual(['azure', 'azure:two']); // one per provider name
+    first[0]?.addResponse(answer('{"access_token":"tok-a","expires_in":"120"}'));
+    first[1]?.addResponse(answer('{"access_token":"tok-b"}'));
+    kms.keepTokens(first, now);
+    expect(new TextDecoder().decode(kms.encrypt(mk, new Uint8Array(96)).message)).toContain('Authorization:Bearer tok-a\r\n');
+    expect(new TextDecoder().decode(kms.encrypt(named, new Uint8Array(96)).message)).toContain('Authorization:Bearer tok-b\r\n');
+    now += 59_000;
+    expect(kms.tokenRequests([mk, named]).map((r) => r.kmsProvider)).toEqual(['azure:two']);
+    now += 2_000; // 59 s left of tok-a
+    expect(kms.tokenRequests([mk]).map((r) => r.kmsProvider)).toEqual(['azure']);
+  });
+
+  it('gcp: {} asks the driver (NEED_KMS_CREDENTIALS); an accessToken from it skips the token round', async () => {
+    const accessToken = await mockToken('gcp');
+    const ctx = crypt({ gcp: {} }).makeDataKeyContext(serialize(gcpKey()), {}) as unknown as Ctx;
+    expect(ctx.state).toBe(MONGOCRYPT_CTX_NEED_KMS_CREDENTIALS);
+    ctx.provideKMSProviders(serialize({ gcp: { accessToken } }));
+    const r = await traced(ctx);
+    expect(r.states).toEqual([NK, MONGOCRYPT_CTX_READY]);
+    expect(r.targets).toEqual(['gcp-encrypt']);
+    const fresh = crypt({ azure: {} }).makeDataKeyContext(serialize(azureKey()), {}) as unknown as Ctx;
+    expect(() => fresh.provideKMSProviders(serialize({ azure: {} }))).toThrow(/^KMS provider 'azure': kmsProviders\['azure'\] is \{\} and the driver provided no credentials for it: run on an Azure VM/);
   });
 });
