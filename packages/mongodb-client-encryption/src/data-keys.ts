@@ -47,8 +47,8 @@ function dataKeyOf(keyMaterial: unknown): Uint8Array {
 }
 
 /**
- * A data-key context: READY at once for local KMS, after one NEED_KMS round (AWS Encrypt) for an
- * aws key; `finalize` gives the new key document.
+ * A data-key context: READY at once for local KMS, after one NEED_KMS round for an aws key (two for
+ * azure/gcp without a cached token: OAuth, then wrap); `finalize` gives the new key document.
  */
 export function dataKeyStep(kekBson: Uint8Array, options: DataKeyContextOptions, kms: LocalMasterKeys): Step {
   const masterKey = readKek(kekBson);

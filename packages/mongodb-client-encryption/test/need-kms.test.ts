@@ -276,6 +276,16 @@ describe('NEED_KMS with azure and gcp keys: an OAuth round first, then the key r
     }
   });
 
+  it('named providers (azure:two, gcp:two) keep their own credentials and tokens', async () => {
+    const c = crypt({ 'azure:two': azureCreds(), 'gcp:two': gcpCreds() });
+    const a = await traced(c.makeDataKeyContext(serialize({ ...azureKey(), provider: 'azure:two' }), {}) as unknown as Ctx);
+    const g = await traced(c.makeDataKeyContext(serialize({ ...gcpKey(), provider: 'gcp:two' }), {}) as unknown as Ctx);
+    expect([a.targets, g.targets]).toEqual([['azure-token', 'azure-wrapkey'], ['gcp-token', 'gcp-encrypt']]);
+    const dec = await traced(c.makeExplicitEncryptionContext(serialize({ v: 2 }), { keyId: g.doc._id.buffer, algorithm: DET, expressionMode: false }) as unknown as Ctx, [g.doc]);
+    expect(dec.targets).toEqual(['gcp-decrypt']); // gcp:two's token is cached
+    expect(() => c.makeDataKeyContext(serialize(gcpKey()), {})).toThrow(/KMS provider 'gcp' is not configured/);
+  });
+
   it('kmip is refused before any request, naming the provider; an unconfigured azure key names it', () => {
     const c = crypt({ ...allProviders(), kmip: { endpoint } });
     expect(() => c.makeDataKeyContext(serialize({ provider: 'kmip' }), {})).toThrow(/KMS provider 'kmip'.*KMIP/);

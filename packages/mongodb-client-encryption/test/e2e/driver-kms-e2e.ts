@@ -98,7 +98,7 @@ try {
   report.cloudDecrypted = [await cloudFresh.decrypt(azureBlob), await cloudFresh.decrypt(gcpBlob)];
   // rewrap azure -> gcp, then decrypt with a fresh ClientEncryption (gcp unwraps it now)
   report.cloudRewrap = (await cloud.rewrapManyDataKey({ _id: azureId }, { provider: 'gcp', masterKey: gcpKey })).bulkWriteResult?.modifiedCount;
-  const moved = await client.db('keyvault').collection('datakeys').findOne({ _id: azureId });
+  const moved = await client.db('keyvault').collection('datakeys').findOne({ keyAltNames: 'azure-key' });
   report.cloudRewrappedProvider = (moved?.masterKey as Doc | undefined)?.provider;
   report.cloudAfterRewrap = await new mongodb.ClientEncryption(client, cloudOptions).decrypt(azureBlob);
   report.cloudRequests = mock.requests.slice(before).map((r) => r.target);
