@@ -110,7 +110,7 @@ export class MongoCryptContext {
   }
 
   /** NEED_KMS: the next request for the driver to send, or null when all were handed out. */
-  nextKMSRequest(): DriverKmsRequest | null {
+  nextKMSRequest(): DriverKmsRequest<unknown> | null {
     const step = this.#step;
     if (this.#state !== MONGOCRYPT_CTX_ERROR && step?.state === MONGOCRYPT_CTX_NEED_KMS) return step.requests[this.#kmsIndex++] ?? null;
     return null;

@@ -47,8 +47,8 @@ function dataKeyOf(keyMaterial: unknown): Uint8Array {
 }
 
 /**
- * A data-key context: READY at once for local KMS, after one NEED_KMS round (AWS Encrypt) for an
- * aws key; `finalize` gives the new key document.
+ * A data-key context: READY at once for local KMS, after one NEED_KMS round for an aws key (two for
+ * azure/gcp without a cached token: OAuth, then wrap); `finalize` gives the new key document.
  */
 export function dataKeyStep(kekBson: Uint8Array, options: DataKeyContextOptions, kms: LocalMasterKeys): Step {
   const masterKey = readKek(kekBson);
@@ -57,7 +57,7 @@ export function dataKeyStep(kekBson: Uint8Array, options: DataKeyContextOptions,
   if (!kms.isLocal(masterKey.provider)) {
     // The request is built at once (or after NEED_KMS_CREDENTIALS); the data key is wiped then.
     try {
-      return kmsThen(kms.remote, [masterKey.provider], () => {
+      return kmsThen(kms.remote, [masterKey], () => {
         try {
           return [kms.remote.encrypt(masterKey, dataKey)];
         } finally {
@@ -113,7 +113,7 @@ export function rewrapStep(filterBson: Uint8Array, kekBson: Uint8Array | undefin
     // written: local keys here, remote ones in one NEED_KMS round each way (unwrap, then wrap).
     finish: () => {
       const remoteDocs = docs.filter((d) => !kms.isLocal(d.masterKey.provider));
-      return kmsThen(kms.remote, remoteDocs.map((d) => d.masterKey.provider), () => remoteDocs.map((d) => kms.remote.decrypt(d.masterKey, keyMaterialBytes(d))), (remoteRaws) => {
+      return kmsThen(kms.remote, remoteDocs.map((d) => d.masterKey), () => remoteDocs.map((d) => kms.remote.decrypt(d.masterKey, keyMaterialBytes(d))), (remoteRaws) => {
         const raws = docs.map((d) => (kms.isLocal(d.masterKey.provider) ? kms.unwrapRaw(d) : (remoteRaws[remoteDocs.indexOf(d)] as Uint8Array)));
         const targets = docs.map((d) => newKek ?? d.masterKey);
         const wrapped: (Uint8Array | undefined)[] = [];
@@ -126,7 +126,7 @@ export function rewrapStep(filterBson: Uint8Array, kekBson: Uint8Array | undefin
           // Copies of the keys for the requests, which kmsThen builds at once, or after
           // NEED_KMS_CREDENTIALS when a provider is {}; wiped once the requests are built.
           const kept = remoteAt.map((i) => new Uint8Array(raws[i] as Uint8Array));
-          return kmsThen(kms.remote, remoteAt.map((i) => (targets[i] as MasterKey).provider), () => {
+          return kmsThen(kms.remote, remoteAt.map((i) => targets[i] as MasterKey), () => {
             try {
               return remoteAt.map((i, j) => kms.remote.encrypt(targets[i] as MasterKey, kept[j] as Uint8Array));
             } finally {

@@ -88,7 +88,7 @@ export class KeyRequest {
     if (this.#remote.length === 0) return next();
     const docs = this.#remote.splice(0);
     const remote = this.#kms.remote;
-    return kmsThen(remote, docs.map((d) => d.masterKey.provider), () => docs.map((d) => remote.decrypt(d.masterKey, keyMaterialBytes(d))), (raws) => {
+    return kmsThen(remote, docs.map((d) => d.masterKey), () => docs.map((d) => remote.decrypt(d.masterKey, keyMaterialBytes(d))), (raws) => {
       try {
         docs.forEach((d, i) => {
           const raw = raws[i] as Uint8Array;

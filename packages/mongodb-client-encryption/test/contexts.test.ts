@@ -117,13 +117,18 @@ describe('data keys', () => {
     expect(doc.status).toBe(0);
   });
 
-  it('refuses a duplicate keyAltName, keyMaterial of the wrong length, an unconfigured provider, and azure (not in the NEED_KMS loop yet)', () => {
+  it('refuses a duplicate keyAltName, keyMaterial of the wrong length, an unconfigured provider, and kmip (not in the NEED_KMS loop); azure accessToken goes straight to its wrapkey request', () => {
     const c = crypt();
     expect(() => c.makeDataKeyContext(serialize({ provider: 'local' }), { keyAltNames: [serialize({ keyAltName: 'a' }), serialize({ keyAltName: 'a' })] })).toThrow(/duplicate keyAltNames/);
     expect(() => c.makeDataKeyContext(serialize({ provider: 'local' }), { keyMaterial: serialize({ keyMaterial: new Binary(new Uint8Array(95)) }) })).toThrow(/keyMaterial should have length 96, but has length 95/);
     expect(() => c.makeDataKeyContext(serialize({ provider: 'aws', region: 'us-east-1', key: 'arn:x' }), {})).toThrow(/KMS provider 'aws' is not configured/);
-    const azure = crypt({ kmsProviders: serialize({ local: { key: masterKey }, azure: { accessToken: 't' } }) });
-    expect(() => azure.makeDataKeyContext(serialize({ provider: 'azure', keyVaultEndpoint: 'v.vault.azure.net', keyName: 'k' }), {})).toThrow(/local and aws keys so far/);
+    const azure = crypt({ kmsProviders: serialize({ local: { key: masterKey }, azure: { accessToken: 't' }, kmip: { endpoint: 'kmip.example.com' } }) });
+    const ctx = azure.makeDataKeyContext(serialize({ provider: 'azure', keyVaultEndpoint: 'v.vault.azure.net', keyName: 'k' }), {});
+    expect(ctx.state).toBe(4); // NEED_KMS: no token round in accessToken mode
+    const req = ctx.nextKMSRequest();
+    expect([req?.endpoint, req?.kmsProvider]).toEqual(['v.vault.azure.net:443', 'azure']);
+    expect(new TextDecoder().decode(req?.message)).toMatch(/^POST \/keys\/k\/\/wrapkey\?api-version=7\.1 HTTP\/1\.1\r\n[^]*\r\nAuthorization:Bearer t\r\n/);
+    expect(() => azure.makeDataKeyContext(serialize({ provider: 'kmip' }), {})).toThrow(/KMS provider 'kmip'.*KMIP session/);
   });
 
   it('rewrap: NEED_MONGO_KEYS with the filter as given, then {v: [documents]} with new keyMaterial that still unwraps to the same key', () => {

@@ -1,18 +1,30 @@
 // The NEED_KMS and NEED_KMS_CREDENTIALS states, driven here as the driver's state machine drives
 // them (state_machine.ts: nextKMSRequest until null, a socket per request writing `message` and
 // feeding `addResponse` while `bytesNeeded` > 0, then finishKMSRequests), over plain TCP to the
-// kms package's verifying mock (it recomputes every SigV4 signature with @smithy/signature-v4).
+// kms package's verifying mock (it recomputes every SigV4 signature with @smithy/signature-v4, checks
+// Azure's client credentials and verifies GCP's RS256 JWT with node:crypto, and accepts only the
+// bearer tokens it issued).
+import { generateKeyPairSync } from 'node:crypto';
 import { connect } from 'node:net';
 import { Binary, deserialize, serialize, type Document } from 'bson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   MongoCrypt, MONGOCRYPT_CTX_NEED_KMS, MONGOCRYPT_CTX_NEED_KMS_CREDENTIALS, MONGOCRYPT_CTX_NEED_MONGO_KEYS, MONGOCRYPT_CTX_READY,
 } from '@fle-ts/mongodb-client-encryption';
+import type { MasterKey } from '@fle-ts/keyvault';
+import { RemoteKms } from '../src/remote-kms.js';
 import { startMockKms, type MockKms } from '../../kms/test/mock-kms.js';
 
 const AWS = { accessKeyId: 'AKIDDROPIN', secretAccessKey: 'dropin-secret-SENTINEL' };
 const LOCAL = new Uint8Array(96).fill(3);
 const DET = 'AEAD_AES_256_CBC_HMAC_SHA_512-Deterministic';
+const AZURE = { tenantId: 'tenant-dropin', clientId: 'client-dropin', clientSecret: 'azure-secret-SENTINEL' };
+const gcpPair = (): { privateKey: string; publicKeySpki: Uint8Array } => {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { privateKey: privateKey.export({ type: 'pkcs8', format: 'der' }).toString('base64'), publicKeySpki: new Uint8Array(publicKey.export({ type: 'spki', format: 'der' })) };
+};
+const GCP_KEY = gcpPair();
+const GCP_EMAIL = 'dropin@project.iam.gserviceaccount.com';
 
 interface Ctx {
   state: number;
@@ -28,7 +40,7 @@ interface Ctx {
 let mock: MockKms;
 let endpoint: string;
 beforeAll(async () => {
-  mock = await startMockKms({ aws: { [AWS.accessKeyId]: AWS.secretAccessKey } });
+  mock = await startMockKms({ aws: { [AWS.accessKeyId]: AWS.secretAccessKey }, azure: AZURE, gcp: { email: GCP_EMAIL, publicKeySpki: GCP_KEY.publicKeySpki } });
   endpoint = `127.0.0.1:${mock.port}`;
 });
 afterAll(() => mock.close());
@@ -148,5 +160,169 @@ describe('NEED_KMS with aws keys (driver drop-in)', () => {
       expect(`${(e as Error).message}${(e as Error).stack}`).not.toMatch(/SENTINEL/);
       expect(ctx.state, name).toBe(0);
     }
+  });
+});
+
+const azureCreds = (): Document => ({ ...AZURE, identityPlatformEndpoint: endpoint });
+const gcpCreds = (): Document => ({ email: GCP_EMAIL, privateKey: GCP_KEY.privateKey, endpoint });
+const azureKey = (): Document => ({ provider: 'azure', keyVaultEndpoint: endpoint, keyName: 'dropin-key', keyVersion: 'v1' });
+const gcpKey = (): Document => ({ provider: 'gcp', projectId: 'p', location: 'global', keyRing: 'r', keyName: 'dropin-key', endpoint });
+const allProviders = (): Document => ({ aws: AWS, azure: azureCreds(), gcp: gcpCreds(), local: { key: LOCAL } });
+
+/** Runs a context; returns the states and the mock targets it caused (all verified by the mock). */
+async function traced(ctx: Ctx, keys: Document[] = []): Promise<{ doc: Document; states: number[]; targets: string[] }> {
+  const before = mock.requests.length;
+  const states: number[] = [];
+  const doc = await run(ctx, keys, states);
+  const seen = mock.requests.slice(before);
+  expect(seen.filter((r) => !r.signatureValid).map((r) => r.target)).toEqual([]);
+  return { doc, states, targets: seen.map((r) => r.target) };
+}
+
+/** A token the mock issued, fetched outside the drop-in (what an application does for accessToken mode). */
+async function mockToken(kind: 'azure' | 'gcp'): Promise<string> {
+  const ctx = crypt(kind === 'azure' ? { azure: azureCreds() } : { gcp: gcpCreds() }).makeDataKeyContext(serialize(kind === 'azure' ? azureKey() : gcpKey()), {}) as unknown as Ctx;
+  const req = ctx.nextKMSRequest();
+  const res = await fetch(`http://${endpoint}${kind === 'azure' ? `/${AZURE.tenantId}/oauth2/v2.0/token` : '/token'}`, {
+    method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new TextDecoder().decode(req?.message).split('\r\n\r\n')[1],
+  });
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+const NK = MONGOCRYPT_CTX_NEED_KMS;
+describe('NEED_KMS with azure and gcp keys: an OAuth round first, then the key request (driver drop-in)', () => {
+  for (const [name, key, tokenTarget, wrapTarget, unwrapTarget] of [
+    ['azure', azureKey, 'azure-token', 'azure-wrapkey', 'azure-unwrapkey'],
+    ['gcp', gcpKey, 'gcp-token', 'gcp-encrypt', 'gcp-decrypt'],
+  ] as const) {
+    it(`${name}: createDataKey asks for a token, then wraps; the token is cached in the MongoCrypt; encrypt/decrypt unwrap`, async () => {
+      const c = crypt(allProviders());
+      const seen: { endpoint: string; kmsProvider: string }[] = [];
+      const ctx = c.makeDataKeyContext(serialize(key()), {}) as unknown as Ctx;
+      expect(ctx.state).toBe(NK);
+      await serveKms(ctx, seen);
+      expect(ctx.state).toBe(NK); // the token round is a NEED_KMS of its own
+      await serveKms(ctx, seen);
+      expect(ctx.state).toBe(MONGOCRYPT_CTX_READY);
+      expect(seen).toEqual([{ endpoint, kmsProvider: name }, { endpoint, kmsProvider: name }]);
+      const doc = deserialize(ctx.finalize());
+      expect(doc.masterKey).toEqual(key());
+      // second key: the cached token, one NEED_KMS
+      const second = await traced(c.makeDataKeyContext(serialize(key()), {}) as unknown as Ctx);
+      expect(second.states).toEqual([NK, MONGOCRYPT_CTX_READY]);
+      expect(second.targets).toEqual([wrapTarget]);
+      // a fresh MongoCrypt: keys, token, unwrap
+      const enc = await traced(crypt(allProviders()).makeExplicitEncryptionContext(serialize({ v: `via ${name}` }), { keyId: doc._id.buffer, algorithm: DET, expressionMode: false }) as unknown as Ctx, [doc]);
+      expect(enc.states).toEqual([MONGOCRYPT_CTX_NEED_MONGO_KEYS, NK, NK, MONGOCRYPT_CTX_READY]);
+      expect(enc.targets).toEqual([tokenTarget, unwrapTarget]);
+      const dec = await traced(crypt(allProviders()).makeExplicitDecryptionContext(serialize({ v: enc.doc.v })) as unknown as Ctx, [doc]);
+      expect(dec.doc.v).toBe(`via ${name}`);
+      expect(dec.targets).toEqual([tokenTarget, unwrapTarget]);
+    });
+
+    it(`${name}: accessToken mode sends no token request`, async () => {
+      const accessToken = await mockToken(name);
+      const c = crypt({ [name]: { accessToken } });
+      const made = await traced(c.makeDataKeyContext(serialize(key()), {}) as unknown as Ctx);
+      expect(made.states).toEqual([NK, MONGOCRYPT_CTX_READY]);
+      expect(made.targets).toEqual([wrapTarget]);
+      const enc = await traced(crypt({ [name]: { accessToken } }).makeExplicitEncryptionContext(serialize({ v: 1 }), { keyId: made.doc._id.buffer, algorithm: DET, expressionMode: false }) as unknown as Ctx, [made.doc]);
+      expect(enc.targets).toEqual([unwrapTarget]);
+    });
+  }
+
+  it('rewrap local -> azure -> gcp -> aws -> local: each hop unwraps and wraps through its KMS, the data key stays the same', async () => {
+    const c = crypt(allProviders());
+    const localDoc = deserialize(c.makeDataKeyContext(serialize({ provider: 'local' }), { keyMaterial: serialize({ keyMaterial: new Binary(new Uint8Array(96).fill(7)) }) }).finalize());
+    let docs: Document[] = [localDoc];
+    const hops: string[][] = [];
+    for (const target of [azureKey(), gcpKey(), masterKey(), { provider: 'local' }]) {
+      const r = await traced(crypt(allProviders()).makeRewrapManyDataKeyContext(serialize({}), serialize(target)) as unknown as Ctx, docs);
+      docs = r.doc.v as Document[];
+      expect(docs[0]?.masterKey).toEqual(target);
+      hops.push(r.targets);
+    }
+    expect(hops).toEqual([
+      ['azure-token', 'azure-wrapkey'],
+      ['azure-token', 'azure-unwrapkey', 'gcp-token', 'gcp-encrypt'],
+      ['gcp-token', 'gcp-decrypt', 'TrentService.Encrypt'],
+      ['TrentService.Decrypt'],
+    ]);
+    const encrypt = async (d: Document): Promise<Uint8Array> => ((await run(crypt(allProviders()).makeExplicitEncryptionContext(serialize({ v: 'x' }), { keyId: localDoc._id.buffer, algorithm: DET, expressionMode: false }) as unknown as Ctx, [d])).v as Binary).buffer;
+    expect(Buffer.from(await encrypt(docs[0] as Document)).equals(Buffer.from(await encrypt(localDoc)))).toBe(true);
+  });
+
+  it('bad credentials, a bad token, KMS faults: typed errors naming the provider, no secret in them', async () => {
+    const other = gcpPair();
+    const cases: [string, Document, Document, () => void, RegExp][] = [
+      ['azure wrong secret', { azure: { ...azureCreds(), clientSecret: 'wrong-SENTINEL' } }, azureKey(), () => {}, /^KMS provider 'azure': .*400.*invalid_client/],
+      ['gcp wrong key', { gcp: { ...gcpCreds(), privateKey: other.privateKey } }, gcpKey(), () => {}, /^KMS provider 'gcp': .*400.*invalid_client/],
+      ['azure bad access token', { azure: { accessToken: 'bogus-SENTINEL' } }, azureKey(), () => {}, /^KMS provider 'azure': .*401/],
+      ['gcp token without access_token', { gcp: gcpCreds() }, gcpKey(), () => mock.fault('missingField', 1), /^KMS provider 'gcp': .*access_token/],
+      ['azure 500 on the token', { azure: azureCreds() }, azureKey(), () => mock.fault('http500', 1), /^KMS provider 'azure': .*500/],
+      ['gcp garbage on the token', { gcp: gcpCreds() }, gcpKey(), () => mock.fault('badJson', 1), /^KMS provider 'gcp': /],
+    ];
+    for (const [name, providers, key, setup, pattern] of cases) {
+      const ctx = crypt(providers).makeDataKeyContext(serialize(key), {}) as unknown as Ctx;
+      setup();
+      const e = await serveKms(ctx).then(() => undefined, (err: Error) => err);
+      mock.fault('none', 0);
+      expect(e, name).toBeInstanceOf(Error);
+      expect((e as Error).message, name).toMatch(pattern);
+      expect((e as Error & { code?: string }).code, name).toMatch(/^KMS_/);
+      const text = `${(e as Error).message}${(e as Error).stack}`;
+      for (const secret of ['SENTINEL', GCP_KEY.privateKey.slice(40, 80), other.privateKey.slice(40, 80)]) expect(text, name).not.toContain(secret);
+      expect(ctx.state, name).toBe(0);
+    }
+  });
+
+  it('named providers (azure:two, gcp:two) keep their own credentials and tokens', async () => {
+    const c = crypt({ 'azure:two': azureCreds(), 'gcp:two': gcpCreds() });
+    const a = await traced(c.makeDataKeyContext(serialize({ ...azureKey(), provider: 'azure:two' }), {}) as unknown as Ctx);
+    const g = await traced(c.makeDataKeyContext(serialize({ ...gcpKey(), provider: 'gcp:two' }), {}) as unknown as Ctx);
+    expect([a.targets, g.targets]).toEqual([['azure-token', 'azure-wrapkey'], ['gcp-token', 'gcp-encrypt']]);
+    const dec = await traced(c.makeExplicitEncryptionContext(serialize({ v: 2 }), { keyId: g.doc._id.buffer, algorithm: DET, expressionMode: false }) as unknown as Ctx, [g.doc]);
+    expect(dec.targets).toEqual(['gcp-decrypt']); // gcp:two's token is cached
+    expect(() => c.makeDataKeyContext(serialize(gcpKey()), {})).toThrow(/KMS provider 'gcp' is not configured/);
+  });
+
+  it('kmip is refused before any request, naming the provider; an unconfigured azure key names it', () => {
+    const c = crypt({ ...allProviders(), kmip: { endpoint } });
+    expect(() => c.makeDataKeyContext(serialize({ provider: 'kmip' }), {})).toThrow(/KMS provider 'kmip'.*KMIP/);
+    expect(() => crypt().makeDataKeyContext(serialize(azureKey()), {})).toThrow(/KMS provider 'azure' is not configured/);
+  });
+});
+
+describe('the token cache of RemoteKms (per provider name, renewed with under a minute left)', () => {
+  const answer = (json: string): Uint8Array => new TextEncoder().encode(`HTTP/1.1 200 OK\r\nContent-Length: ${json.length}\r\n\r\n${json}`);
+  const mk = { provider: 'azure', keyVaultEndpoint: 'v.vault.azure.net', keyName: 'k' } as unknown as MasterKey;
+  const named = { ...mk, provider: 'azure:two' } as MasterKey;
+
+  it('a token with expires_in is reused until 60 s before it ends; one without is used once', () => {
+    let now = 1_000_000;
+    const kms = new RemoteKms({ azure: AZURE, 'azure:two': AZURE }, () => now);
+    const first = kms.tokenRequests([mk, mk, named]);
+    expect(first.map((r) => r.kmsProvider)).toEqual(['azure', 'azure:two']); // one per provider name
+    first[0]?.addResponse(answer('{"access_token":"tok-a","expires_in":"120"}'));
+    first[1]?.addResponse(answer('{"access_token":"tok-b"}'));
+    kms.keepTokens(first, now);
+    expect(new TextDecoder().decode(kms.encrypt(mk, new Uint8Array(96)).message)).toContain('Authorization:Bearer tok-a\r\n');
+    expect(new TextDecoder().decode(kms.encrypt(named, new Uint8Array(96)).message)).toContain('Authorization:Bearer tok-b\r\n');
+    now += 59_000;
+    expect(kms.tokenRequests([mk, named]).map((r) => r.kmsProvider)).toEqual(['azure:two']);
+    now += 2_000; // 59 s left of tok-a
+    expect(kms.tokenRequests([mk]).map((r) => r.kmsProvider)).toEqual(['azure']);
+  });
+
+  it('gcp: {} asks the driver (NEED_KMS_CREDENTIALS); an accessToken from it skips the token round', async () => {
+    const accessToken = await mockToken('gcp');
+    const ctx = crypt({ gcp: {} }).makeDataKeyContext(serialize(gcpKey()), {}) as unknown as Ctx;
+    expect(ctx.state).toBe(MONGOCRYPT_CTX_NEED_KMS_CREDENTIALS);
+    ctx.provideKMSProviders(serialize({ gcp: { accessToken } }));
+    const r = await traced(ctx);
+    expect(r.states).toEqual([NK, MONGOCRYPT_CTX_READY]);
+    expect(r.targets).toEqual(['gcp-encrypt']);
+    const fresh = crypt({ azure: {} }).makeDataKeyContext(serialize(azureKey()), {}) as unknown as Ctx;
+    expect(() => fresh.provideKMSProviders(serialize({ azure: {} }))).toThrow(/^KMS provider 'azure': kmsProviders\['azure'\] is \{\} and the driver provided no credentials for it: run on an Azure VM/);
   });
 });

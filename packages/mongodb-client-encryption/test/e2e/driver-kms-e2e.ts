@@ -1,9 +1,12 @@
 // Runs in a fresh Node process (driver-kms.test.ts starts it): the official driver of one major,
 // with this package as its binding, creates an aws data key, encrypts and decrypts through the
 // NEED_KMS loop. The driver opens the TLS connections itself (tls.connect to the masterKey's
-// endpoint, its tlsOptions.aws.tlsCAFile trusting a certificate made here with openssl); a TLS
-// front passes them to the kms package's verifying mock (SigV4 recomputed). Prints one JSON report.
+// endpoint, its tlsOptions.<provider>.tlsCAFile trusting a certificate made here with openssl); a TLS
+// front passes them to the kms package's verifying mock (SigV4 recomputed, Azure client credentials
+// and GCP's RS256 JWT checked, bearer tokens its own). Then azure and gcp keys the same way, each
+// after its OAuth token request. Prints one JSON report.
 import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { connect, type AddressInfo } from 'node:net';
@@ -24,7 +27,13 @@ const dir = mkdtempSync(join(tmpdir(), 'fle-ts-kms-tls-'));
 execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
   '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
 
-const mock = await startMockKms({ aws: { [AWS.accessKeyId]: AWS.secretAccessKey } });
+const AZURE = { tenantId: 'tenant-driver', clientId: 'client-driver', clientSecret: 'driver-azure-secret' };
+const gcpPair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const GCP = { email: 'driver@p.iam.gserviceaccount.com', privateKey: gcpPair.privateKey.export({ type: 'pkcs8', format: 'der' }).toString('base64') };
+const mock = await startMockKms({
+  aws: { [AWS.accessKeyId]: AWS.secretAccessKey }, azure: AZURE,
+  gcp: { email: GCP.email, publicKeySpki: new Uint8Array(gcpPair.publicKey.export({ type: 'spki', format: 'der' })) },
+});
 let tlsConnections = 0;
 const front = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (socket) => {
   tlsConnections++;
@@ -68,6 +77,36 @@ try {
   report.requests = mock.requests.map((r) => r.target);
   report.signaturesValid = mock.requests.every((r) => r.signatureValid);
   report.tlsConnections = tlsConnections;
+
+  // azure and gcp: the driver sends the token request (a NEED_KMS of its own), then the key request.
+  const before = mock.requests.length;
+  const tlsBefore = tlsConnections;
+  const ca = { tlsCAFile: join(dir, 'cert.pem') };
+  const cloudOptions = {
+    keyVaultNamespace,
+    kmsProviders: { azure: { ...AZURE, identityPlatformEndpoint: endpoint }, gcp: { ...GCP, endpoint } },
+    tlsOptions: { azure: ca, gcp: ca },
+  };
+  const cloud = new mongodb.ClientEncryption(client, cloudOptions);
+  const azureKey = { keyVaultEndpoint: endpoint, keyName: 'driver-key' };
+  const gcpKey = { projectId: 'p', location: 'global', keyRing: 'r', keyName: 'driver-key', endpoint };
+  const azureId = await cloud.createDataKey('azure', { masterKey: azureKey, keyAltNames: ['azure-key'] });
+  const gcpId = await cloud.createDataKey('gcp', { masterKey: gcpKey, keyAltNames: ['gcp-key'] });
+  const azureBlob = await cloud.encrypt('via azure', { keyId: azureId, algorithm: DET });
+  const gcpBlob = await cloud.encrypt('via gcp', { keyId: gcpId, algorithm: DET });
+  const cloudFresh = new mongodb.ClientEncryption(client, cloudOptions);
+  report.cloudDecrypted = [await cloudFresh.decrypt(azureBlob), await cloudFresh.decrypt(gcpBlob)];
+  // rewrap azure -> gcp, then decrypt with a fresh ClientEncryption (gcp unwraps it now)
+  report.cloudRewrap = (await cloud.rewrapManyDataKey({ _id: azureId }, { provider: 'gcp', masterKey: gcpKey })).bulkWriteResult?.modifiedCount;
+  const moved = await client.db('keyvault').collection('datakeys').findOne({ keyAltNames: 'azure-key' });
+  report.cloudRewrappedProvider = (moved?.masterKey as Doc | undefined)?.provider;
+  report.cloudAfterRewrap = await new mongodb.ClientEncryption(client, cloudOptions).decrypt(azureBlob);
+  report.cloudRequests = mock.requests.slice(before).map((r) => r.target);
+  report.cloudValid = mock.requests.slice(before).every((r) => r.signatureValid);
+  report.cloudTlsConnections = tlsConnections - tlsBefore;
+  // A wrong client secret: the driver's MongoCryptError naming azure, without the secret.
+  report.cloudError = await new mongodb.ClientEncryption(client, { ...cloudOptions, kmsProviders: { azure: { ...AZURE, clientSecret: 'wrong-driver-secret', identityPlatformEndpoint: endpoint } } })
+    .createDataKey('azure', { masterKey: azureKey }).then(() => undefined, (e: Error) => ({ name: e.name, message: e.message }));
 } catch (e) {
   report.fatal = e instanceof Error ? `${e.name}: ${e.message}\n${e.stack}` : String(e);
 } finally {
