@@ -47,7 +47,7 @@ export class LocalMasterKeys {
     if (kek) return kek;
     const { type } = parseProviderId(provider);
     if (type !== 'local') {
-      throw new MongoCryptBindingError('NOT_SUPPORTED', `KMS provider '${provider}' is not supported by fle-ts yet: only local master keys are (remote KMS providers come with the NEED_KMS loop)`);
+      throw new MongoCryptBindingError('NOT_SUPPORTED', `KMS provider '${provider}' is not a local provider: its keys are wrapped through the NEED_KMS loop, not here`);
     }
     const configured = this.#configured.includes(provider);
     throw new KeyVaultError('KMS_PROVIDER_NOT_CONFIGURED', `KMS provider '${provider}' is ${configured ? 'configured without a key' : 'not configured'}: add {key: <96 bytes>} to kmsProviders`);
