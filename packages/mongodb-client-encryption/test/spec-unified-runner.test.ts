@@ -26,10 +26,6 @@ const REMOTE_KMS_FILES = new Set([
 
 /** `file#test` -> why it cannot pass here, and the runner's error it must still give. */
 const KNOWN: Record<string, { reason: string; error: RegExp }> = {
-  'malformedCiphertext#Malformed data': {
-    reason: "fle-format rejects a 19-byte blob as too short before any key lookup; libmongocrypt parses it, asks for its key and reports 'not all keys requested were satisfied'",
-    error: /expected to contain "not all keys requested were satisfied", got "FLE1 blob must be at least 82 bytes, got 19"/,
-  },
   'timeoutMS#timeoutMS applied to listCollections to get collection schema': {
     reason: "the failPoint operation needs a real mongod's configureFailPoint (test commands); neither the test server nor FerretDB has it",
     error: /testRunner operation failPoint/,
