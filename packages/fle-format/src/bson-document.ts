@@ -57,11 +57,18 @@ function decryptAt(key: AeadKey, b: Uint8Array, start: number, length: number, o
   return plain.length;
 }
 
-function checkBlobLength(n: number): void {
-  if (n < MIN_FLE1_BLOB_LENGTH) {
-    throw new FleFormatError('BLOB_TOO_SHORT', `FLE1 blob must be at least ${MIN_FLE1_BLOB_LENGTH} bytes, got ${n}`);
+function checkBlobLength(n: number, min = MIN_FLE1_BLOB_LENGTH): void {
+  if (n < min) {
+    throw new FleFormatError('BLOB_TOO_SHORT', `FLE1 blob must be at least ${min} bytes, got ${n}`);
   }
 }
+
+/**
+ * The shortest blob libmongocrypt's ciphertext parser accepts (header + one byte; LMC
+ * `_mongocrypt_ciphertext_parse_unowned`, fle1-spec.md §2 "Parse checks"): it asks the key vault
+ * for the key of any such blob before the AEAD length check refuses it at decryption.
+ */
+export const FLE1_PARSE_MIN_LENGTH = FLE1_HEADER_LENGTH + 1;
 
 /** A plain Uint8Array over the same bytes: views of a Node Buffer (what `bson` gives in Node) cost more to make. */
 function plainView(b: Uint8Array): Uint8Array {
@@ -79,13 +86,17 @@ function checkTopLevel(bson: unknown): asserts bson is Uint8Array {
  * Errors: `MALFORMED_BSON`, `BLOB_TOO_SHORT`, and `NESTING_TOO_DEEP` past MAX_NESTING_DEPTH
  * levels (the input document is level 1). `onOther`, when given, sees every other BinData 6
  * payload in the same pass (a view: copy what you keep), so a caller can gather the keys of
- * Queryable Encryption values without a second walk.
+ * Queryable Encryption values without a second walk. `minBlobLength` (default: the valid-blob
+ * minimum, 82) may be lowered to {@link FLE1_PARSE_MIN_LENGTH} to collect keys in libmongocrypt's
+ * order (the driver drop-in); {@link decryptBsonDocument} still refuses every blob under 82 bytes.
  *
  * @example
  * const ids = fle1KeyIdsInBson(serialize(storedDoc)); // [Uint8Array(16), ...]
  */
-export function fle1KeyIdsInBson(input: Uint8Array, onOther?: (blob: Uint8Array) => void): Uint8Array[] {
+export function fle1KeyIdsInBson(input: Uint8Array, onOther?: (blob: Uint8Array) => void, minBlobLength = MIN_FLE1_BLOB_LENGTH): Uint8Array[] {
   checkTopLevel(input);
+  // Never below the parser's minimum: a key UUID must lie wholly inside the blob.
+  const min = Math.max(FLE1_PARSE_MIN_LENGTH, Math.trunc(minBlobLength) || MIN_FLE1_BLOB_LENGTH);
   const bson = plainView(input);
   const seen = new Set<string>();
   const ids: Uint8Array[] = [];
@@ -97,7 +108,7 @@ export function fle1KeyIdsInBson(input: Uint8Array, onOther?: (blob: Uint8Array)
       const type = bson[i]!;
       const { v, length } = element(bson, i, end);
       if (isFle1(bson, type, v, length)) {
-        checkBlobLength(length - 5);
+        checkBlobLength(length - 5, min);
         const at = v + 6;
         let same = last >= 0;
         for (let k = 0; k < 16 && same; k++) same = bson[at + k] === bson[last + k];

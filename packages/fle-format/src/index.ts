@@ -36,7 +36,7 @@ export {
   type DecryptValueOptions,
 } from './encrypt.js';
 export { keyIdBytes, type KeyIdInput } from './key-id.js';
-export { decryptBsonDocument, fle1KeyIdsInBson, type AeadKeyLookup, type OtherBlobDecryptor } from './bson-document.js';
+export { decryptBsonDocument, FLE1_PARSE_MIN_LENGTH, fle1KeyIdsInBson, type AeadKeyLookup, type OtherBlobDecryptor } from './bson-document.js';
 // Issue 11 item 17: the one algorithm parser and type table the client imports.
 export { parseFle1Algorithm, parseExplicitAlgorithm, type ExplicitAlgorithm, type QeExplicitAlgorithm } from './algorithm.js';
 export { encryptionRefusal } from './type-rules.js';

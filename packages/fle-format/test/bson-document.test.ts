@@ -3,7 +3,7 @@ import { AeadKey, bytesToHex, FleCryptoError, FleError } from '@fle-ts/crypto-co
 import { Binary, BSONRegExp, Code, Int32, Long, serialize } from 'bson';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decryptBsonDocument, encryptValue, FleFormatError, fle1KeyIdsInBson, RawBsonValue } from '../src/index.js';
+import { decryptBsonDocument, encryptValue, FLE1_PARSE_MIN_LENGTH, FleFormatError, fle1KeyIdsInBson, RawBsonValue } from '../src/index.js';
 import { detScalar, doc, randAny } from './arbitraries.js';
 import { expectCode, TEST_KEY, TEST_KEY_ID } from './helpers.js';
 
@@ -135,6 +135,17 @@ describe('decryptBsonDocument', () => {
     expect(() => decryptBsonDocument(bytes, () => { throw new Error('unknown key'); })).toThrow('unknown key');
     // The wrong key for the id: the tag does not match.
     expectCode(() => decryptBsonDocument(bytes, () => KEYS[1]!), 'HMAC_MISMATCH', FleCryptoError);
+  });
+
+  it('minBlobLength = FLE1_PARSE_MIN_LENGTH lists the key of a 19..81-byte blob (libmongocrypt order); decryption still refuses it; under 19 bytes stays BLOB_TOO_SHORT', () => {
+    const blob = encryptValue(KEYS[0]!, IDS[0]!, 'deterministic', 'secret');
+    const short = serialize({ v: new Binary(blob.buffer.subarray(0, 40), 6) });
+    expect(fle1KeyIdsInBson(short, undefined, FLE1_PARSE_MIN_LENGTH)).toEqual([IDS[0]]);
+    expectCode(() => decryptBsonDocument(short, lookup), 'BLOB_TOO_SHORT', FleFormatError);
+    const tiny = serialize({ v: new Binary(blob.buffer.subarray(0, FLE1_PARSE_MIN_LENGTH - 1), 6) });
+    expectCode(() => fle1KeyIdsInBson(tiny, undefined, FLE1_PARSE_MIN_LENGTH), 'BLOB_TOO_SHORT', FleFormatError);
+    // A lower value is clamped: no key id is ever read past a blob's end.
+    expectCode(() => fle1KeyIdsInBson(tiny, undefined, 2), 'BLOB_TOO_SHORT', FleFormatError);
   });
 
   it('a decrypted value that is not valid BSON of its recorded type is MALFORMED_BSON, with no plaintext in the message', () => {

@@ -388,6 +388,22 @@ describe('automatic encryption (makeEncryptionContext) and decryption', () => {
     expect(out.cursor.firstBatch).toEqual([{ ssn: '123', card: { number: '4111' } }, { arr: ['123'] }]);
   });
 
+  it('decryption of a short FLE1 blob (spec malformedCiphertext "Malformed data"): its key is requested first, as libmongocrypt does; a missing key reports NOT_SATISFIED, a present key still never decrypts it', () => {
+    const short = Buffer.from('AQAAa2V2aW4gYWxiZXJ0c29uCg==', 'base64'); // 19 bytes: kind 1, key UUID, type, one byte
+    const reply = serialize({ cursor: { firstBatch: [{ _id: 3, encrypted_string: new Binary(short, 6) }], id: new Long(0) }, ok: 1 });
+    const ctx = crypt().makeDecryptionContext(reply);
+    expect(ctx.state).toBe(MONGOCRYPT_CTX_NEED_MONGO_KEYS);
+    // The key filter names the blob's UUID (as BinData 4 bytes in the filter document).
+    expect(Buffer.from(ctx.nextMongoOperation()).includes(Buffer.concat([Buffer.from([16, 0, 0, 0, 4]), short.subarray(1, 17)]))).toBe(true);
+    expect(() => drive(ctx, [])).toThrow(/not all keys requested were satisfied/);
+    // The key exists: the blob is still refused (BLOB_TOO_SHORT) and nothing is returned.
+    const keyDoc = { ...newKeyDoc(crypt()), _id: new Binary(short.subarray(1, 17), 4) };
+    expect(() => drive(crypt().makeDecryptionContext(reply), [keyDoc])).toThrow(/FLE1 blob must be at least 82 bytes, got 19/);
+    // Under libmongocrypt's parse minimum (19) no key is asked for: refused at once.
+    const tiny = serialize({ v: new Binary(short.subarray(0, 18), 6) });
+    expect(() => drive(crypt().makeDecryptionContext(tiny), [keyDoc])).toThrow(/at least 19 bytes, got 18/);
+  });
+
   it('property: a plaintext never reaches the command bytes for an encrypted field (insert, find, update)', () => {
     const marker = fc.string({ minLength: 4, maxLength: 20 }).map((s) => `PLAINTEXT-${s}`);
     const enc = new TextEncoder();

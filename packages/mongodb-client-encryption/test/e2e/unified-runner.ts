@@ -15,7 +15,7 @@ const major = process.argv[2] === '6' ? '6' : '7';
 const dir = process.argv[3] as string;
 const files = process.argv.slice(4);
 const mongodb = require(`mongodb${major}`) as typeof import('mongodb7');
-const { BSON, MongoClient, ClientEncryption, MongoServerError } = mongodb;
+const { BSON, MongoClient, ClientEncryption, MongoServerError, MongoOperationTimeoutError } = mongodb;
 const { Binary, EJSON } = BSON;
 const { MongoCrypt } = await import('@fle-ts/mongodb-client-encryption');
 const { startWireServer } = await import('../wire-server/server.js');
@@ -221,7 +221,7 @@ function reencrypt(value: unknown, plain: Map<string, unknown>, keys: Doc[]): un
 
 // ---- entities and operations ----
 
-interface Ctx { entities: Map<string, any>; events: Map<string, Doc[]>; approx: boolean; standIn: boolean }
+interface Ctx { entities: Map<string, any>; events: Map<string, Doc[]>; approx: boolean; standIn: boolean; failPoints: { name: string }[] }
 
 /**
  * kmsProviders of an entity: the spec's local key for a `local` placeholder; a remote provider's
@@ -300,6 +300,12 @@ async function runOperation(op: Doc, ctx: Ctx): Promise<unknown> {
   if (op.object === 'testRunner') {
     switch (op.name) {
       case 'wait': await new Promise((r) => setTimeout(r, a.ms)); return undefined;
+      case 'failPoint': {
+        // Recorded so the test loop turns it off afterwards (unified-test-format.md "failPoint").
+        await ctx.entities.get(a.client).db('admin').command(a.failPoint);
+        ctx.failPoints.push({ name: a.failPoint.configureFailPoint });
+        return undefined;
+      }
       case 'assertCollectionExists': case 'assertCollectionNotExists': {
         const names = (await internal.db(a.databaseName).listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
         if (names.includes(a.collectionName) !== (op.name === 'assertCollectionExists')) throw new Mismatch(`${op.name} ${a.collectionName}: ${names}`);
@@ -373,7 +379,11 @@ function checkError(err: Error & Doc, want: Doc): void {
   }
   if (want.errorCode !== undefined && err.code !== want.errorCode) throw new Mismatch(`error code ${err.code} != ${want.errorCode}`);
   if (want.errorCodeName !== undefined && err.codeName !== want.errorCodeName) throw new Mismatch(`error codeName ${err.codeName} != ${want.errorCodeName}`);
-  for (const k of Object.keys(want)) if (!['isError', 'isClientError', 'errorContains', 'errorCode', 'errorCodeName'].includes(k)) throw new Skip(`expectError.${k}`);
+  // The driver's CSOT error (timeoutMS): MongoOperationTimeoutError, in 6.x and 7.x.
+  if (want.isTimeoutError !== undefined && (err instanceof MongoOperationTimeoutError) !== want.isTimeoutError) {
+    throw new Mismatch(`expected ${want.isTimeoutError ? 'a' : 'no'} timeout error, got ${err.name}: ${err.message}`);
+  }
+  for (const k of Object.keys(want)) if (!['isError', 'isClientError', 'errorContains', 'errorCode', 'errorCodeName', 'isTimeoutError'].includes(k)) throw new Skip(`expectError.${k}`);
 }
 
 // ---- the file / test loop ----
@@ -411,7 +421,7 @@ for (const name of files) {
   for (const t of file.tests as Doc[]) {
     const r: Doc = { file: name, test: t.description, standIn };
     results.push(r);
-    const ctx: Ctx = { entities: new Map(), events: new Map(), approx: standIn, standIn };
+    const ctx: Ctx = { entities: new Map(), events: new Map(), approx: standIn, standIn, failPoints: [] };
     try {
       if (t.skipReason) throw new Skip(`skipReason: ${t.skipReason}`);
       for (const req of [...(file.runOnRequirements ?? []), ...(t.runOnRequirements ?? [])] as Doc[]) {
@@ -485,6 +495,8 @@ for (const name of files) {
       r.skipped = e instanceof Skip;
       r.error = e instanceof Skip || e instanceof Mismatch ? (e as Error).message : `${(e as Error).name}: ${(e as Error).message}`;
     } finally {
+      // A fail point is server-wide: the internal client turns it off.
+      for (const fp of ctx.failPoints) await internal.db('admin').command({ configureFailPoint: fp.name, mode: 'off' }).catch(() => undefined);
       for (const client of ctx.entities.values()) if (client instanceof MongoClient) await client.close().catch(() => undefined);
     }
   }

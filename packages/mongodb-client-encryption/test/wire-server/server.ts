@@ -3,6 +3,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { deserialize, Long, serialize, type Document } from 'bson';
 import { EXACT_DESERIALIZE_OPTIONS } from '@fle-ts/fle-format';
+import { FailCommand } from './fail-point.js';
 import { bsonEquals, compareValues, getPath, matches } from './match.js';
 
 const OP_REPLY = 1;
@@ -458,12 +459,17 @@ export async function startWireServer(port = 0): Promise<WireServer> {
   const engine = new Engine();
   const commands: LoggedCommand[] = [];
   const sockets = new Set<Socket>();
+  const failCommand = new FailCommand();
   let nextRequestId = 1;
 
   const execute = (db: string, body: Document, sequences: Map<string, Document[]>): Document => {
     const name = Object.keys(body)[0] ?? '';
-    commands.push({ name, db, body });
     try {
+      if (name === 'configureFailPoint') {
+        if (db !== 'admin') throw new CommandError(13, 'Unauthorized', 'configureFailPoint may only be run against the admin database.');
+        failCommand.configure(body);
+        return { ok: 1 };
+      }
       return engine.run(db, body, sequences);
     } catch (e) {
       if (e instanceof CommandError) return { ok: 0, errmsg: e.message, code: e.code, codeName: e.codeName };
@@ -502,13 +508,27 @@ export async function startWireServer(port = 0): Promise<WireServer> {
           offset = stop;
         }
       }
-      const reply = execute(String(body.$db ?? 'admin'), body, sequences);
-      if (!(flags & 2)) socket.write(opMsgReply(nextRequestId++, requestId, reply)); // moreToCome: no reply
+      const db = String(body.$db ?? 'admin');
+      const name = Object.keys(body)[0] ?? '';
+      commands.push({ name, db, body });
+      const respond = (): void => {
+        if (socket.destroyed) return; // the client gave up (a timeout) while the fail point blocked
+        if (fail?.closeConnection) { socket.destroy(); return; }
+        const reply = fail?.errorCode !== undefined
+          ? { ok: 0, errmsg: "Failing command via 'failCommand' failpoint", code: fail.errorCode }
+          : execute(db, body, sequences);
+        if (!(flags & 2)) socket.write(opMsgReply(nextRequestId++, requestId, reply)); // moreToCome: no reply
+      };
+      // mongod's failCommand: blocks first, then closes, fails or runs the command (fail-point.ts).
+      const fail = failCommand.take(name);
+      if (fail && fail.blockMS > 0) setTimeout(respond, fail.blockMS);
+      else respond();
     } else if (opCode === OP_QUERY) {
       const nsEnd = cstringEnd(msg, 20);
       const ns = msg.subarray(20, nsEnd).toString('utf8');
       const { doc } = readDoc(msg, nsEnd + 1 + 8);
       const body = (doc.$query as Document | undefined) ?? doc;
+      commands.push({ name: Object.keys(body)[0] ?? '', db: ns.split('.')[0] ?? 'admin', body });
       socket.write(opReply(nextRequestId++, requestId, execute(ns.split('.')[0] ?? 'admin', body, new Map())));
     } else {
       socket.destroy(new Error(`test server: unsupported opCode ${opCode}`));
