@@ -19,3 +19,4 @@ export { hmacSha256, HmacSha256 } from './hmac-sha256.js';
 export { aes256CtrXor, aes256CtrEncrypt, aes256CtrDecrypt } from './aes-ctr.js';
 export { qeAeadEncrypt, qeAeadDecrypt, qeAeadCiphertextLength, type QeAeadMode } from './aead-sha256.js';
 export { Aes256Key, cbcEncrypt, cbcDecrypt, AES_SBOX, AES_INV_SBOX, gfXtime, gfMul } from './aes.js';
+export { bytesToBase64, decodeBase64Strict } from './base64.js';

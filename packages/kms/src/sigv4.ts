@@ -6,7 +6,8 @@
 import { KmsError } from './errors.js';
 import { compareNames as caseCompare, lowerAscii as lower, sortHeaders } from './headers.js';
 import { hmacSha256, sha256 } from './hash.js';
-import { byteStringToBytes, bytesToByteString, hex, toByteString } from './text.js';
+import { bytesToHex as hex } from '@fle-ts/crypto-core';
+import { byteStringToBytes, bytesToByteString, toByteString } from './text.js';
 
 /** One request to sign. Strings are UTF-8 text; `body` is bytes or UTF-8 text. */
 export interface SigV4Request {

@@ -1,6 +1,7 @@
 // Text and base64 helpers of the KMS layer (no Buffer, no node: imports).
 // kms-message works on C strings, one char per byte; "byte strings" (one JS char per byte,
 // 0-255) let the SigV4 code escape, lowercase and sort exactly as it does, byte by byte.
+import { bytesToBase64, decodeBase64Strict } from '@fle-ts/crypto-core';
 import { KmsError } from './errors.js';
 
 const encoder = new TextEncoder();
@@ -35,64 +36,17 @@ export function byteStringToBytes(s: string): Uint8Array {
   return out;
 }
 
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const B64_INDEX = new Int16Array(256).fill(-1);
-for (let i = 0; i < 64; i++) B64_INDEX[B64.charCodeAt(i)] = i;
-
-/** Standard base64 with padding (RFC 4648 §4), as kms-message's `kms_message_b64_ntop` writes it. */
-export function bytesToBase64(bytes: Uint8Array): string {
-  let out = '';
-  let i = 0;
-  for (; i + 2 < bytes.length; i += 3) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    out += B64[n >> 18]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + B64[n & 63]!;
-  }
-  const rest = bytes.length - i;
-  if (rest === 1) {
-    const n = bytes[i]! << 16;
-    out += B64[n >> 18]! + B64[(n >> 12) & 63]! + '==';
-  } else if (rest === 2) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
-    out += B64[n >> 18]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + '=';
-  }
-  return out;
-}
+/** Standard base64 with padding (RFC 4648 §4), as kms-message's `kms_message_b64_ntop` writes it: crypto-core's codec. */
+export { bytesToBase64 };
 
 /**
  * Strict standard base64 (padding required, no whitespace) to bytes. Throws KMS_BAD_RESPONSE naming
  * `what` (never echoing the text, which may be key material).
  */
 export function base64ToBytes(text: string, provider: string, what: string): Uint8Array {
-  const bad = (): KmsError =>
-    new KmsError('KMS_BAD_RESPONSE', provider, `${what} is not valid base64 (${text.length} characters)`);
-  if (text.length % 4 !== 0) throw bad();
-  let pad = 0;
-  if (text.endsWith('==')) pad = 2;
-  else if (text.endsWith('=')) pad = 1;
-  const out = new Uint8Array((text.length / 4) * 3 - pad);
-  let o = 0;
-  for (let i = 0; i < text.length; i += 4) {
-    const last = i + 4 === text.length;
-    const q = [0, 1, 2, 3].map((k) => {
-      const c = text.charCodeAt(i + k);
-      if (last && k >= 4 - pad && c === 0x3d) return 0;
-      const v = c < 256 ? B64_INDEX[c]! : -1;
-      if (v < 0) throw bad();
-      return v;
-    });
-    const n = (q[0]! << 18) | (q[1]! << 12) | (q[2]! << 6) | q[3]!;
-    out[o++] = n >> 16;
-    if (o < out.length) out[o++] = (n >> 8) & 255;
-    if (o < out.length) out[o++] = n & 255;
-  }
-  return out;
-}
-
-/** Lowercase hex of `bytes`. */
-export function hex(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += b.toString(16).padStart(2, '0');
-  return s;
+  const bytes = decodeBase64Strict(text);
+  if (bytes === undefined) throw new KmsError('KMS_BAD_RESPONSE', provider, `${what} is not valid base64 (${text.length} characters)`);
+  return bytes;
 }
 
 /**

@@ -1,5 +1,6 @@
 // KMIP TTLV encoding (KMIP 1.0 spec §9.1; KMSG `src/kms_kmip_reader_writer.c`): 3-byte tag, 1-byte
 // type, 4-byte big-endian length, value padded with zeros to a multiple of 8 bytes.
+import { concatBytes } from '@fle-ts/crypto-core';
 import { KmsError } from './errors.js';
 import { fromUtf8, utf8 } from './text.js';
 
@@ -81,14 +82,7 @@ const pad8 = (n: number): number => Math.ceil(n / 8) * 8;
 function encodedValue(item: TtlvItem): Uint8Array {
   switch (item.type) {
     case 0x01: {
-      const parts = item.items.map(encodeTtlv);
-      const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-      let o = 0;
-      for (const p of parts) {
-        out.set(p, o);
-        o += p.length;
-      }
-      return out;
+      return concatBytes(...item.items.map(encodeTtlv));
     }
     case 0x02:
     case 0x05:
