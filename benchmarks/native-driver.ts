@@ -35,6 +35,8 @@ export interface NativeDriver {
 export interface FleTsSide {
   readonly masterKey: Uint8Array;
   readonly keyId: Binary;
+  /** The data key's 96 bytes (for the layers that take the key in hand, e.g. @fle-ts/qe). */
+  readonly material: Uint8Array;
   /** The data key document as stored (to give the other side the very same key). */
   readonly keyDoc: Document;
   readonly ce: ClientEncryption;
@@ -47,10 +49,11 @@ export async function fleTsSide(): Promise<FleTsSide> {
   const keyVault = new MemoryKeyVault();
   const options = { keyVault, kmsProviders: { local: { key: masterKey } }, keyExpirationMS: 0 };
   const ce = new ClientEncryption(options);
-  const keyId = await ce.createDataKey('local');
+  const material = globalThis.crypto.getRandomValues(new Uint8Array(96));
+  const keyId = await ce.createDataKey('local', { keyMaterial: material });
   const keyDoc = (await ce.getKey(keyId)) as Document | null;
   if (!keyDoc) throw new Error('the data key just made is not in the key vault');
-  return { masterKey, keyId, keyDoc, ce, auto: new AutoEncrypter(options) };
+  return { masterKey, keyId, material, keyDoc, ce, auto: new AutoEncrypter(options) };
 }
 
 interface DriverModule {
