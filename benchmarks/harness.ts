@@ -10,6 +10,8 @@ export interface BenchHarness {
   alternate(n: number, contenders: Contender[]): Promise<Record<string, number[]>>;
   /** run.ts `oneRound`: ops/s of `fn` over one round's time. */
   oneRound(fn: () => unknown): Promise<number>;
+  /** Seconds of one round (what `oneRound` spends), for contenders timed in another process. */
+  roundSeconds: number;
   /** Rounds per comparison. */
   rounds: number;
   /** run.ts `roundRatio`: median of the per-round ratios a[i] / b[i] and their spread. */
