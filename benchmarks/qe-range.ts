@@ -102,14 +102,14 @@ class QeOracle {
  * decrypts to the value in libmongocrypt (qeoracle and/or the driver) and in fle-ts, theirs
  * decrypts in fle-ts, and both payloads have the same length (the same number of edges).
  */
-export async function qeRangeRows(h: BenchHarness, cases: readonly RangeCase[] = RANGE_CASES): Promise<RangeResult> {
+export async function qeRangeRows(h: BenchHarness, cases: readonly RangeCase[] = RANGE_CASES, o: { build?: boolean } = {}): Promise<RangeResult> {
   const fle = await fleTsSide();
   const notes: string[] = [];
   const keys = keyLookupFrom([[fle.keyId.buffer, fle.material]]);
   const oracle = QEORACLE ? new QeOracle(QEORACLE, fle) : undefined;
   if (!oracle) notes.push('qeoracle not built (../shared/tools/qeoracle/build.sh, or FLE_QEORACLE): its column is empty');
   let driver: NativeDriver | undefined;
-  const opened = await openNativeDriver(fle.masterKey, [fle.keyDoc], h.log);
+  const opened = await openNativeDriver(fle.masterKey, [fle.keyDoc], { log: h.log, build: o.build !== false });
   if (opened.ok) driver = opened.driver;
   else notes.push(`official driver + native addon not measured: ${opened.why}`);
   const rows: RangeRow[] = [];

@@ -45,11 +45,13 @@ function findNodeDir() {
 
 /**
  * Builds the addon once. Returns { ok: true, dir } or { ok: false, why } naming what is missing.
- * @param {{ log?: (line: string) => void }} [o]
+ * `build: false` only looks for a finished build (tests: no npm install, no compiler run).
+ * @param {{ log?: (line: string) => void, build?: boolean }} [o]
  */
 export function buildNativeAddon(o = {}) {
   const log = o.log ?? (() => {});
   if (existsSync(addonBinary)) return { ok: true, dir: NATIVE_DIR };
+  if (o.build === false) return { ok: false, why: `not built yet (node scripts/build-native-addon.mjs builds it into ${NATIVE_DIR})` };
   if (!existsSync(join(LMC_PREFIX, 'lib', 'libmongocrypt.so')) || !existsSync(join(LMC_PREFIX, 'include', 'mongocrypt', 'mongocrypt.h'))) {
     return { ok: false, why: `libmongocrypt 1.20.2 not found under ${LMC_PREFIX}: run WORK=/tmp/qeoracle-build bash ../shared/tools/qeoracle/build.sh (about 6 minutes)` };
   }
