@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Binary, Decimal128, Double, EJSON, Int32, Long, serialize } from 'bson';
 import { encryptQe, keyLookupFrom } from '@fle-ts/qe';
-import { QEORACLE } from '../scripts/test-support/qeoracle.js';
+import { QEORACLE } from '../scripts/test-support/qeoracle-path.js';
 import type { BenchHarness, Contender } from './harness.js';
 import { fleTsSide, openNativeDriver, type FleTsSide, type NativeDriver } from './native-driver.js';
 
