@@ -6,7 +6,7 @@ import { documentEntries, isDocumentInput } from './document-entries.js';
 import { FleClientError } from './errors.js';
 import { BrokerCipherSource, makeKeyBroker, type KeySourceOptions } from './broker-cipher.js';
 import { compileSchema, type SchemaNode } from './schema.js';
-import { collectMarkings, encryptMarkedCommand, markingKeyIds, markQeCommand, parseEncryptedFields, type QeCollection } from './qe-command.js';
+import { encryptMarkedCommand, markQeCommand, parseEncryptedFields, qeCommandKeyIds, type QeCollection } from './qe-command.js';
 import { checkRandomOption, prepareWithQeKeys, qeLookup, type QeRandomOption } from './qe-values.js';
 import { KeyNeedsCollector } from './field-cipher.js';
 import type { RandomSource } from '@fle-ts/qe';
@@ -161,9 +161,8 @@ export class AutoEncrypter {
   }
 
   async #finishMarked(marked: Record<string, unknown>, ns: string, coll: QeCollection): Promise<Record<string, unknown>> {
-    const markings = collectMarkings(marked);
     const needs = new KeyNeedsCollector();
-    for (const id of markingKeyIds(markings)) needs.addKeyIdBytes(id);
+    for (const id of qeCommandKeyIds(marked, coll)) needs.addKeyIdBytes(id);
     const cipher = await prepareWithQeKeys(this.#source, needs, []);
     try {
       return encryptMarkedCommand(marked, ns, coll, qeLookup(cipher), this.#random);
