@@ -96,10 +96,6 @@ export function markQeCommand(cmd: Record<string, unknown>, coll: QeCollection):
         ...cmd,
         updates: listOf(cmd, 'updates', 'update').map((u) => {
           if (!isPlainDocument(u)) throw new FleClientError('INVALID_ARGUMENT', 'each update must be a document { q, u }');
-          if (u.arrayFilters !== undefined) {
-            const hit = mentionsEncryptedPath(u.arrayFilters, fields);
-            if (hit) throw new FleClientError('UNSUPPORTED_UPDATE_OPERATOR', `arrayFilters may not name encrypted field '${hit}'`);
-          }
           return { ...u, q: filterOf(u.q, 'update q', fields, ctx), u: markUpdate(u.u, fields) };
         }),
       };
