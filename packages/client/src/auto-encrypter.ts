@@ -108,15 +108,19 @@ export class AutoEncrypter {
   }
 
   /**
-   * Encrypts a command for database `db` as libmongocrypt does before a driver sends it. For a
-   * namespace in `encryptedFieldsMap` (Queryable Encryption): `insert` documents and `find`
-   * filters (equality: `$eq`, `$ne`, `$in`, `$nin`, under `$and`/`$or`/`$nor`) get their payloads
-   * (11, 12, 16) and `encryptionInformation` is appended when an insert or find payload is present;
-   * other commands on such a namespace are refused. For a namespace in `schemaMap` (CSFLE): insert
-   * documents and the find filter through encryptDocument / encryptFilter. Others: unchanged.
+   * Encrypts a command for database `db` as libmongocrypt (with mongocryptd) does before a driver
+   * sends it. For a namespace in `encryptedFieldsMap` (Queryable Encryption: equality, range and
+   * unindexed fields): `insert`, `find`, `update`, `delete`, `findAndModify`, `count`, `distinct`,
+   * `aggregate` (leading `$match` stages) get their payloads (11, 12, 13, 16) from markings made as
+   * mongocryptd makes them; `encryptionInformation` follows libmongocrypt's rule (insert / find /
+   * aggregate / count / distinct only with an insert or find payload, update / delete /
+   * findAndModify always); the compaction commands get their tokens; `create`, `collMod` and
+   * `createIndexes` pass unchanged; other commands are refused. For a namespace in `schemaMap`
+   * (CSFLE): insert documents and the find filter through encryptDocument / encryptFilter. Others:
+   * unchanged.
    *
    * @example
-   * const cmd = await auto.encryptCommand('db', { insert: 'people', documents: [{ ssn: '123' }] });
+   * const cmd = await auto.encryptCommand('db', { find: 'people', filter: { age: { $gte: new Int32(21) } } });
    */
   async encryptCommand(db: string, cmd: Record<string, unknown>): Promise<Record<string, unknown>> {
     this.#open();
