@@ -27,6 +27,9 @@ function fieldAt(fields: readonly QeField[], path: string): QeField | undefined 
   return undefined;
 }
 
+/** The range comparisons of one conjunction, per field path: one interval each (server `processRangesInAndClause`). */
+type Intervals = Map<string, { field: QeField; lower?: RangeBound; upper?: RangeBound }>;
+
 /**
  * Marks the values a filter compares with encrypted fields (find markings, t = 2). The input is
  * not modified; unchanged sub-documents are returned as they are.
@@ -34,13 +37,19 @@ function fieldAt(fields: readonly QeField[], path: string): QeField | undefined 
 export function markFilter(filter: Record<string, unknown>, fields: readonly QeField[], ctx: FilterContext, depth = 1): Record<string, unknown> {
   checkDepth(depth, 'The filter');
   let out: Record<string, unknown> | undefined;
-  const clauses: Record<string, unknown>[] = [];
-  const rangeKeys = new Set<string>();
+  // Members of the conjunction, in order; a range field becomes its in-place clauses.
+  const members: (readonly [string, unknown] | Record<string, unknown>)[] = [];
+  const intervals: Intervals = new Map();
+  let restructured = false;
   for (const [k, v] of documentEntries(filter, 'the filter')) {
     let r = v;
     if (k === '$and' || k === '$or' || k === '$nor') {
       if (!Array.isArray(v)) throw new FleClientError('INVALID_ARGUMENT', `${k} needs an array of filters`);
-      r = v.map((x) => (isDocumentInput(x) ? markFilter(x as Record<string, unknown>, fields, ctx, depth + 1) : x));
+      r = k === '$and' ? markAnd(v, fields, ctx, depth) : v.map((x) => (isDocumentInput(x) ? markFilter(x as Record<string, unknown>, fields, ctx, depth + 1) : x));
+      // An $and whose members merged into one two-sided range is that range's $and (the server
+      // returns the lone child in place of the conjunction).
+      const lone = (r as unknown[]).length === 1 && v.length > 1 ? (r as unknown[])[0] : undefined;
+      if (k === '$and' && isPlainDocument(lone) && Object.keys(lone).length === 1 && Array.isArray(lone.$and)) r = lone.$and;
     } else if (k.startsWith('$')) {
       throw new FleClientError('UNSUPPORTED_QUERY_OPERATOR', `${k} is not supported in a filter on a Queryable Encryption collection`);
     } else {
@@ -48,20 +57,51 @@ export function markFilter(filter: Record<string, unknown>, fields: readonly QeF
       if (field !== undefined) {
         if (field.contention === undefined) throw new FleClientError('ENCRYPTED_FIELD_QUERY_NOT_ALLOWED', `'${k}' is encrypted without queries (unindexed): it cannot be queried`);
         if (field.range) {
-          clauses.push(...rangeClauses(field, v, ctx));
-          rangeKeys.add(k);
+          members.push(...rangeClauses(field, v, ctx, intervals));
+          restructured = true;
           continue;
         }
         r = equalityCondition(field, v);
       }
     }
+    members.push([k, r]);
     if (r !== v) setField((out ??= { ...(filter instanceof Map ? Object.fromEntries(filter) : filter) }), k, r);
   }
-  if (clauses.length === 0) return out ?? filter;
-  // mongocryptd appends the range predicates after the other members of the conjunction.
-  const rest = Object.entries(out ?? (filter instanceof Map ? Object.fromEntries(filter) : filter)).filter(([k]) => !rangeKeys.has(k));
-  const all = [...rest.map(([k, v]) => keyed(k, v)), ...clauses];
+  if (!restructured) return out ?? filter;
+  const all = [...members.map((m) => (Array.isArray(m) ? keyed(m[0] as string, m[1]) : (m as Record<string, unknown>))), ...intervalClauses(intervals, ctx)];
   return all.length === 1 ? all[0]! : { $and: all };
+}
+
+/**
+ * An `$and` array: members that are one range comparison (`{f: {$gt: v}}`) on a range field are
+ * merged per field into one interval, appended after the other members (server
+ * `processRangesInAndClause`); every other member is marked as a filter of its own.
+ */
+function markAnd(list: unknown[], fields: readonly QeField[], ctx: FilterContext, depth: number): unknown[] {
+  const intervals: Intervals = new Map();
+  const out: unknown[] = [];
+  for (const x of list) {
+    const keys = isPlainDocument(x) ? Object.keys(x) : [];
+    const field = keys.length === 1 ? fields.find((f) => f.path === keys[0] && f.range !== undefined) : undefined;
+    const cond = field ? (x as Record<string, unknown>)[field.path] : undefined;
+    const ops = isPlainDocument(cond) ? Object.keys(cond) : [];
+    if (field && ops.length === 1 && COMPARISONS.has(ops[0]!)) rangeClauses(field, cond, ctx, intervals);
+    else out.push(isDocumentInput(x) ? markFilter(x as Record<string, unknown>, fields, ctx, depth + 1) : x);
+  }
+  return [...out, ...intervalClauses(intervals, ctx)];
+}
+
+/** One clause per interval, fields in path order (the server keeps them in a std::map). */
+function intervalClauses(intervals: Intervals, ctx: FilterContext): Record<string, unknown>[] {
+  return [...intervals.keys()].sort().map((path) => {
+    const { field, lower, upper } = intervals.get(path)!;
+    if (lower && upper) {
+      const c = compareRangeValues(lower.value, upper.value)!;
+      // An empty intersection matches nothing: mongocryptd writes $alwaysFalse and no marking.
+      if (c > 0 || (c === 0 && !(lower.included && upper.included))) return { $alwaysFalse: 1 };
+    }
+    return interval(field, lower, upper, ctx);
+  });
 }
 
 function keyed(k: string, v: unknown): Record<string, unknown> {
@@ -104,24 +144,23 @@ function interval(field: QeField, lower: RangeBound | undefined, upper: RangeBou
   return { $and: [keyed(f, { [lowOp]: rangeFindMarking(field, lower, upper, id, lowOp, highOp) }), keyed(f, { [highOp]: rangeStubMarking(field, id, lowOp, highOp) })] };
 }
 
-/** The clauses one `field: condition` entry of a range field becomes, in mongocryptd's order. */
-function rangeClauses(field: QeField, v: unknown, ctx: FilterContext): Record<string, unknown>[] {
+/**
+ * The clauses one `field: condition` entry of a range field becomes in place ($eq, $ne, $in, $nin,
+ * in order); its comparisons go into `intervals`, intersected with the conjunction's others.
+ */
+function rangeClauses(field: QeField, v: unknown, ctx: FilterContext, intervals: Intervals): Record<string, unknown>[] {
   const ops = isPlainDocument(v) ? Object.keys(v) : [];
   if (ops.length === 0 || !ops[0]!.startsWith('$')) return [point(field, v, ctx)];
   const out: Record<string, unknown>[] = [];
-  let lower: RangeBound | undefined;
-  let upper: RangeBound | undefined;
-  let comparisons = 0;
-  let empty = false;
   for (const op of ops) {
     const x = (v as Record<string, unknown>)[op];
     if (COMPARISONS.has(op)) {
-      comparisons++;
       const b: RangeBound = { value: rangeElement(field, x), included: op === '$gte' || op === '$lte' };
       checkRangeLiteral(field, b.value);
-      // Intersect with what the other comparisons gave (server `processRangesInAndClause`).
-      if (op === '$gt' || op === '$gte') lower = tighter(lower, b, 1);
-      else upper = tighter(upper, b, -1);
+      const acc = intervals.get(field.path) ?? { field };
+      if (op === '$gt' || op === '$gte') acc.lower = tighter(acc.lower, b, 1);
+      else acc.upper = tighter(acc.upper, b, -1);
+      intervals.set(field.path, acc);
     } else if (op === '$eq') out.push(point(field, x, ctx));
     else if (op === '$ne') out.push({ $nor: [point(field, x, ctx)] });
     else if (op === '$in' || op === '$nin') {
@@ -131,14 +170,6 @@ function rangeClauses(field: QeField, v: unknown, ctx: FilterContext): Record<st
     } else {
       throw new FleClientError('UNSUPPORTED_QUERY_OPERATOR', `${op} on encrypted field '${field.path}' is not supported (range fields take $eq, $ne, $in, $nin, $gt, $gte, $lt, $lte)`);
     }
-  }
-  if (comparisons > 0) {
-    if (lower && upper) {
-      const c = compareRangeValues(lower.value, upper.value)!;
-      empty = c > 0 || (c === 0 && !(lower.included && upper.included));
-    }
-    // An empty intersection matches nothing: mongocryptd writes $alwaysFalse and no marking.
-    out.push(empty ? { $alwaysFalse: 1 } : interval(field, lower, upper, ctx));
   }
   return out;
 }

@@ -111,6 +111,17 @@ describe('range fields: markings as mongocryptd writes them', () => {
     expect(specOf(f3.$or[1].$nor[0].$nor[0].$and[0].age.$gte).payloadId.value).toBe(2);
   });
 
+  it('find: one-comparison members of an $and on the same range field are one interval, after the other members (server processRangesInAndClause); the payload equals encryptExpression of the same $and', async () => {
+    const f = markQeCommand({ find: 'people', filter: { $and: [{ age: { $gte: new Int32(23) } }, { ssn: 'x' }, { age: { $lte: new Int32(35) } }] } }, coll()).filter as Record<string, any>;
+    expect(Object.keys(f.$and[0])).toEqual(['ssn']);
+    const [lo, hi] = f.$and[1].$and as Record<string, any>[];
+    expect([specOf(lo!.age.$gte).firstOperator.value, specOf(lo!.age.$gte).secondOperator.value, specOf(hi!.age.$lte).payloadId.value]).toEqual([2, 4, 0]);
+    const cmd = await make().encryptCommand('db', { find: 'people', filter: { $and: [{ age: { $gte: new Int32(23) } }, { age: { $lte: new Int32(35) } }] } });
+    resetRangePayloadIdForTesting();
+    const expr = await ce.encryptExpression({ $and: [{ age: { $gte: new Int32(23) } }, { age: { $lte: new Int32(35) } }] }, { algorithm: 'Range', queryType: 'range', keyId: k2, contentionFactor: 0, rangeOptions });
+    expect(hex((cmd.filter as any).$and)).toBe(hex(expr.$and)); // {$and: [{age: {$gte: P}}, {age: {$lte: S}}]}, as encryptExpression
+  });
+
   it('payloads: a range insert equals ClientEncryption.encrypt Range with the same options and random bytes; a two-sided find equals encryptExpression (payloadId 0)', async () => {
     const rng = randomBytes(4096);
     const cmd = await make(rng).encryptCommand('db', { insert: 'people', documents: [{ age: new Int32(42) }] });
