@@ -6,7 +6,7 @@ import { documentEntries, isDocumentInput } from './document-entries.js';
 import { FleClientError } from './errors.js';
 import { BrokerCipherSource, makeKeyBroker, type KeySourceOptions } from './broker-cipher.js';
 import { compileSchema, type SchemaNode } from './schema.js';
-import { encryptMarkedCommand, markQeCommand, parseEncryptedFields, qeCommandKeyIds, type QeCollection } from './qe-command.js';
+import { bypassesAutoEncryption, encryptMarkedCommand, markQeCommand, parseEncryptedFields, qeCommandKeyIds, type QeCollection } from './qe-command.js';
 import { checkRandomOption, prepareWithQeKeys, qeLookup, type QeRandomOption } from './qe-values.js';
 import { KeyNeedsCollector } from './field-cipher.js';
 import type { RandomSource } from '@fle-ts/qe';
@@ -115,7 +115,9 @@ export class AutoEncrypter {
    * mongocryptd makes them; `encryptionInformation` follows libmongocrypt's rule (insert / find /
    * aggregate / count / distinct only with an insert or find payload, update / delete /
    * findAndModify always); the compaction commands get their tokens; `create`, `collMod` and
-   * `createIndexes` pass unchanged; other commands are refused. For a namespace in `schemaMap`
+   * `createIndexes` pass unchanged; `explain` of one of these is analysed inside; other commands
+   * are refused. Commands libmongocrypt bypasses (getMore, drop, listIndexes, hello, ...) come back
+   * unchanged for any namespace. For a namespace in `schemaMap`
    * (CSFLE): insert documents and the find filter through encryptDocument / encryptFilter. Others:
    * unchanged.
    *
@@ -124,6 +126,7 @@ export class AutoEncrypter {
    */
   async encryptCommand(db: string, cmd: Record<string, unknown>): Promise<Record<string, unknown>> {
     this.#open();
+    if (isDocumentInput(cmd) && bypassesAutoEncryption(Object.keys(cmd)[0] ?? '')) return cmd;
     const ns = this.#commandNs(db, cmd);
     const coll = this.#qe.get(ns);
     if (coll) return this.#finishMarked(markQeCommand(cmd, coll), ns, coll);
@@ -159,7 +162,10 @@ export class AutoEncrypter {
     if (typeof db !== 'string' || db === '') throw new FleClientError('INVALID_ARGUMENT', 'db must be a database name');
     if (!isDocumentInput(cmd)) throw new FleClientError('INVALID_ARGUMENT', 'cmd must be a command document such as { insert: "coll", documents: [...] }');
     const name = Object.keys(cmd)[0];
-    const coll = name === undefined ? undefined : cmd[name];
+    // explain names its collection inside the explained command.
+    const target = name === 'explain' && isDocumentInput(cmd.explain) ? (cmd.explain as Record<string, unknown>) : cmd;
+    const inner = Object.keys(target)[0];
+    const coll = inner === undefined ? undefined : target[inner];
     if (typeof coll !== 'string') throw new FleClientError('INVALID_ARGUMENT', `the command's first field must name a collection, got ${String(name)}`);
     return `${db}.${coll}`;
   }

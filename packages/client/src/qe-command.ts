@@ -21,6 +21,19 @@ export { parseEncryptedFields, type QeCollection, type QeField, type QeRangeInde
 // Every other command (update, delete, findAndModify, explain, ...) always carries it.
 const ELIGIBLE = new Set(['find', 'aggregate', 'distinct', 'count', 'insert']);
 const PROHIBITED = new Set(['cleanupStructuredEncryptionData', 'create', 'collMod', 'createIndexes']);
+// Commands libmongocrypt passes on untouched whatever the schema (`_check_cmd_for_auto_encrypt`: bypass).
+const BYPASS = new Set([
+  'getMore', 'authenticate', 'getnonce', 'logout', 'abortTransaction', 'commitTransaction', 'endSessions', 'startSession', 'drop', 'dropDatabase', 'dropIndexes',
+  'killCursors', 'listCollections', 'listDatabases', 'listIndexes', 'renameCollection', 'ping', 'saslStart', 'saslContinue', 'killAllSessions', 'killSessions',
+  'killAllSessionsByPattern', 'refreshSessions', 'hello', 'buildInfo', 'buildinfo', 'getCmdLineOpts', 'getLog', 'createSearchIndexes', 'listSearchIndexes',
+  'dropSearchIndex', 'updateSearchIndex', 'serverStatus',
+]);
+
+/** True for a command libmongocrypt sends as it is, without looking for a schema (isMaster in any case too). */
+export function bypassesAutoEncryption(name: string): boolean {
+  return BYPASS.has(name) || name.toLowerCase() === 'ismaster';
+}
+
 // Commands passed on without analysis: they hold no values to encrypt.
 const NO_VALUES = new Set(['create', 'collMod', 'createIndexes', 'compactStructuredEncryptionData', 'cleanupStructuredEncryptionData']);
 // Payload kinds that make an eligible command carry encryptionInformation (`_mongocrypt_fle2_insert_update_find`, v2 ones).
@@ -60,7 +73,8 @@ function markPipeline(pipeline: unknown, fields: readonly QeField[], ctx: Filter
  * The command with markings in place of the values to encrypt, as mongocryptd would answer it,
  * made from the collection's encryptedFields: `insert` documents; the filters of `find`, `count`,
  * `distinct`, `delete`, `update`, `findAndModify` and the leading `$match` stages of `aggregate`
- * (find markings); what `update` / `findAndModify` write (insert markings). `create`, `collMod`,
+ * (find markings); what `update` / `findAndModify` write (insert markings); the command inside
+ * `explain`. `create`, `collMod`,
  * `createIndexes` and the compaction commands pass unchanged. Anything else is refused (never
  * sent in clear). Errors: FleClientError with codes UNSUPPORTED_QUERY_OPERATOR,
  * ENCRYPTED_FIELD_QUERY_NOT_ALLOWED, UNSUPPORTED_UPDATE_OPERATOR, BSON_TYPE_MISMATCH,
@@ -104,6 +118,12 @@ export function markQeCommand(cmd: Record<string, unknown>, coll: QeCollection):
       if (cmd.query !== undefined) out.query = filterOf(cmd.query, 'findAndModify query', fields, ctx);
       if (cmd.update !== undefined) out.update = markUpdate(cmd.update, fields);
       return out;
+    }
+    case 'explain': {
+      // The explained command is analysed as it is; encryptionInformation goes inside it.
+      const inner = cmd.explain;
+      if (!isPlainDocument(inner) || Object.keys(inner)[0] === 'explain') throw new FleClientError('INVALID_ARGUMENT', 'explain needs the command to explain as a document');
+      return { ...cmd, explain: markQeCommand(inner, coll) };
     }
     default:
       if (name !== undefined && NO_VALUES.has(name)) return cmd;

@@ -206,11 +206,16 @@ describe('commands on a QE collection', () => {
     expect(agg.encryptionInformation).toBeDefined();
   });
 
-  it('create / collMod / createIndexes pass unchanged with no encryptionInformation; explain is refused; bulkWrite markings are refused', async () => {
+  it('create / collMod / createIndexes pass unchanged with no encryptionInformation; explain: the explained command is marked and carries encryptionInformation inside; libmongocrypt\'s bypassed commands come back as they are; bulkWrite markings are refused', async () => {
     const a = make();
     const create = { create: 'people', encryptedFields: efc() };
     expect(await a.encryptCommand('db', create)).toEqual(create);
     expect(await a.encryptCommand('db', { createIndexes: 'people', indexes: [] })).toEqual({ createIndexes: 'people', indexes: [] });
+    const explain = await a.encryptCommand('db', { explain: { find: 'people', filter: { ssn: 'a' } }, verbosity: 'queryPlanner' });
+    expect(Object.keys(explain)).toEqual(['explain', 'verbosity']);
+    expect(Object.keys(explain.explain as object)).toEqual(['find', 'filter', 'encryptionInformation']);
+    expect(kind((explain.explain as any).filter.ssn.$eq)).toBe(12);
+    for (const bypassed of [{ getMore: new Long(5), collection: 'people' }, { drop: 'people' }, { listIndexes: 'people' }, { ismaster: 1 }]) expect(await a.encryptCommand('db', bypassed)).toBe(bypassed);
     expect(await codeOf(a.encryptCommand('db', { explain: 'people' }))).toBe('FleClientError:INVALID_ARGUMENT');
     expect(await codeOf(a.encryptMarkedCommand(NS, { bulkWrite: 1, ops: [] }))).toBe('FleClientError:INVALID_ARGUMENT');
   });
