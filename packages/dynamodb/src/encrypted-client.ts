@@ -324,6 +324,7 @@ export class EncryptedClient {
     const gets = input.TransactItems ?? [];
     const configs = await Promise.all(
       gets.map(async (t, i) => {
+        if (!t?.Get) throw new DynamoDbEncryptionError('DDB_UNSUPPORTED_REQUEST', `TransactGetItems[${i}] has no Get`);
         checkWholeItemRead(t.Get, `TransactGetItems[${i}].Get`);
         return this.#config(t.Get.TableName, options);
       }),

@@ -105,6 +105,16 @@ describe('EncryptedClient / EncryptedTable options', () => {
     expect(() => new EncryptedTable({ client, tableName: '', materialsProvider: provider })).toThrow(expect.objectContaining({ code: 'DDB_TABLE_INFO' }));
   });
 
+  it('malformed requests are typed errors, sent nowhere', async () => {
+    const client = describingClient(async () => ORDERS);
+    const encrypted = new EncryptedClient({ client, materialsProvider: provider });
+    await expect(encrypted.transactGetItems({ TransactItems: [{} as never] })).rejects.toMatchObject({ code: 'DDB_UNSUPPORTED_REQUEST' });
+    await expect(encrypted.putItem({ Item: { customer: { S: 'c' }, orderId: { N: '1' } } } as never)).rejects.toMatchObject({ code: 'DDB_TABLE_INFO' });
+    await expect(encrypted.putItem({ TableName: 'Orders', Item: undefined as never })).rejects.toMatchObject({ code: 'DDB_BAD_ATTRIBUTE' });
+    await expect(encrypted.batchWriteItem({} as never)).rejects.toMatchObject({ code: 'DDB_UNSUPPORTED_REQUEST' });
+    expect(client.sent).toEqual([]);
+  });
+
   it('a given tableInfo is used as is (no DescribeTable), keys signed only, per-table actions applied', async () => {
     const client = describingClient(async () => ORDERS);
     const table = new EncryptedTable({ client, tableName: 'Orders', materialsProvider: provider, tableInfo: { partitionKeyName: 'customer', sortKeyName: 'orderId' }, attributeActions: new AttributeActions({ attributeActions: { status: 'SIGN_ONLY' } }) });
