@@ -69,6 +69,16 @@ export {
   checkKmipResponse,
   KmipResponseParser,
 } from './kmip.js';
+export {
+  KMIP_DEFAULT_PORT,
+  kmipEndpoint,
+  kmipSecretOfGet,
+  kmipWrapWithSecret,
+  kmipUnwrapWithSecret,
+  kmipDelegatedKeyMaterial,
+  kmipDelegatedDecryptRequest,
+  kmipDelegatedDataKey,
+} from './kmip-wrap.js';
 export { createKmipKmsProvider, type KmipExchange, type KmipKmsProvider, type KmipProviderOptions } from './kmip-provider.js';
 export {
   azureImdsToken,

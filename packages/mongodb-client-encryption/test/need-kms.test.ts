@@ -12,6 +12,7 @@ import {
   MongoCrypt, MONGOCRYPT_CTX_NEED_KMS, MONGOCRYPT_CTX_NEED_KMS_CREDENTIALS, MONGOCRYPT_CTX_NEED_MONGO_KEYS, MONGOCRYPT_CTX_READY,
 } from '@fle-ts/mongodb-client-encryption';
 import type { MasterKey } from '@fle-ts/keyvault';
+import { encodeTtlv, KmipTag, ttlv } from '@fle-ts/kms';
 import { RemoteKms } from '../src/remote-kms.js';
 import { startMockKms, type MockKms } from '../../kms/test/mock-kms.js';
 
@@ -286,10 +287,55 @@ describe('NEED_KMS with azure and gcp keys: an OAuth round first, then the key r
     expect(() => c.makeDataKeyContext(serialize(gcpKey()), {})).toThrow(/KMS provider 'gcp' is not configured/);
   });
 
-  it('kmip is refused before any request, naming the provider; an unconfigured azure key names it', () => {
+  it('a kmip entry must be {endpoint}; an unconfigured kmip or azure key names its provider', () => {
+    expect(() => crypt({ kmip: {} })).toThrow(/^KMS provider 'kmip': kmsProviders\['kmip'\]: needs \{endpoint: 'host\[:port\]'\}/);
+    expect(() => crypt({ 'kmip:two': { endpoint, tlsCertificateKeyFile: '/x.pem' } })).toThrow(/^KMS provider 'kmip:two': .*Unexpected field: 'tlsCertificateKeyFile'.*tlsOptions\['kmip:two'\]/);
+    expect(() => crypt({ kmip: { endpoint: 'host:99999' } })).toThrow(/^KMS provider 'kmip': .*invalid port/);
     const c = crypt({ ...allProviders(), kmip: { endpoint } });
-    expect(() => c.makeDataKeyContext(serialize({ provider: 'kmip' }), {})).toThrow(/KMS provider 'kmip'.*KMIP/);
+    expect(() => c.makeDataKeyContext(serialize({ provider: 'kmip:other' }), {})).toThrow(/KMS provider 'kmip:other' is not configured/);
     expect(() => crypt().makeDataKeyContext(serialize(azureKey()), {})).toThrow(/KMS provider 'azure' is not configured/);
+  });
+});
+
+describe('kmip answers the driver feeds: framing, garbage, a cut answer, a server error', () => {
+  const kmipCtx = (): Ctx => crypt({ kmip: { endpoint: 'kmip.example.com' } }).makeDataKeyContext(serialize({ provider: 'kmip' }), {}) as unknown as Ctx;
+  const finishError = (ctx: Ctx): Error & { code?: string } => {
+    try {
+      ctx.finishKMSRequests();
+    } catch (e) {
+      return e as Error & { code?: string };
+    }
+    throw new Error('finishKMSRequests did not throw');
+  };
+  // A ResponseMessage whose BatchItem has ResultStatus 1 (Operation Failed), reason 1 (Item Not Found).
+  const failed = encodeTtlv(ttlv.struct(KmipTag.ResponseMessage, [ttlv.struct(KmipTag.BatchItem, [
+    ttlv.enumeration(KmipTag.ResultStatus, 1), ttlv.enumeration(KmipTag.ResultReason, 1), ttlv.text(KmipTag.ResultMessage, 'no such object'),
+  ])]));
+
+  it('bytesNeeded is the 8-byte header, then the length it gives; a server error is KMS_KMIP_ERROR naming kmip', () => {
+    const ctx = kmipCtx();
+    const req = ctx.nextKMSRequest();
+    expect(req?.bytesNeeded).toBe(8);
+    req?.addResponse(failed.subarray(0, 8));
+    expect(req?.bytesNeeded).toBe(failed.length - 8);
+    req?.addResponse(failed.subarray(8));
+    expect(req?.bytesNeeded).toBe(0);
+    const e = finishError(ctx);
+    expect([e.code, e.message]).toEqual(['KMS_KMIP_ERROR', "KMS provider 'kmip': KMIP response error. Result Status (1): Operation Failed. Result Reason (1): Item Not Found. Result Message: no such object"]);
+    expect(ctx.state).toBe(0);
+  });
+
+  it('garbage (not TTLV), bytes past the message, and a cut answer: typed errors naming kmip', () => {
+    const garbage = kmipCtx();
+    const g = garbage.nextKMSRequest();
+    g?.addResponse(new TextEncoder().encode('HTTP/1.1 400 Bad Request\r\n\r\n'));
+    expect(finishError(garbage)).toMatchObject({ code: expect.stringMatching(/^KMS_BAD_RESPONSE$/), message: expect.stringMatching(/^KMS provider 'kmip': /) });
+    const long = kmipCtx();
+    long.nextKMSRequest()?.addResponse(new Uint8Array([...failed, 0]));
+    expect(finishError(long)).toMatchObject({ code: 'KMS_BAD_RESPONSE', message: expect.stringContaining('past its length') });
+    const cut = kmipCtx();
+    cut.nextKMSRequest()?.addResponse(failed.subarray(0, 20));
+    expect(finishError(cut)).toMatchObject({ code: 'KMS_NETWORK', message: expect.stringMatching(/^KMS provider 'kmip': the KMS answer from kmip\.example\.com:5696 ended early/) });
   });
 });
 
@@ -306,8 +352,8 @@ describe('the token cache of RemoteKms (per provider name, renewed with under a 
     first[0]?.addResponse(answer('{"access_token":"tok-a","expires_in":"120"}'));
     first[1]?.addResponse(answer('{"access_token":"tok-b"}'));
     kms.keepTokens(first, now);
-    expect(new TextDecoder().decode(kms.encrypt(mk, new Uint8Array(96)).message)).toContain('Authorization:Bearer tok-a\r\n');
-    expect(new TextDecoder().decode(kms.encrypt(named, new Uint8Array(96)).message)).toContain('Authorization:Bearer tok-b\r\n');
+    expect(new TextDecoder().decode(kms.encrypt(mk, new Uint8Array(96)).request?.message)).toContain('Authorization:Bearer tok-a\r\n');
+    expect(new TextDecoder().decode(kms.encrypt(named, new Uint8Array(96)).request?.message)).toContain('Authorization:Bearer tok-b\r\n');
     now += 59_000;
     expect(kms.tokenRequests([mk, named]).map((r) => r.kmsProvider)).toEqual(['azure:two']);
     now += 2_000; // 59 s left of tok-a
