@@ -85,6 +85,9 @@ export {
   gcpMetadataToken,
   azureImdsCredentials,
   gcpMetadataCredentials,
+  awsOnDemandCredentials,
+  awsCredentialChain,
+  type AwsOnDemandOptions,
   type MetadataTokenOptions,
 } from './on-demand.js';
 export { remoteKmsProviders, type RemoteProvidersOptions } from './from-options.js';
