@@ -264,6 +264,9 @@ const ON_DEMAND_HINT: Record<RemoteType, string> = {
   kmip: "give {endpoint: 'host[:port]'}",
 };
 
+/** The credentials the driver provided for one context's `{}` entries, by provider name. */
+export type ContextCredentials = ReadonlyMap<string, Credentials>;
+
 interface CachedToken {
   readonly token: string;
   readonly expiresAt: number;
@@ -276,6 +279,8 @@ export class RemoteKms {
   // Per provider name, as libmongocrypt keeps one token per provider in the mongocrypt_t.
   readonly #tokens = new Map<string, CachedToken>();
   readonly #now: () => number;
+  // The provided credentials of the context whose requests are being built (see withCredentials).
+  #scoped: ContextCredentials | undefined;
 
   /** `kmsProviders` is already validated (keyvault's KmsProviders); aws, azure and gcp entries are kept here. */
   constructor(kmsProviders: Record<string, unknown>, now: () => number = () => Date.now()) {
@@ -298,21 +303,39 @@ export class RemoteKms {
     return providers.some((p) => this.#creds.has(p) && this.#creds.get(p) === undefined);
   }
 
-  /** Takes the driver's refreshed kmsProviders (BSON); an entry still `{}` is an error naming it. */
-  provide(kmsProvidersBson: Uint8Array): void {
+  /**
+   * The credentials the driver hands for this context's `{}` entries (BSON kmsProviders); an entry
+   * still `{}` is an error naming it. They serve one context only, as libmongocrypt keeps them in
+   * the context (LMC `mongocrypt_ctx_provide_kms_providers`: `ctx->per_ctx_kms_providers`): the next
+   * context asks the driver again, which renews expiring tokens and temporary AWS keys itself.
+   */
+  provide(kmsProvidersBson: Uint8Array): ContextCredentials {
     const doc = readDocument(kmsProvidersBson, 'kmsProviders', false);
+    const scoped = new Map<string, Credentials>();
     for (const [id, type] of this.#types) {
       if (this.#creds.get(id) !== undefined) continue;
       const fresh = doc[id];
       const creds = fresh !== null && typeof fresh === 'object' ? credentialsOf(id, type, fresh as Record<string, unknown>) : undefined;
       if (creds === undefined) throw new KmsError('KMS_BAD_OPTIONS', id, `kmsProviders['${id}'] is {} and the driver provided no credentials for it: ${ON_DEMAND_HINT[type]}`);
-      this.#creds.set(id, creds);
+      scoped.set(id, creds);
+    }
+    return scoped;
+  }
+
+  /** Runs `fn` (building requests, synchronously) with a context's provided credentials in force. */
+  withCredentials<T>(scoped: ContextCredentials | undefined, fn: () => T): T {
+    const prev = this.#scoped;
+    this.#scoped = scoped;
+    try {
+      return fn();
+    } finally {
+      this.#scoped = prev;
     }
   }
 
   #credentials(provider: string): Credentials {
     this.#check(provider);
-    const c = this.#creds.get(provider);
+    const c = this.#scoped?.get(provider) ?? this.#creds.get(provider);
     if (c === undefined) throw new KmsError('KMS_BAD_OPTIONS', provider, `no credentials for '${provider}' yet`);
     return c;
   }
@@ -458,20 +481,17 @@ function* kmipWrap(masterKey: MasterKey, dataKey: Uint8Array, at: { host: string
  * (built only once the credentials and tokens are there) until each has its result, then `then` with
  * their bytes and the masterKeys to store (a new KMIP key's has its keyId).
  */
-export function kmsThen(kms: RemoteKms, keys: readonly MasterKey[], make: () => KmsJob[], then: (results: Uint8Array[], masterKeys: MasterKey[]) => Step): Step {
+export function kmsThen(kms: RemoteKms, keys: readonly MasterKey[], make: () => KmsJob[], then: (results: Uint8Array[], masterKeys: MasterKey[]) => Step, provided?: ContextCredentials): Step {
   if (keys.length === 0) return then([], []); // only local keys: no NEED_KMS, as libmongocrypt
   const providers = keys.map((k) => k.provider);
   for (const p of providers) kms.check(p);
-  if (kms.needsCredentials(providers)) {
+  if (provided === undefined && kms.needsCredentials(providers)) {
     return {
       state: MONGOCRYPT_CTX_NEED_KMS_CREDENTIALS,
-      provide: (bson) => {
-        kms.provide(bson);
-        return kmsThen(kms, keys, make, then);
-      },
+      provide: (bson) => kmsThen(kms, keys, make, then, kms.provide(bson)),
     };
   }
-  const tokenRequests = kms.tokenRequests(keys);
+  const tokenRequests = kms.withCredentials(provided, () => kms.tokenRequests(keys));
   if (tokenRequests.length > 0) {
     const sentAt = kms.now();
     return {
@@ -479,11 +499,11 @@ export function kmsThen(kms: RemoteKms, keys: readonly MasterKey[], make: () => 
       requests: tokenRequests,
       finish: () => {
         kms.keepTokens(tokenRequests, sentAt);
-        return roundsThen(make(), then);
+        return roundsThen(kms.withCredentials(provided, make), then);
       },
     };
   }
-  return roundsThen(make(), then);
+  return roundsThen(kms.withCredentials(provided, make), then);
 }
 
 /** One NEED_KMS round with the pending request of every unfinished job; READY's step once all are done. */

@@ -119,14 +119,21 @@ describe('NEED_KMS with aws keys (driver drop-in)', () => {
     expect((await run(crypt().makeExplicitDecryptionContext(serialize({ v: enc.v })) as unknown as Ctx, [doc])).v).toBe('drop-in');
   });
 
-  it('aws: {} asks for credentials (NEED_KMS_CREDENTIALS) before the request', async () => {
+  it('aws: {} asks for credentials (NEED_KMS_CREDENTIALS) before the request, again in each context', async () => {
     const c = crypt({ aws: {} });
     const states: number[] = [];
     const doc = await run(c.makeDataKeyContext(serialize(masterKey()), {}) as unknown as Ctx, [], states);
     expect(states).toEqual([MONGOCRYPT_CTX_NEED_KMS_CREDENTIALS, MONGOCRYPT_CTX_NEED_KMS, MONGOCRYPT_CTX_READY]);
     expect(doc.masterKey.provider).toBe('aws');
+    // The provided credentials served that context only (LMC per-context kms providers): the next
+    // context asks again, so a driver's renewed temporary keys or tokens are the ones used.
     const ctx = c.makeDataKeyContext(serialize(masterKey()), {}) as unknown as Ctx;
-    expect(ctx.state).toBe(MONGOCRYPT_CTX_NEED_KMS); // credentials kept for the MongoCrypt
+    expect(ctx.state).toBe(MONGOCRYPT_CTX_NEED_KMS_CREDENTIALS);
+    ctx.provideKMSProviders(serialize({ aws: { accessKeyId: 'AKIDRENEWED', secretAccessKey: 'renewed-SENTINEL', sessionToken: 'renewed-token' } }));
+    expect(ctx.state).toBe(MONGOCRYPT_CTX_NEED_KMS);
+    const renewed = new TextDecoder().decode(ctx.nextKMSRequest()?.message);
+    expect(renewed).toContain('Credential=AKIDRENEWED/');
+    expect(renewed).toContain('X-Amz-Security-Token:renewed-token\r\n');
     const fresh = crypt({ aws: {} }).makeDataKeyContext(serialize(masterKey()), {}) as unknown as Ctx;
     expect(() => fresh.provideKMSProviders(serialize({ aws: {} }))).toThrow(/kmsProviders\['aws'\] is \{\} and the driver provided no credentials/);
   });
