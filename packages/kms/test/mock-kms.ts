@@ -111,13 +111,14 @@ export async function startMockKms(credentials: MockCredentials): Promise<MockKm
             : path === '/token' ? 'gcp-token'
               : /\/wrapkey\?/.test(path) ? 'azure-wrapkey' : /\/unwrapkey\?/.test(path) ? 'azure-unwrapkey'
                 : /:encrypt$/.test(path) ? 'gcp-encrypt' : /:decrypt$/.test(path) ? 'gcp-decrypt' : `unknown ${path}`;
-        // Azure IMDS as drivers-evergreen-tools' fake_azure.py plays it (SPEC prose test 18), and the
+        // Azure IMDS as drivers-evergreen-tools' fake_azure.py plays it (SPEC prose test 18; the
+        // resource with or without the trailing slash, which the Node driver leaves out), and the
         // GCP metadata server: plain GETs that hand out bearer tokens this mock then accepts.
         if (path.startsWith('/metadata/identity/oauth2/token') || path === '/computeMetadata/v1/instance/service-accounts/default/token') {
           const azure = path.startsWith('/metadata/');
           const u = new URL(path, 'http://x');
           const okRequest = req.method === 'GET' && (azure
-            ? req.headers.metadata === 'true' && u.searchParams.get('api-version') === '2018-02-01' && u.searchParams.get('resource') === 'https://vault.azure.net/'
+            ? req.headers.metadata === 'true' && u.searchParams.get('api-version') === '2018-02-01' && ['https://vault.azure.net/', 'https://vault.azure.net'].includes(u.searchParams.get('resource') ?? '')
             : req.headers['metadata-flavor'] === 'Google');
           requests.push({ target: azure ? 'azure-imds' : 'gcp-metadata', rawHeaders: req.rawHeaders, body, signatureValid: okRequest });
           const params = new URLSearchParams(String(req.headers['x-mongodb-http-testparams'] ?? ''));

@@ -258,9 +258,11 @@ function hasAccessToken(c: object): c is AccessToken {
 }
 
 const ON_DEMAND_HINT: Record<RemoteType, string> = {
-  aws: "set AWS credentials in the environment or the driver's credentialProviders.aws",
+  // The Node driver fetches aws credentials only through the optional '@aws-sdk/credential-providers'
+  // and gcp tokens only through the optional 'gcp-metadata' (its refreshKMSCredentials).
+  aws: "the driver needs the optional '@aws-sdk/credential-providers' package for aws: {} (then the environment, ECS or EC2 credentials, or credentialProviders.aws)",
   azure: 'run on an Azure VM with a managed identity (IMDS) or give {tenantId, clientId, clientSecret} or {accessToken}',
-  gcp: 'run on GCP with a service account (metadata server) or give {email, privateKey} or {accessToken}',
+  gcp: "the driver asks the GCP metadata server only with the optional 'gcp-metadata' package installed, on GCP with a service account; or give {email, privateKey} or {accessToken}",
   kmip: "give {endpoint: 'host[:port]'}",
 };
 

@@ -377,5 +377,8 @@ describe('the token cache of RemoteKms (per provider name, renewed with under a 
     expect(r.targets).toEqual(['gcp-encrypt']);
     const fresh = crypt({ azure: {} }).makeDataKeyContext(serialize(azureKey()), {}) as unknown as Ctx;
     expect(() => fresh.provideKMSProviders(serialize({ azure: {} }))).toThrow(/^KMS provider 'azure': kmsProviders\['azure'\] is \{\} and the driver provided no credentials for it: run on an Azure VM/);
+    // What driver 6/7 hands back for gcp: {} without the optional gcp-metadata package: the error says so.
+    const noMetadata = crypt({ gcp: {} }).makeDataKeyContext(serialize(gcpKey()), {}) as unknown as Ctx;
+    expect(() => noMetadata.provideKMSProviders(serialize({ gcp: {} }))).toThrow(/^KMS provider 'gcp': .*provided no credentials for it: the driver asks the GCP metadata server only with the optional 'gcp-metadata' package/);
   });
 });
