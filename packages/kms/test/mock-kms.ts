@@ -26,6 +26,11 @@ export interface MockRequest {
 export interface MockCredentials {
   /** AWS access key id -> secret. */
   aws?: Record<string, string>;
+  /**
+   * AWS access key id -> the session token its temporary credentials must carry: a request from
+   * that key without it, or with another, gets UnrecognizedClientException (as AWS answers).
+   */
+  awsSessionTokens?: Record<string, string>;
   azure?: { tenantId: string; clientId: string; clientSecret: string };
   /** The service account email and the SPKI DER of its public key. */
   gcp?: { email: string; publicKeySpki: Uint8Array };
@@ -182,6 +187,13 @@ export async function startMockKms(credentials: MockCredentials): Promise<MockKm
         if (current === 'http500') return send(500, '{"__type":"KMSInternalException","message":"mock internal error"}');
         if (current === 'badJson') return send(200, 'BADJSON');
         if (current === 'errorJson') return send(400, '{"__type":"InvalidCiphertextException","message":"mock: ciphertext invalid"}');
+        if (typeof amzTarget === 'string' && signatureValid) {
+          const akid = /Credential=([^/]+)\//.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
+          const want = credentials.awsSessionTokens?.[akid];
+          if (want !== undefined && req.headers['x-amz-security-token'] !== want) {
+            return send(400, '{"__type":"UnrecognizedClientException","message":"The security token included in the request is invalid."}');
+          }
+        }
         if (!signatureValid) {
           if (typeof amzTarget === 'string') {
             return send(400, '{"__type":"InvalidSignatureException","message":"The request signature we calculated does not match the signature you provided."}');
