@@ -49,9 +49,10 @@ export class DriverKmsRequest<T = Uint8Array> {
   readonly #reader: Reader;
   readonly #parse: () => T;
   #error: unknown;
+  #result: { readonly value: T } | undefined;
 
   /** An HTTP request (aws, azure, gcp, OAuth) whose answer `parse` reads. */
-  constructor(request: KmsHttpRequest | KmipWireRequest, parse: (res: KmsHttpResponse, provider: string) => T);
+  constructor(request: KmsHttpRequest, parse: (res: KmsHttpResponse, provider: string) => T);
   /** A KMIP request (TTLV) whose whole answer message `parse` reads. */
   constructor(request: KmipWireRequest, parse: (res: Uint8Array, provider: string) => T);
   constructor(request: KmsHttpRequest | KmipWireRequest, parse: (res: never, provider: string) => T) {
@@ -60,7 +61,16 @@ export class DriverKmsRequest<T = Uint8Array> {
     this.kmsProvider = request.provider;
     this.#reader = 'kmip' in request ? kmipReader(request.provider) : httpReader(request.provider);
     const reader = this.#reader;
-    this.#parse = () => parse(reader.response() as never, request.provider);
+    this.#parse = () => {
+      const res = reader.response();
+      try {
+        return parse(res as never, request.provider);
+      } finally {
+        // The raw answer can hold key bytes (a KMIP Get's SecretData, AWS Decrypt's Plaintext):
+        // parsers return copies, so it is wiped once read.
+        wipe(res instanceof Uint8Array ? res : res.body);
+      }
+    };
   }
 
   /** How many more bytes the answer needs (0 when complete or failed). */
@@ -81,8 +91,15 @@ export class DriverKmsRequest<T = Uint8Array> {
   /** The answer's payload (the wrapped or unwrapped key, or a token); throws the KMS's or the parser's error. */
   result(): T {
     if (this.#error !== undefined) throw this.#error;
+    if (this.#result !== undefined) return this.#result.value;
     if (!this.#reader.done()) throw new KmsError('KMS_NETWORK', this.kmsProvider, `the KMS answer from ${this.endpoint} ended early: the connection closed before the whole response arrived`);
-    return this.#parse();
+    try {
+      this.#result = { value: this.#parse() };
+    } catch (error) {
+      this.#error = error;
+      throw error;
+    }
+    return this.#result.value;
   }
 }
 

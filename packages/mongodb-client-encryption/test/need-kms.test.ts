@@ -12,7 +12,9 @@ import {
   MongoCrypt, MONGOCRYPT_CTX_NEED_KMS, MONGOCRYPT_CTX_NEED_KMS_CREDENTIALS, MONGOCRYPT_CTX_NEED_MONGO_KEYS, MONGOCRYPT_CTX_READY,
 } from '@fle-ts/mongodb-client-encryption';
 import type { MasterKey } from '@fle-ts/keyvault';
-import { encodeTtlv, KmipTag, ttlv } from '@fle-ts/kms';
+import { AeadKey } from '@fle-ts/crypto-core';
+import { decodeTtlv, encodeTtlv, kmipActivateRequest, kmipGetRequest, kmipRegisterSecretDataRequest, KmipTag, ttlv } from '@fle-ts/kms';
+import { fakeKmipExchange } from '../../client/test/kms-routing.js';
 import { RemoteKms } from '../src/remote-kms.js';
 import { startMockKms, type MockKms } from '../../kms/test/mock-kms.js';
 
@@ -301,6 +303,101 @@ describe('NEED_KMS with azure and gcp keys: an OAuth round first, then the key r
     const c = crypt({ ...allProviders(), kmip: { endpoint } });
     expect(() => c.makeDataKeyContext(serialize({ provider: 'kmip:other' }), {})).toThrow(/KMS provider 'kmip:other' is not configured/);
     expect(() => crypt().makeDataKeyContext(serialize(azureKey()), {})).toThrow(/KMS provider 'azure' is not configured/);
+  });
+});
+
+describe('kmip through NEED_KMS against an in-memory KMIP server (the loop as the driver runs it)', () => {
+  const KMIP_EP = 'kmip.example.com';
+  /** Answers each KMIP request of a NEED_KMS round from `server`, in pieces as a socket would; returns the requests. */
+  async function serveKmip(ctx: Ctx, server: ReturnType<typeof fakeKmipExchange>): Promise<Uint8Array[]> {
+    const sent: Uint8Array[] = [];
+    for (let r = ctx.nextKMSRequest(); r !== null; r = ctx.nextKMSRequest()) {
+      expect([r.endpoint, r.kmsProvider]).toEqual([`${KMIP_EP}:5696`, 'kmip']);
+      sent.push(new Uint8Array(r.message));
+      const answer = await server(KMIP_EP, 5696, r.message);
+      for (let i = 0; r.bytesNeeded > 0 && i < answer.length;) {
+        const n = Math.min(5, r.bytesNeeded);
+        r.addResponse(answer.subarray(i, i + n));
+        i += n;
+      }
+    }
+    ctx.finishKMSRequests();
+    return sent;
+  }
+  async function runKmip(ctx: Ctx, server: ReturnType<typeof fakeKmipExchange>, keys: Document[] = []): Promise<{ doc: Document; rounds: Uint8Array[][]; states: number[] }> {
+    const rounds: Uint8Array[][] = [];
+    const states: number[] = [];
+    for (;;) {
+      states.push(ctx.state);
+      if (ctx.state === MONGOCRYPT_CTX_READY) return { doc: deserialize(ctx.finalize()), rounds, states };
+      if (ctx.state === MONGOCRYPT_CTX_NEED_MONGO_KEYS) {
+        for (const k of keys) ctx.addMongoOperationResponse(serialize(k));
+        ctx.finishMongoOperation();
+      } else if (ctx.state === MONGOCRYPT_CTX_NEED_KMS) rounds.push(await serveKmip(ctx, server));
+      else throw new Error(`unexpected state ${ctx.state}`);
+    }
+  }
+  const op = (msg: Uint8Array): number => {
+    const find = (items: readonly { tag: number; type: number; items?: unknown; value?: unknown }[]): number | undefined => {
+      for (const i of items) {
+        if (i.tag === KmipTag.Operation) return i.value as number;
+        if (Array.isArray(i.items)) {
+          const hit = find(i.items as never);
+          if (hit !== undefined) return hit;
+        }
+      }
+      return undefined;
+    };
+    return find(decodeTtlv(msg, 'kmip') as never) as number;
+  };
+  const kmipCrypt = (): MongoCrypt => crypt({ kmip: { endpoint: KMIP_EP }, local: { key: LOCAL } });
+
+  it('createDataKey without keyId: Register, Activate, Get rounds with kms-message\'s bytes; the key document stores the new keyId; encrypt/decrypt Get it again', async () => {
+    const server = fakeKmipExchange();
+    const made = await runKmip(kmipCrypt().makeDataKeyContext(serialize({ provider: 'kmip' }), {}) as unknown as Ctx, server);
+    expect(made.states).toEqual([NK, NK, NK, MONGOCRYPT_CTX_READY]);
+    expect(made.rounds.map((r) => r.map(op))).toEqual([[0x03], [0x12], [0x0a]]); // Register, Activate, Get
+    const keyId = made.doc.masterKey.keyId as string;
+    expect(made.doc.masterKey).toEqual({ provider: 'kmip', keyId });
+    // The Register carried the secret the server now holds; Activate and Get are byte for byte kms-message's.
+    expect(made.rounds[0]?.[0]).toEqual(kmipRegisterSecretDataRequest(server.secrets.get(keyId) as Uint8Array));
+    expect(made.rounds[1]?.[0]).toEqual(kmipActivateRequest(keyId));
+    expect(made.rounds[2]?.[0]).toEqual(kmipGetRequest(keyId));
+    // keyMaterial is the FLE1 AEAD wrap under that secret (as the local provider wraps)
+    const dataKey = new AeadKey(server.secrets.get(keyId) as Uint8Array).decrypt((made.doc.keyMaterial as Binary).buffer, new Uint8Array(0));
+    expect(dataKey).toHaveLength(96);
+    const enc = await runKmip(kmipCrypt().makeExplicitEncryptionContext(serialize({ v: 'kmip in process' }), { keyId: made.doc._id.buffer, algorithm: DET, expressionMode: false }) as unknown as Ctx, server, [made.doc]);
+    expect(enc.states).toEqual([MONGOCRYPT_CTX_NEED_MONGO_KEYS, NK, MONGOCRYPT_CTX_READY]);
+    expect(enc.rounds).toEqual([[kmipGetRequest(keyId)]]);
+    const dec = await runKmip(kmipCrypt().makeExplicitDecryptionContext(serialize({ v: enc.doc.v })) as unknown as Ctx, server, [made.doc]);
+    expect(dec.doc.v).toBe('kmip in process');
+  });
+
+  it('delegated: Create, Activate, Encrypt; unwrap is one Decrypt round; a given keyId is a single round', async () => {
+    const server = fakeKmipExchange();
+    const made = await runKmip(kmipCrypt().makeDataKeyContext(serialize({ provider: 'kmip', delegated: true }), { keyMaterial: serialize({ keyMaterial: new Binary(new Uint8Array(96).fill(6)) }) }) as unknown as Ctx, server);
+    expect(made.rounds.map((r) => r.map(op))).toEqual([[0x01], [0x12], [0x1f]]); // Create, Activate, Encrypt
+    expect(made.doc.masterKey).toEqual({ provider: 'kmip', delegated: true, keyId: expect.any(String) });
+    expect((made.doc.keyMaterial as Binary).buffer).toHaveLength(16 + 112);
+    const enc = await runKmip(kmipCrypt().makeExplicitEncryptionContext(serialize({ v: 1 }), { keyId: made.doc._id.buffer, algorithm: DET, expressionMode: false }) as unknown as Ctx, server, [made.doc]);
+    expect(enc.rounds.map((r) => r.map(op))).toEqual([[0x20]]); // Decrypt
+    const given = await runKmip(kmipCrypt().makeDataKeyContext(serialize({ provider: 'kmip', keyId: made.doc.masterKey.keyId, delegated: true }), {}) as unknown as Ctx, server);
+    expect(given.rounds.map((r) => r.map(op))).toEqual([[0x1f]]);
+  });
+
+  it('rewrap two local keys to kmip without keyId: each document registers its own secret (three rounds of two requests); an unknown keyId fails the rewrap', async () => {
+    const server = fakeKmipExchange();
+    const c = kmipCrypt();
+    const locals = [1, 2].map((n) => deserialize(c.makeDataKeyContext(serialize({ provider: 'local' }), { keyMaterial: serialize({ keyMaterial: new Binary(new Uint8Array(96).fill(n)) }) }).finalize()));
+    const r = await runKmip(c.makeRewrapManyDataKeyContext(serialize({}), serialize({ provider: 'kmip' })) as unknown as Ctx, server, locals);
+    expect(r.rounds.map((x) => x.map(op))).toEqual([[0x03, 0x03], [0x12, 0x12], [0x0a, 0x0a]]);
+    const docs = r.doc.v as Document[];
+    const ids = docs.map((d) => d.masterKey.keyId);
+    expect(new Set(ids).size).toBe(2);
+    docs.forEach((d, i) => expect(new AeadKey(server.secrets.get(d.masterKey.keyId) as Uint8Array).decrypt(d.keyMaterial.buffer, new Uint8Array(0))).toEqual(new Uint8Array(96).fill(i + 1)));
+    const ctx = c.makeRewrapManyDataKeyContext(serialize({}), serialize({ provider: 'local' })) as unknown as Ctx;
+    const e = await runKmip(ctx, server, [{ ...docs[0], masterKey: { provider: 'kmip', keyId: 'nope' } } as Document]).then(() => undefined, (err: Error & { code?: string }) => err);
+    expect([e?.code, e?.message]).toEqual(['KMS_KMIP_ERROR', expect.stringMatching(/^KMS provider 'kmip': KMIP response error\. Result Status \(1\): Operation Failed\. Result Reason \(1\): Item Not Found/)]);
   });
 });
 
