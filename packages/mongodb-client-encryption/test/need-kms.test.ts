@@ -309,10 +309,10 @@ describe('NEED_KMS with azure and gcp keys: an OAuth round first, then the key r
 describe('kmip through NEED_KMS against an in-memory KMIP server (the loop as the driver runs it)', () => {
   const KMIP_EP = 'kmip.example.com';
   /** Answers each KMIP request of a NEED_KMS round from `server`, in pieces as a socket would; returns the requests. */
-  async function serveKmip(ctx: Ctx, server: ReturnType<typeof fakeKmipExchange>): Promise<Uint8Array[]> {
+  async function serveKmip(ctx: Ctx, server: ReturnType<typeof fakeKmipExchange>, provider: string): Promise<Uint8Array[]> {
     const sent: Uint8Array[] = [];
     for (let r = ctx.nextKMSRequest(); r !== null; r = ctx.nextKMSRequest()) {
-      expect([r.endpoint, r.kmsProvider]).toEqual([`${KMIP_EP}:5696`, 'kmip']);
+      expect([r.endpoint, r.kmsProvider]).toEqual([`${KMIP_EP}:5696`, provider]);
       sent.push(new Uint8Array(r.message));
       const answer = await server(KMIP_EP, 5696, r.message);
       for (let i = 0; r.bytesNeeded > 0 && i < answer.length;) {
@@ -324,7 +324,7 @@ describe('kmip through NEED_KMS against an in-memory KMIP server (the loop as th
     ctx.finishKMSRequests();
     return sent;
   }
-  async function runKmip(ctx: Ctx, server: ReturnType<typeof fakeKmipExchange>, keys: Document[] = []): Promise<{ doc: Document; rounds: Uint8Array[][]; states: number[] }> {
+  async function runKmip(ctx: Ctx, server: ReturnType<typeof fakeKmipExchange>, keys: Document[] = [], provider = 'kmip'): Promise<{ doc: Document; rounds: Uint8Array[][]; states: number[] }> {
     const rounds: Uint8Array[][] = [];
     const states: number[] = [];
     for (;;) {
@@ -333,7 +333,7 @@ describe('kmip through NEED_KMS against an in-memory KMIP server (the loop as th
       if (ctx.state === MONGOCRYPT_CTX_NEED_MONGO_KEYS) {
         for (const k of keys) ctx.addMongoOperationResponse(serialize(k));
         ctx.finishMongoOperation();
-      } else if (ctx.state === MONGOCRYPT_CTX_NEED_KMS) rounds.push(await serveKmip(ctx, server));
+      } else if (ctx.state === MONGOCRYPT_CTX_NEED_KMS) rounds.push(await serveKmip(ctx, server, provider));
       else throw new Error(`unexpected state ${ctx.state}`);
     }
   }
@@ -383,6 +383,15 @@ describe('kmip through NEED_KMS against an in-memory KMIP server (the loop as th
     expect(enc.rounds.map((r) => r.map(op))).toEqual([[0x20]]); // Decrypt
     const given = await runKmip(kmipCrypt().makeDataKeyContext(serialize({ provider: 'kmip', keyId: made.doc.masterKey.keyId, delegated: true }), {}) as unknown as Ctx, server);
     expect(given.rounds.map((r) => r.map(op))).toEqual([[0x1f]]);
+  });
+
+  it('a named kmip provider (kmip:two): its name on every request (the driver\'s tlsOptions key) and in the stored masterKey', async () => {
+    const server = fakeKmipExchange();
+    const c = crypt({ 'kmip:two': { endpoint: KMIP_EP } });
+    const made = await runKmip(c.makeDataKeyContext(serialize({ provider: 'kmip:two' }), {}) as unknown as Ctx, server, [], 'kmip:two');
+    expect(made.doc.masterKey).toEqual({ provider: 'kmip:two', keyId: expect.any(String) });
+    const enc = await runKmip(c.makeExplicitEncryptionContext(serialize({ v: 2 }), { keyId: made.doc._id.buffer, algorithm: DET, expressionMode: false }) as unknown as Ctx, server, [made.doc], 'kmip:two');
+    expect(enc.rounds).toEqual([[kmipGetRequest(made.doc.masterKey.keyId)]]);
   });
 
   it('rewrap two local keys to kmip without keyId: each document registers its own secret (three rounds of two requests); an unknown keyId fails the rewrap', async () => {
