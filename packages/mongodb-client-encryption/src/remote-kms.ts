@@ -128,8 +128,9 @@ function httpReader(provider: string): Reader {
 
 function kmipReader(provider: string): Reader {
   const p = new KmipResponseParser(provider);
-  // The 8-byte TTLV header first, then exactly the length it gives (KMSG `kms_kmip_response_parser.c`).
-  return { needed: () => p.bytesNeeded(), feed: (b) => p.feed(b), done: () => p.bytesNeeded() === 0, response: () => p.response() };
+  // The 8-byte TTLV header first, then the length it gives, at most 1024 at a time as LMC asks
+  // (KMSG `kms_kmip_response_parser_wants_bytes` with `mongocrypt_kms_ctx_bytes_needed`'s maximum).
+  return { needed: () => p.bytesNeeded(1024), feed: (b) => p.feed(b), done: () => p.bytesNeeded() === 0, response: () => p.response() };
 }
 
 /** What a finished job gives: the bytes (wrapped keyMaterial, or an unwrapped data key) and the masterKey to store. */

@@ -436,6 +436,13 @@ describe('kmip answers the driver feeds: framing, garbage, a cut answer, a serve
     const e = finishError(ctx);
     expect([e.code, e.message]).toEqual(['KMS_KMIP_ERROR', "KMS provider 'kmip': KMIP response error. Result Status (1): Operation Failed. Result Reason (1): Item Not Found. Result Message: no such object"]);
     expect(ctx.state).toBe(0);
+    // A long answer is asked for 1024 bytes at a time after the header, as libmongocrypt asks.
+    const long = encodeTtlv(ttlv.struct(KmipTag.ResponseMessage, [ttlv.struct(KmipTag.BatchItem, [ttlv.enumeration(KmipTag.ResultStatus, 1), ttlv.text(KmipTag.ResultMessage, 'x'.repeat(2000))])]));
+    const big = kmipCtx().nextKMSRequest();
+    big?.addResponse(long.subarray(0, 8));
+    expect(big?.bytesNeeded).toBe(1024);
+    big?.addResponse(long.subarray(8, 1032));
+    expect(big?.bytesNeeded).toBe(long.length - 1032);
   });
 
   it('garbage (not TTLV), bytes past the message, and a cut answer: typed errors naming kmip', () => {
