@@ -18,6 +18,7 @@ import { KeyBroker, keyMaterialBytes, KmsProviders, LocalKmsProvider, MemoryKeyV
 import { AutoEncrypter, ClientEncryption } from '@fle-ts/client';
 import { Binary, DBRef, EJSON, serialize } from 'bson';
 import { dynamodbChecks } from './conformance-dynamodb.js';
+import { kmsChecks } from './conformance-kms.js';
 
 /** Vector files by path below test-vectors/ (e.g. `libmongocrypt/roundtrip/mcgrew.json`), as text. */
 export type VectorFiles = Record<string, string>;
@@ -398,7 +399,7 @@ function corpusChecks(files: VectorFiles): Array<[string, Check]> {
 /** Runs every check whose vector files are present; never throws. */
 export async function runConformance(files: VectorFiles): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
-  for (const [name, check] of [...checks(files), ...dynamodbChecks(files)]) {
+  for (const [name, check] of [...checks(files), ...dynamodbChecks(files), ...kmsChecks(files)]) {
     try {
       results.push({ name, ok: true, detail: await check() });
     } catch (e) {

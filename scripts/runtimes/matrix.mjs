@@ -54,13 +54,40 @@ async function importRuntime(name) {
   }
 }
 
-async function runChromium(bundle) {
+/**
+ * The kms package's verifying mock (packages/kms/test/mock-kms.ts, loaded through tsx) for the KMS
+ * check (conformance-kms.ts): `{ mock, config }`, or `{ why }` when it cannot start.
+ */
+async function startKmsMock() {
+  const account = { accessKeyId: 'AKIDMATRIX', secretAccessKey: 'matrix/secret' };
+  try {
+    const { tsImport } = await import('tsx/esm/api');
+    const { startMockKms } = await tsImport('../../packages/kms/test/mock-kms.ts', import.meta.url);
+    const mock = await startMockKms({ aws: { [account.accessKeyId]: account.secretAccessKey } });
+    return { mock, config: { endpoint: `127.0.0.1:${mock.port}`, ...account } };
+  } catch (e) {
+    return { why: e instanceof Error ? e.message.split('\n')[0] : String(e) };
+  }
+}
+
+/** Forwards a request to the KMS mock (the Chromium page reaches it through its own origin). */
+function forward(req, res, port) {
+  const up = http.request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers }, (r) => {
+    res.writeHead(r.statusCode ?? 502, r.headers);
+    r.pipe(res);
+  });
+  up.on('error', () => res.destroy());
+  req.pipe(up);
+}
+
+async function runChromium(bundle, kmsPort) {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} not found: install Debian's chromium (\`apt-get install -y chromium\`) or set CHROMIUM_PATH`);
   }
   const { chromium } = await importRuntime('playwright-core');
   const html = `<!doctype html><meta charset="utf-8"><script type="module" src="/conformance.js"></script>`;
   const server = http.createServer((req, res) => {
+    if (kmsPort !== undefined && req.method === 'POST') return forward(req, res, kmsPort);
     const js = req.url === '/conformance.js';
     res.writeHead(200, { 'content-type': js ? 'text/javascript' : 'text/html' });
     res.end(js ? bundle : html);
@@ -217,6 +244,10 @@ export async function runMatrix({ log = console.log } = {}) {
     log(`[fle-ts] ${msg}: the runtime matrix runs only the checks it has.`);
   }
   mkdirSync(OUT, { recursive: true });
+  // The KMS check needs the mock's address in every bundle; without the mock no runtime runs it.
+  const kms = await startKmsMock();
+  if (kms.config) files['kms-mock.json'] = JSON.stringify(kms.config);
+  else log(`[fle-ts] the KMS mock did not start (${kms.why}): the runtime matrix runs without its KMS check.`);
   const [cli, browser, worker, distCli] = await Promise.all([
     ...['cli', 'browser', 'worker'].map((k) => bundleConformance(k, files)),
     bundleConformance('cli', files, { dist: true }),
@@ -236,10 +267,11 @@ export async function runMatrix({ log = console.log } = {}) {
       const r = await runCli(process.execPath, ['conformance-dist.mjs']);
       return { ...r, runtime: `${r.runtime} (dist)` };
     },
-    chromium: () => runChromium(browser),
+    chromium: () => runChromium(browser, kms.mock?.port),
     workerd: () => runWorkerd(worker),
     // --no-config: never let Deno read (or rewrite) the root package.json (runtime-matrix.md, Deno row).
-    deno: () => runCli(join(BIN, 'deno'), ['run', '--no-config', '--no-lock', 'conformance-cli.mjs'], noUpdate),
+    // --allow-net=127.0.0.1: the KMS check's fetch to the loopback mock (nothing else).
+    deno: () => runCli(join(BIN, 'deno'), ['run', '--no-config', '--no-lock', '--allow-net=127.0.0.1', 'conformance-cli.mjs'], noUpdate),
     bun: () => runCli(join(BIN, 'bun'), ['conformance-cli.mjs']),
     ...Object.fromEntries(LTS_NODES.map((alias) => [alias, () => runCli(ltsNode(alias), ['conformance-cli.mjs'])])),
   };
@@ -260,6 +292,7 @@ export async function runMatrix({ log = console.log } = {}) {
     }),
   );
 
+  await kms.mock?.close();
   const { passed, failed, checks } = scoreRuns(settled);
   for (const r of settled) {
     log(`${r.failed ? 'FAIL' : 'ok  '} ${r.label.padEnd(9)} ${r.runtime.padEnd(26)} ${r.passed} passed, ${r.failed} failed (${(r.ms / 1000).toFixed(1)} s)`);

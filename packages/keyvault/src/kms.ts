@@ -184,7 +184,7 @@ function withDeferredFailures(remote: RemoteProvidersOptions, id: string, KmsErr
     credentialProviders: {
       ...remote.credentialProviders,
       aws: remote.credentialProviders?.aws ?? (async () => {
-        throw new KmsError('KMS_BAD_OPTIONS', id, "kmsProviders.aws is {} (on-demand credentials) but no credentialProviders.aws was given: pass one (e.g. () => awsCredentialsFromEnv() from @fle-ts/kms/node) or the credentials");
+        throw new KmsError('KMS_BAD_OPTIONS', id, "kmsProviders.aws is {} (on-demand credentials) but no credentialProviders.aws was given: pass one (e.g. awsCredentialChain({ env: process.env }) from @fle-ts/kms: environment, ECS, EC2) or the credentials");
       }),
     },
     kmipExchange: remote.kmipExchange ?? (async () => {

@@ -78,7 +78,7 @@ export function remoteKmsProviders(kmsProviders: Readonly<Record<string, unknown
       let creds: CredentialSource<AwsCredentials>;
       if (empty) {
         const provider = options.credentialProviders?.aws;
-        if (!provider) throw bad(id, 'is {} (on-demand credentials) but no credentialProviders.aws was given; pass one (e.g. () => awsCredentialsFromEnv() from @fle-ts/kms/node)');
+        if (!provider) throw bad(id, 'is {} (on-demand credentials) but no credentialProviders.aws was given; pass one (e.g. awsCredentialChain({ env: process.env }): environment, ECS, EC2)');
         creds = provider;
       } else {
         fields(id, doc, ['accessKeyId', 'secretAccessKey', 'sessionToken']);

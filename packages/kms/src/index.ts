@@ -69,12 +69,25 @@ export {
   checkKmipResponse,
   KmipResponseParser,
 } from './kmip.js';
+export {
+  KMIP_DEFAULT_PORT,
+  kmipEndpoint,
+  kmipSecretOfGet,
+  kmipWrapWithSecret,
+  kmipUnwrapWithSecret,
+  kmipDelegatedKeyMaterial,
+  kmipDelegatedDecryptRequest,
+  kmipDelegatedDataKey,
+} from './kmip-wrap.js';
 export { createKmipKmsProvider, type KmipExchange, type KmipKmsProvider, type KmipProviderOptions } from './kmip-provider.js';
 export {
   azureImdsToken,
   gcpMetadataToken,
   azureImdsCredentials,
   gcpMetadataCredentials,
+  awsOnDemandCredentials,
+  awsCredentialChain,
+  type AwsOnDemandOptions,
   type MetadataTokenOptions,
 } from './on-demand.js';
 export { remoteKmsProviders, type RemoteProvidersOptions } from './from-options.js';

@@ -8,13 +8,15 @@
 // Bun can open but browsers and Workers cannot (no client certificates); `@fle-ts/kms/node` has
 // Node's. A new masterKey (without keyId) needs `prepareMasterKey` first: keyvault's KmsProvider
 // interface returns keyMaterial only, not the keyId the server assigns.
-import { AeadKey, FleCryptoError, randomBytes, wipe } from '@fle-ts/crypto-core';
-import { parseEndpoint } from './endpoint.js';
+import { KEY_LENGTH, randomBytes, wipe } from '@fle-ts/crypto-core';
 import { KmsError } from './errors.js';
 import {
-  checkKmipResponse, KMIP_SECRET_DATA_LENGTH, kmipActivateRequest, kmipCreateRequest, kmipDecryptRequest, kmipEncryptRequest, kmipGetRequest,
-  kmipRegisterSecretDataRequest, parseKmipCryptResponse, parseKmipSecretData, parseKmipUniqueIdentifier,
+  checkKmipResponse, KMIP_SECRET_DATA_LENGTH, kmipActivateRequest, kmipCreateRequest, kmipEncryptRequest, kmipGetRequest,
+  kmipRegisterSecretDataRequest, parseKmipUniqueIdentifier,
 } from './kmip.js';
+import {
+  kmipDelegatedDataKey, kmipDelegatedDecryptRequest, kmipDelegatedKeyMaterial, kmipEndpoint, kmipSecretOfGet, kmipUnwrapWithSecret, kmipWrapWithSecret,
+} from './kmip-wrap.js';
 import type { MasterKeyLike, RemoteKmsProvider } from './providers.js';
 
 /** Sends one KMIP request over a fresh mutually authenticated TLS connection and returns the whole answer. */
@@ -37,10 +39,6 @@ export interface KmipKmsProvider extends RemoteKmsProvider {
   prepareMasterKey(masterKey: MasterKeyLike): Promise<MasterKeyLike>;
 }
 
-const IV_LENGTH = 16;
-const DATA_KEY_LENGTH = 96;
-const NO_AAD = new Uint8Array(0);
-
 /** A KMIP provider over `options.exchange`. */
 export function createKmipKmsProvider(name: string, options: KmipProviderOptions): KmipKmsProvider {
   if (typeof name !== 'string' || !(name === 'kmip' || /^kmip:[a-zA-Z0-9_]+$/.test(name))) {
@@ -55,15 +53,12 @@ export function createKmipKmsProvider(name: string, options: KmipProviderOptions
     }
   };
   const send = async (mk: MasterKeyLike, request: Uint8Array): Promise<Uint8Array> => {
-    const raw = mk.endpoint ?? options.endpoint;
-    if (raw === undefined) throw new KmsError('KMS_BAD_OPTIONS', name, `no KMIP endpoint: set kmsProviders['${name}'].endpoint or masterKey.endpoint`);
-    const ep = parseEndpoint(raw, name, 'the KMIP endpoint', { allowNoDot: true });
-    const port = /:\d+$/.test(ep.hostAndPort) ? ep.port : 5696;
+    const { host, port } = kmipEndpoint(mk.endpoint, options.endpoint, name);
     try {
-      return await options.exchange(ep.host, port, request);
+      return await options.exchange(host, port, request);
     } catch (cause) {
       if (cause instanceof KmsError) throw cause;
-      throw new KmsError('KMS_NETWORK', name, `KMIP exchange with ${ep.host}:${port} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+      throw new KmsError('KMS_NETWORK', name, `KMIP exchange with ${host}:${port} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     }
   };
   const keyId = (mk: MasterKeyLike): string => {
@@ -72,11 +67,7 @@ export function createKmipKmsProvider(name: string, options: KmipProviderOptions
     }
     return mk.keyId;
   };
-  const secret = async (mk: MasterKeyLike): Promise<Uint8Array> => {
-    const s = parseKmipSecretData(await send(mk, kmipGetRequest(keyId(mk), name)), name);
-    if (s.length !== KMIP_SECRET_DATA_LENGTH) throw new KmsError('KMS_BAD_RESPONSE', name, `the KMIP SecretData has ${s.length} bytes, expected ${KMIP_SECRET_DATA_LENGTH}`);
-    return s;
-  };
+  const secret = async (mk: MasterKeyLike): Promise<Uint8Array> => kmipSecretOfGet(await send(mk, kmipGetRequest(keyId(mk), name)), name);
   return {
     name,
     async prepareMasterKey(masterKey) {
@@ -98,48 +89,14 @@ export function createKmipKmsProvider(name: string, options: KmipProviderOptions
     },
     async wrap(dataKey, masterKey) {
       check(masterKey);
-      if (!(dataKey instanceof Uint8Array) || dataKey.length !== DATA_KEY_LENGTH) throw new KmsError('KMS_BAD_OPTIONS', name, `wrap needs a 96-byte data key`);
-      if (masterKey.delegated === true) {
-        const { data, iv } = parseKmipCryptResponse(await send(masterKey, kmipEncryptRequest(keyId(masterKey), dataKey, name)), name);
-        if (iv?.length !== IV_LENGTH) throw new KmsError('KMS_BAD_RESPONSE', name, 'the KMIP Encrypt answer has no 16-byte IVCounterNonce');
-        const out = new Uint8Array(IV_LENGTH + data.length);
-        out.set(iv);
-        out.set(data, IV_LENGTH);
-        return out;
-      }
-      const s = await secret(masterKey);
-      const kek = new AeadKey(s);
-      wipe(s);
-      try {
-        return kek.encryptRandom(dataKey, NO_AAD);
-      } finally {
-        kek.destroy();
-      }
+      if (!(dataKey instanceof Uint8Array) || dataKey.length !== KEY_LENGTH) throw new KmsError('KMS_BAD_OPTIONS', name, `wrap needs a 96-byte data key`);
+      if (masterKey.delegated === true) return kmipDelegatedKeyMaterial(await send(masterKey, kmipEncryptRequest(keyId(masterKey), dataKey, name)), name);
+      return kmipWrapWithSecret(await secret(masterKey), dataKey, name);
     },
     async unwrap(keyMaterial, masterKey) {
       check(masterKey);
-      let key: Uint8Array;
-      if (masterKey.delegated === true) {
-        if (!(keyMaterial instanceof Uint8Array) || keyMaterial.length <= IV_LENGTH) throw new KmsError('KMS_BAD_OPTIONS', name, 'delegated keyMaterial must be a 16-byte IV followed by the ciphertext');
-        key = parseKmipCryptResponse(await send(masterKey, kmipDecryptRequest(keyId(masterKey), keyMaterial.subarray(IV_LENGTH), keyMaterial.subarray(0, IV_LENGTH), name)), name).data;
-      } else {
-        const s = await secret(masterKey);
-        const kek = new AeadKey(s);
-        wipe(s);
-        try {
-          key = kek.decrypt(keyMaterial, NO_AAD);
-        } catch (cause) {
-          const why = cause instanceof FleCryptoError && cause.code === 'HMAC_MISMATCH' ? 'the tag does not match: wrong KMIP key, or the keyMaterial was changed' : 'the keyMaterial is malformed';
-          throw new KmsError('KMS_BAD_RESPONSE', name, `cannot unwrap the data key: ${why}`, { cause });
-        } finally {
-          kek.destroy();
-        }
-      }
-      if (key.length !== DATA_KEY_LENGTH) {
-        wipe(key);
-        throw new KmsError('KMS_BAD_RESPONSE', name, `the unwrapped data key has ${key.length} bytes, expected ${DATA_KEY_LENGTH}`);
-      }
-      return key;
+      if (masterKey.delegated === true) return kmipDelegatedDataKey(await send(masterKey, kmipDelegatedDecryptRequest(keyId(masterKey), keyMaterial, name)), name);
+      return kmipUnwrapWithSecret(await secret(masterKey), keyMaterial, name);
     },
   };
 }

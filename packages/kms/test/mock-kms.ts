@@ -26,6 +26,11 @@ export interface MockRequest {
 export interface MockCredentials {
   /** AWS access key id -> secret. */
   aws?: Record<string, string>;
+  /**
+   * AWS access key id -> the session token its temporary credentials must carry: a request from
+   * that key without it, or with another, gets UnrecognizedClientException (as AWS answers).
+   */
+  awsSessionTokens?: Record<string, string>;
   azure?: { tenantId: string; clientId: string; clientSecret: string };
   /** The service account email and the SPKI DER of its public key. */
   gcp?: { email: string; publicKeySpki: Uint8Array };
@@ -111,13 +116,14 @@ export async function startMockKms(credentials: MockCredentials): Promise<MockKm
             : path === '/token' ? 'gcp-token'
               : /\/wrapkey\?/.test(path) ? 'azure-wrapkey' : /\/unwrapkey\?/.test(path) ? 'azure-unwrapkey'
                 : /:encrypt$/.test(path) ? 'gcp-encrypt' : /:decrypt$/.test(path) ? 'gcp-decrypt' : `unknown ${path}`;
-        // Azure IMDS as drivers-evergreen-tools' fake_azure.py plays it (SPEC prose test 18), and the
+        // Azure IMDS as drivers-evergreen-tools' fake_azure.py plays it (SPEC prose test 18; the
+        // resource with or without the trailing slash, which the Node driver leaves out), and the
         // GCP metadata server: plain GETs that hand out bearer tokens this mock then accepts.
         if (path.startsWith('/metadata/identity/oauth2/token') || path === '/computeMetadata/v1/instance/service-accounts/default/token') {
           const azure = path.startsWith('/metadata/');
           const u = new URL(path, 'http://x');
           const okRequest = req.method === 'GET' && (azure
-            ? req.headers.metadata === 'true' && u.searchParams.get('api-version') === '2018-02-01' && u.searchParams.get('resource') === 'https://vault.azure.net/'
+            ? req.headers.metadata === 'true' && u.searchParams.get('api-version') === '2018-02-01' && ['https://vault.azure.net/', 'https://vault.azure.net'].includes(u.searchParams.get('resource') ?? '')
             : req.headers['metadata-flavor'] === 'Google');
           requests.push({ target: azure ? 'azure-imds' : 'gcp-metadata', rawHeaders: req.rawHeaders, body, signatureValid: okRequest });
           const params = new URLSearchParams(String(req.headers['x-mongodb-http-testparams'] ?? ''));
@@ -181,6 +187,13 @@ export async function startMockKms(credentials: MockCredentials): Promise<MockKm
         if (current === 'http500') return send(500, '{"__type":"KMSInternalException","message":"mock internal error"}');
         if (current === 'badJson') return send(200, 'BADJSON');
         if (current === 'errorJson') return send(400, '{"__type":"InvalidCiphertextException","message":"mock: ciphertext invalid"}');
+        if (typeof amzTarget === 'string' && signatureValid) {
+          const akid = /Credential=([^/]+)\//.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
+          const want = credentials.awsSessionTokens?.[akid];
+          if (want !== undefined && req.headers['x-amz-security-token'] !== want) {
+            return send(400, '{"__type":"UnrecognizedClientException","message":"The security token included in the request is invalid."}');
+          }
+        }
         if (!signatureValid) {
           if (typeof amzTarget === 'string') {
             return send(400, '{"__type":"InvalidSignatureException","message":"The request signature we calculated does not match the signature you provided."}');

@@ -48,7 +48,8 @@ function dataKeyOf(keyMaterial: unknown): Uint8Array {
 
 /**
  * A data-key context: READY at once for local KMS, after one NEED_KMS round for an aws key (two for
- * azure/gcp without a cached token: OAuth, then wrap); `finalize` gives the new key document.
+ * azure/gcp without a cached token: OAuth, then wrap; three for a kmip key without keyId: Register,
+ * Activate, Get); `finalize` gives the new key document.
  */
 export function dataKeyStep(kekBson: Uint8Array, options: DataKeyContextOptions, kms: LocalMasterKeys): Step {
   const masterKey = readKek(kekBson);
@@ -63,7 +64,7 @@ export function dataKeyStep(kekBson: Uint8Array, options: DataKeyContextOptions,
         } finally {
           wipe(dataKey);
         }
-      }, ([wrapped]) => keyDocumentStep(masterKey, names, new Uint8Array(wrapped as Uint8Array)));
+      }, ([wrapped], [stored]) => keyDocumentStep(stored ?? masterKey, names, new Uint8Array(wrapped as Uint8Array)));
     } catch (e) {
       wipe(dataKey);
       throw e;
@@ -132,7 +133,7 @@ export function rewrapStep(filterBson: Uint8Array, kekBson: Uint8Array | undefin
             } finally {
               for (const k of kept) wipe(k);
             }
-          }, (results) => done(docs, targets, wrapped, remoteAt, results));
+          }, (results, stored) => done(docs, targets, wrapped, remoteAt, results, stored));
         } finally {
           for (const r of raws) wipe(r);
         }
@@ -142,9 +143,10 @@ export function rewrapStep(filterBson: Uint8Array, kekBson: Uint8Array | undefin
 }
 
 /** READY with the rewrapped documents once every keyMaterial is known. */
-function done(docs: DataKeyDocument[], targets: MasterKey[], wrapped: (Uint8Array | undefined)[], remoteAt: number[], results: Uint8Array[]): Step {
+function done(docs: DataKeyDocument[], targets: MasterKey[], wrapped: (Uint8Array | undefined)[], remoteAt: number[], results: Uint8Array[], stored: MasterKey[]): Step {
   remoteAt.forEach((i, j) => {
     wrapped[i] = new Uint8Array(results[j] as Uint8Array);
+    targets[i] = stored[j] as MasterKey; // a KMIP key registered for this document has its new keyId
   });
   const now = new Date();
   const rewrapped = docs.map((d, i) => ({ ...d, masterKey: targets[i], keyMaterial: new Binary(wrapped[i] as Uint8Array, Binary.SUBTYPE_DEFAULT), updateDate: now }));

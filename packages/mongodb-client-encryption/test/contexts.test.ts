@@ -1,5 +1,6 @@
 // MongoCrypt driven directly, the way the driver's StateMachine drives it: states, the BSON each
 // state exchanges, the key cache, errors (with and without errorWrapper), and the refusals.
+import { decodeTtlv, KmipTag } from '@fle-ts/kms';
 import { Binary, deserialize, Double, Int32, Long, serialize, Timestamp, type Document } from 'bson';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -117,7 +118,7 @@ describe('data keys', () => {
     expect(doc.status).toBe(0);
   });
 
-  it('refuses a duplicate keyAltName, keyMaterial of the wrong length, an unconfigured provider, and kmip (not in the NEED_KMS loop); azure accessToken goes straight to its wrapkey request', () => {
+  it('refuses a duplicate keyAltName, keyMaterial of the wrong length and an unconfigured provider; azure accessToken goes straight to its wrapkey request; kmip starts with a Register request to port 5696', () => {
     const c = crypt();
     expect(() => c.makeDataKeyContext(serialize({ provider: 'local' }), { keyAltNames: [serialize({ keyAltName: 'a' }), serialize({ keyAltName: 'a' })] })).toThrow(/duplicate keyAltNames/);
     expect(() => c.makeDataKeyContext(serialize({ provider: 'local' }), { keyMaterial: serialize({ keyMaterial: new Binary(new Uint8Array(95)) }) })).toThrow(/keyMaterial should have length 96, but has length 95/);
@@ -128,7 +129,12 @@ describe('data keys', () => {
     const req = ctx.nextKMSRequest();
     expect([req?.endpoint, req?.kmsProvider]).toEqual(['v.vault.azure.net:443', 'azure']);
     expect(new TextDecoder().decode(req?.message)).toMatch(/^POST \/keys\/k\/\/wrapkey\?api-version=7\.1 HTTP\/1\.1\r\n[^]*\r\nAuthorization:Bearer t\r\n/);
-    expect(() => azure.makeDataKeyContext(serialize({ provider: 'kmip' }), {})).toThrow(/KMS provider 'kmip'.*KMIP session/);
+    const kmip = azure.makeDataKeyContext(serialize({ provider: 'kmip' }), {});
+    expect(kmip.state).toBe(4);
+    const register = kmip.nextKMSRequest();
+    expect([register?.endpoint, register?.kmsProvider, register?.bytesNeeded]).toEqual(['kmip.example.com:5696', 'kmip', 8]); // the TTLV header first
+    const batch = (decodeTtlv(register?.message as Uint8Array, 'kmip')[0] as unknown as { items: { tag: number; items?: { tag: number; value?: unknown }[] }[] }).items[1];
+    expect(batch?.items?.find((i) => i.tag === KmipTag.Operation)?.value).toBe(0x03); // Register (the SecretData)
   });
 
   it('rewrap: NEED_MONGO_KEYS with the filter as given, then {v: [documents]} with new keyMaterial that still unwraps to the same key', () => {

@@ -70,6 +70,12 @@ for (const major of ['6', '7'] as const) {
       expect(report.cloudValid).toBe(true);
       expect(report.cloudTlsConnections).toBe(report.cloudRequests.length);
     });
+    it('azure: {}: the driver\'s own IMDS token (Metadata header checked by the mock) reaches the drop-in as {accessToken} in each context; no OAuth request', () => {
+      expect(report.fatal).toBeUndefined();
+      expect(report.onDemandDecrypted).toBe('azure on demand');
+      // The driver caches its IMDS token (its tokenCache): one IMDS request, then wrap, encrypt's unwrap, a fresh client's unwrap.
+      expect(report.onDemandRequests).toEqual(['azure-imds', 'azure-wrapkey', 'azure-unwrapkey', 'azure-unwrapkey']);
+    });
     it('a wrong client secret is the driver\'s MongoCryptError naming azure, without the secret', () => {
       expect(report.cloudError).toMatchObject({ name: 'MongoCryptError', message: expect.stringMatching(/^KMS provider 'azure': .*400/) });
       expect(report.cloudError.message).not.toContain('wrong-driver-secret');

@@ -12,6 +12,9 @@ import {
   MongoCrypt, MONGOCRYPT_CTX_NEED_KMS, MONGOCRYPT_CTX_NEED_KMS_CREDENTIALS, MONGOCRYPT_CTX_NEED_MONGO_KEYS, MONGOCRYPT_CTX_READY,
 } from '@fle-ts/mongodb-client-encryption';
 import type { MasterKey } from '@fle-ts/keyvault';
+import { AeadKey } from '@fle-ts/crypto-core';
+import { decodeTtlv, encodeTtlv, kmipActivateRequest, kmipGetRequest, kmipRegisterSecretDataRequest, KmipTag, ttlv } from '@fle-ts/kms';
+import { fakeKmipExchange } from '../../client/test/kms-routing.js';
 import { RemoteKms } from '../src/remote-kms.js';
 import { startMockKms, type MockKms } from '../../kms/test/mock-kms.js';
 
@@ -118,14 +121,21 @@ describe('NEED_KMS with aws keys (driver drop-in)', () => {
     expect((await run(crypt().makeExplicitDecryptionContext(serialize({ v: enc.v })) as unknown as Ctx, [doc])).v).toBe('drop-in');
   });
 
-  it('aws: {} asks for credentials (NEED_KMS_CREDENTIALS) before the request', async () => {
+  it('aws: {} asks for credentials (NEED_KMS_CREDENTIALS) before the request, again in each context', async () => {
     const c = crypt({ aws: {} });
     const states: number[] = [];
     const doc = await run(c.makeDataKeyContext(serialize(masterKey()), {}) as unknown as Ctx, [], states);
     expect(states).toEqual([MONGOCRYPT_CTX_NEED_KMS_CREDENTIALS, MONGOCRYPT_CTX_NEED_KMS, MONGOCRYPT_CTX_READY]);
     expect(doc.masterKey.provider).toBe('aws');
+    // The provided credentials served that context only (LMC per-context kms providers): the next
+    // context asks again, so a driver's renewed temporary keys or tokens are the ones used.
     const ctx = c.makeDataKeyContext(serialize(masterKey()), {}) as unknown as Ctx;
-    expect(ctx.state).toBe(MONGOCRYPT_CTX_NEED_KMS); // credentials kept for the MongoCrypt
+    expect(ctx.state).toBe(MONGOCRYPT_CTX_NEED_KMS_CREDENTIALS);
+    ctx.provideKMSProviders(serialize({ aws: { accessKeyId: 'AKIDRENEWED', secretAccessKey: 'renewed-SENTINEL', sessionToken: 'renewed-token' } }));
+    expect(ctx.state).toBe(MONGOCRYPT_CTX_NEED_KMS);
+    const renewed = new TextDecoder().decode(ctx.nextKMSRequest()?.message);
+    expect(renewed).toContain('Credential=AKIDRENEWED/');
+    expect(renewed).toContain('X-Amz-Security-Token:renewed-token\r\n');
     const fresh = crypt({ aws: {} }).makeDataKeyContext(serialize(masterKey()), {}) as unknown as Ctx;
     expect(() => fresh.provideKMSProviders(serialize({ aws: {} }))).toThrow(/kmsProviders\['aws'\] is \{\} and the driver provided no credentials/);
   });
@@ -286,10 +296,166 @@ describe('NEED_KMS with azure and gcp keys: an OAuth round first, then the key r
     expect(() => c.makeDataKeyContext(serialize(gcpKey()), {})).toThrow(/KMS provider 'gcp' is not configured/);
   });
 
-  it('kmip is refused before any request, naming the provider; an unconfigured azure key names it', () => {
+  it('a kmip entry must be {endpoint}; an unconfigured kmip or azure key names its provider', () => {
+    expect(() => crypt({ kmip: {} })).toThrow(/^KMS provider 'kmip': kmsProviders\['kmip'\]: needs \{endpoint: 'host\[:port\]'\}/);
+    expect(() => crypt({ 'kmip:two': { endpoint, tlsCertificateKeyFile: '/x.pem' } })).toThrow(/^KMS provider 'kmip:two': .*Unexpected field: 'tlsCertificateKeyFile'.*tlsOptions\['kmip:two'\]/);
+    expect(() => crypt({ kmip: { endpoint: 'host:99999' } })).toThrow(/^KMS provider 'kmip': .*invalid port/);
     const c = crypt({ ...allProviders(), kmip: { endpoint } });
-    expect(() => c.makeDataKeyContext(serialize({ provider: 'kmip' }), {})).toThrow(/KMS provider 'kmip'.*KMIP/);
+    expect(() => c.makeDataKeyContext(serialize({ provider: 'kmip:other' }), {})).toThrow(/KMS provider 'kmip:other' is not configured/);
     expect(() => crypt().makeDataKeyContext(serialize(azureKey()), {})).toThrow(/KMS provider 'azure' is not configured/);
+  });
+});
+
+describe('kmip through NEED_KMS against an in-memory KMIP server (the loop as the driver runs it)', () => {
+  const KMIP_EP = 'kmip.example.com';
+  /** Answers each KMIP request of a NEED_KMS round from `server`, in pieces as a socket would; returns the requests. */
+  async function serveKmip(ctx: Ctx, server: ReturnType<typeof fakeKmipExchange>, provider: string): Promise<Uint8Array[]> {
+    const sent: Uint8Array[] = [];
+    for (let r = ctx.nextKMSRequest(); r !== null; r = ctx.nextKMSRequest()) {
+      expect([r.endpoint, r.kmsProvider]).toEqual([`${KMIP_EP}:5696`, provider]);
+      sent.push(new Uint8Array(r.message));
+      const answer = await server(KMIP_EP, 5696, r.message);
+      for (let i = 0; r.bytesNeeded > 0 && i < answer.length;) {
+        const n = Math.min(5, r.bytesNeeded);
+        r.addResponse(answer.subarray(i, i + n));
+        i += n;
+      }
+    }
+    ctx.finishKMSRequests();
+    return sent;
+  }
+  async function runKmip(ctx: Ctx, server: ReturnType<typeof fakeKmipExchange>, keys: Document[] = [], provider = 'kmip'): Promise<{ doc: Document; rounds: Uint8Array[][]; states: number[] }> {
+    const rounds: Uint8Array[][] = [];
+    const states: number[] = [];
+    for (;;) {
+      states.push(ctx.state);
+      if (ctx.state === MONGOCRYPT_CTX_READY) return { doc: deserialize(ctx.finalize()), rounds, states };
+      if (ctx.state === MONGOCRYPT_CTX_NEED_MONGO_KEYS) {
+        for (const k of keys) ctx.addMongoOperationResponse(serialize(k));
+        ctx.finishMongoOperation();
+      } else if (ctx.state === MONGOCRYPT_CTX_NEED_KMS) rounds.push(await serveKmip(ctx, server, provider));
+      else throw new Error(`unexpected state ${ctx.state}`);
+    }
+  }
+  const op = (msg: Uint8Array): number => {
+    const find = (items: readonly { tag: number; type: number; items?: unknown; value?: unknown }[]): number | undefined => {
+      for (const i of items) {
+        if (i.tag === KmipTag.Operation) return i.value as number;
+        if (Array.isArray(i.items)) {
+          const hit = find(i.items as never);
+          if (hit !== undefined) return hit;
+        }
+      }
+      return undefined;
+    };
+    return find(decodeTtlv(msg, 'kmip') as never) as number;
+  };
+  const kmipCrypt = (): MongoCrypt => crypt({ kmip: { endpoint: KMIP_EP }, local: { key: LOCAL } });
+
+  it('createDataKey without keyId: Register, Activate, Get rounds with kms-message\'s bytes; the key document stores the new keyId; encrypt/decrypt Get it again', async () => {
+    const server = fakeKmipExchange();
+    const made = await runKmip(kmipCrypt().makeDataKeyContext(serialize({ provider: 'kmip' }), {}) as unknown as Ctx, server);
+    expect(made.states).toEqual([NK, NK, NK, MONGOCRYPT_CTX_READY]);
+    expect(made.rounds.map((r) => r.map(op))).toEqual([[0x03], [0x12], [0x0a]]); // Register, Activate, Get
+    const keyId = made.doc.masterKey.keyId as string;
+    expect(made.doc.masterKey).toEqual({ provider: 'kmip', keyId });
+    // The Register carried the secret the server now holds; Activate and Get are byte for byte kms-message's.
+    expect(made.rounds[0]?.[0]).toEqual(kmipRegisterSecretDataRequest(server.secrets.get(keyId) as Uint8Array));
+    expect(made.rounds[1]?.[0]).toEqual(kmipActivateRequest(keyId));
+    expect(made.rounds[2]?.[0]).toEqual(kmipGetRequest(keyId));
+    // keyMaterial is the FLE1 AEAD wrap under that secret (as the local provider wraps)
+    const dataKey = new AeadKey(server.secrets.get(keyId) as Uint8Array).decrypt((made.doc.keyMaterial as Binary).buffer, new Uint8Array(0));
+    expect(dataKey).toHaveLength(96);
+    const enc = await runKmip(kmipCrypt().makeExplicitEncryptionContext(serialize({ v: 'kmip in process' }), { keyId: made.doc._id.buffer, algorithm: DET, expressionMode: false }) as unknown as Ctx, server, [made.doc]);
+    expect(enc.states).toEqual([MONGOCRYPT_CTX_NEED_MONGO_KEYS, NK, MONGOCRYPT_CTX_READY]);
+    expect(enc.rounds).toEqual([[kmipGetRequest(keyId)]]);
+    const dec = await runKmip(kmipCrypt().makeExplicitDecryptionContext(serialize({ v: enc.doc.v })) as unknown as Ctx, server, [made.doc]);
+    expect(dec.doc.v).toBe('kmip in process');
+  });
+
+  it('delegated: Create, Activate, Encrypt; unwrap is one Decrypt round; a given keyId is a single round', async () => {
+    const server = fakeKmipExchange();
+    const made = await runKmip(kmipCrypt().makeDataKeyContext(serialize({ provider: 'kmip', delegated: true }), { keyMaterial: serialize({ keyMaterial: new Binary(new Uint8Array(96).fill(6)) }) }) as unknown as Ctx, server);
+    expect(made.rounds.map((r) => r.map(op))).toEqual([[0x01], [0x12], [0x1f]]); // Create, Activate, Encrypt
+    expect(made.doc.masterKey).toEqual({ provider: 'kmip', delegated: true, keyId: expect.any(String) });
+    expect((made.doc.keyMaterial as Binary).buffer).toHaveLength(16 + 112);
+    const enc = await runKmip(kmipCrypt().makeExplicitEncryptionContext(serialize({ v: 1 }), { keyId: made.doc._id.buffer, algorithm: DET, expressionMode: false }) as unknown as Ctx, server, [made.doc]);
+    expect(enc.rounds.map((r) => r.map(op))).toEqual([[0x20]]); // Decrypt
+    const given = await runKmip(kmipCrypt().makeDataKeyContext(serialize({ provider: 'kmip', keyId: made.doc.masterKey.keyId, delegated: true }), {}) as unknown as Ctx, server);
+    expect(given.rounds.map((r) => r.map(op))).toEqual([[0x1f]]);
+  });
+
+  it('a named kmip provider (kmip:two): its name on every request (the driver\'s tlsOptions key) and in the stored masterKey', async () => {
+    const server = fakeKmipExchange();
+    const c = crypt({ 'kmip:two': { endpoint: KMIP_EP } });
+    const made = await runKmip(c.makeDataKeyContext(serialize({ provider: 'kmip:two' }), {}) as unknown as Ctx, server, [], 'kmip:two');
+    expect(made.doc.masterKey).toEqual({ provider: 'kmip:two', keyId: expect.any(String) });
+    const enc = await runKmip(c.makeExplicitEncryptionContext(serialize({ v: 2 }), { keyId: made.doc._id.buffer, algorithm: DET, expressionMode: false }) as unknown as Ctx, server, [made.doc], 'kmip:two');
+    expect(enc.rounds).toEqual([[kmipGetRequest(made.doc.masterKey.keyId)]]);
+  });
+
+  it('rewrap two local keys to kmip without keyId: each document registers its own secret (three rounds of two requests); an unknown keyId fails the rewrap', async () => {
+    const server = fakeKmipExchange();
+    const c = kmipCrypt();
+    const locals = [1, 2].map((n) => deserialize(c.makeDataKeyContext(serialize({ provider: 'local' }), { keyMaterial: serialize({ keyMaterial: new Binary(new Uint8Array(96).fill(n)) }) }).finalize()));
+    const r = await runKmip(c.makeRewrapManyDataKeyContext(serialize({}), serialize({ provider: 'kmip' })) as unknown as Ctx, server, locals);
+    expect(r.rounds.map((x) => x.map(op))).toEqual([[0x03, 0x03], [0x12, 0x12], [0x0a, 0x0a]]);
+    const docs = r.doc.v as Document[];
+    const ids = docs.map((d) => d.masterKey.keyId);
+    expect(new Set(ids).size).toBe(2);
+    docs.forEach((d, i) => expect(new AeadKey(server.secrets.get(d.masterKey.keyId) as Uint8Array).decrypt(d.keyMaterial.buffer, new Uint8Array(0))).toEqual(new Uint8Array(96).fill(i + 1)));
+    const ctx = c.makeRewrapManyDataKeyContext(serialize({}), serialize({ provider: 'local' })) as unknown as Ctx;
+    const e = await runKmip(ctx, server, [{ ...docs[0], masterKey: { provider: 'kmip', keyId: 'nope' } } as Document]).then(() => undefined, (err: Error & { code?: string }) => err);
+    expect([e?.code, e?.message]).toEqual(['KMS_KMIP_ERROR', expect.stringMatching(/^KMS provider 'kmip': KMIP response error\. Result Status \(1\): Operation Failed\. Result Reason \(1\): Item Not Found/)]);
+  });
+});
+
+describe('kmip answers the driver feeds: framing, garbage, a cut answer, a server error', () => {
+  const kmipCtx = (): Ctx => crypt({ kmip: { endpoint: 'kmip.example.com' } }).makeDataKeyContext(serialize({ provider: 'kmip' }), {}) as unknown as Ctx;
+  const finishError = (ctx: Ctx): Error & { code?: string } => {
+    try {
+      ctx.finishKMSRequests();
+    } catch (e) {
+      return e as Error & { code?: string };
+    }
+    throw new Error('finishKMSRequests did not throw');
+  };
+  // A ResponseMessage whose BatchItem has ResultStatus 1 (Operation Failed), reason 1 (Item Not Found).
+  const failed = encodeTtlv(ttlv.struct(KmipTag.ResponseMessage, [ttlv.struct(KmipTag.BatchItem, [
+    ttlv.enumeration(KmipTag.ResultStatus, 1), ttlv.enumeration(KmipTag.ResultReason, 1), ttlv.text(KmipTag.ResultMessage, 'no such object'),
+  ])]));
+
+  it('bytesNeeded is the 8-byte header, then the length it gives; a server error is KMS_KMIP_ERROR naming kmip', () => {
+    const ctx = kmipCtx();
+    const req = ctx.nextKMSRequest();
+    expect(req?.bytesNeeded).toBe(8);
+    req?.addResponse(failed.subarray(0, 8));
+    expect(req?.bytesNeeded).toBe(failed.length - 8);
+    req?.addResponse(failed.subarray(8));
+    expect(req?.bytesNeeded).toBe(0);
+    const e = finishError(ctx);
+    expect([e.code, e.message]).toEqual(['KMS_KMIP_ERROR', "KMS provider 'kmip': KMIP response error. Result Status (1): Operation Failed. Result Reason (1): Item Not Found. Result Message: no such object"]);
+    expect(ctx.state).toBe(0);
+    // A long answer is asked for 1024 bytes at a time after the header, as libmongocrypt asks.
+    const long = encodeTtlv(ttlv.struct(KmipTag.ResponseMessage, [ttlv.struct(KmipTag.BatchItem, [ttlv.enumeration(KmipTag.ResultStatus, 1), ttlv.text(KmipTag.ResultMessage, 'x'.repeat(2000))])]));
+    const big = kmipCtx().nextKMSRequest();
+    big?.addResponse(long.subarray(0, 8));
+    expect(big?.bytesNeeded).toBe(1024);
+    big?.addResponse(long.subarray(8, 1032));
+    expect(big?.bytesNeeded).toBe(long.length - 1032);
+  });
+
+  it('garbage (not TTLV), bytes past the message, and a cut answer: typed errors naming kmip', () => {
+    const garbage = kmipCtx();
+    const g = garbage.nextKMSRequest();
+    g?.addResponse(new TextEncoder().encode('HTTP/1.1 400 Bad Request\r\n\r\n'));
+    expect(finishError(garbage)).toMatchObject({ code: expect.stringMatching(/^KMS_BAD_RESPONSE$/), message: expect.stringMatching(/^KMS provider 'kmip': /) });
+    const long = kmipCtx();
+    long.nextKMSRequest()?.addResponse(new Uint8Array([...failed, 0]));
+    expect(finishError(long)).toMatchObject({ code: 'KMS_BAD_RESPONSE', message: expect.stringContaining('past its length') });
+    const cut = kmipCtx();
+    cut.nextKMSRequest()?.addResponse(failed.subarray(0, 20));
+    expect(finishError(cut)).toMatchObject({ code: 'KMS_NETWORK', message: expect.stringMatching(/^KMS provider 'kmip': the KMS answer from kmip\.example\.com:5696 ended early/) });
   });
 });
 
@@ -306,8 +472,8 @@ describe('the token cache of RemoteKms (per provider name, renewed with under a 
     first[0]?.addResponse(answer('{"access_token":"tok-a","expires_in":"120"}'));
     first[1]?.addResponse(answer('{"access_token":"tok-b"}'));
     kms.keepTokens(first, now);
-    expect(new TextDecoder().decode(kms.encrypt(mk, new Uint8Array(96)).message)).toContain('Authorization:Bearer tok-a\r\n');
-    expect(new TextDecoder().decode(kms.encrypt(named, new Uint8Array(96)).message)).toContain('Authorization:Bearer tok-b\r\n');
+    expect(new TextDecoder().decode(kms.encrypt(mk, new Uint8Array(96)).request?.message)).toContain('Authorization:Bearer tok-a\r\n');
+    expect(new TextDecoder().decode(kms.encrypt(named, new Uint8Array(96)).request?.message)).toContain('Authorization:Bearer tok-b\r\n');
     now += 59_000;
     expect(kms.tokenRequests([mk, named]).map((r) => r.kmsProvider)).toEqual(['azure:two']);
     now += 2_000; // 59 s left of tok-a
@@ -324,5 +490,8 @@ describe('the token cache of RemoteKms (per provider name, renewed with under a 
     expect(r.targets).toEqual(['gcp-encrypt']);
     const fresh = crypt({ azure: {} }).makeDataKeyContext(serialize(azureKey()), {}) as unknown as Ctx;
     expect(() => fresh.provideKMSProviders(serialize({ azure: {} }))).toThrow(/^KMS provider 'azure': kmsProviders\['azure'\] is \{\} and the driver provided no credentials for it: run on an Azure VM/);
+    // What driver 6/7 hands back for gcp: {} without the optional gcp-metadata package: the error says so.
+    const noMetadata = crypt({ gcp: {} }).makeDataKeyContext(serialize(gcpKey()), {}) as unknown as Ctx;
+    expect(() => noMetadata.provideKMSProviders(serialize({ gcp: {} }))).toThrow(/^KMS provider 'gcp': .*provided no credentials for it: the driver asks the GCP metadata server only with the optional 'gcp-metadata' package/);
   });
 });

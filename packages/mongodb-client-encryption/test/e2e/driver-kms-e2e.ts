@@ -14,6 +14,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:tls';
 
+// Azure IMDS is at 169.254.169.254 for the driver (its AZURE_BASE_URL, fetched with node:http's
+// get): requests to that address go to the mock instead, which checks IMDS's Metadata header.
+const http = (await import('node:http')).default;
+const imdsTo: { port?: number } = {};
+const realGet = http.get.bind(http);
+(http as { get: unknown }).get = (url: URL | string, ...rest: unknown[]) => {
+  const u = new URL(String(url));
+  if (u.hostname === '169.254.169.254' && imdsTo.port !== undefined) {
+    u.host = `127.0.0.1:${imdsTo.port}`;
+    return (realGet as (...a: unknown[]) => unknown)(u, ...rest);
+  }
+  return (realGet as (...a: unknown[]) => unknown)(url, ...rest);
+};
+
 const require = createRequire(import.meta.url);
 const major = process.argv[2] === '6' ? '6' : '7';
 const { startWireServer } = await import('../wire-server/server.js');
@@ -34,6 +48,7 @@ const mock = await startMockKms({
   aws: { [AWS.accessKeyId]: AWS.secretAccessKey }, azure: AZURE,
   gcp: { email: GCP.email, publicKeySpki: new Uint8Array(gcpPair.publicKey.export({ type: 'spki', format: 'der' })) },
 });
+imdsTo.port = mock.port;
 let tlsConnections = 0;
 const front = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (socket) => {
   tlsConnections++;
@@ -107,6 +122,15 @@ try {
   // A wrong client secret: the driver's MongoCryptError naming azure, without the secret.
   report.cloudError = await new mongodb.ClientEncryption(client, { ...cloudOptions, kmsProviders: { azure: { ...AZURE, clientSecret: 'wrong-driver-secret', identityPlatformEndpoint: endpoint } } })
     .createDataKey('azure', { masterKey: azureKey }).then(() => undefined, (e: Error) => ({ name: e.name, message: e.message }));
+
+  // azure: {}: the driver fetches an IMDS token itself (refreshKMSCredentials) and hands
+  // {azure: {accessToken}} to NEED_KMS_CREDENTIALS in each context; no OAuth round follows.
+  const imdsBefore = mock.requests.length;
+  const onDemand = new mongodb.ClientEncryption(client, { keyVaultNamespace, kmsProviders: { azure: {} }, tlsOptions: { azure: ca } });
+  const onDemandId = await onDemand.createDataKey('azure', { masterKey: azureKey });
+  const onDemandBlob = await onDemand.encrypt('azure on demand', { keyId: onDemandId, algorithm: DET });
+  report.onDemandDecrypted = await new mongodb.ClientEncryption(client, { keyVaultNamespace, kmsProviders: { azure: {} }, tlsOptions: { azure: ca } }).decrypt(onDemandBlob);
+  report.onDemandRequests = mock.requests.slice(imdsBefore).map((r) => `${r.target}${r.signatureValid ? '' : ' (refused)'}`);
 } catch (e) {
   report.fatal = e instanceof Error ? `${e.name}: ${e.message}\n${e.stack}` : String(e);
 } finally {
