@@ -93,6 +93,18 @@ function finishEncryption(p: PreparedEncryption, ciphertext: Uint8Array): Binary
   return new Binary(p.out, Binary.SUBTYPE_ENCRYPTED);
 }
 
+/**
+ * Scratch for decrypting string values in {@link decryptValue}; decryptInto zeroes the padding
+ * bytes after the plaintext and decryptValue the plaintext after decoding, so nothing outlives a
+ * call (decryption is synchronous and never re-entered).
+ */
+const STRING_SCRATCH = new Uint8Array(1024);
+
+/** Test-only: the string scratch, to check that no plaintext outlives a call. Not re-exported by index.ts. */
+export function stringScratchForTest(): Uint8Array {
+  return STRING_SCRATCH;
+}
+
 /** Options of {@link decryptValue}. */
 export interface DecryptValueOptions {
   /** Return a {@link RawBsonValue} (type byte + value bytes) instead of a bson value. */
@@ -132,7 +144,18 @@ export function decryptValue(key: AeadKey, blob: Binary | Uint8Array, options: D
   if ((first === 1 || first === 2) && bytes.length >= MIN_FLE1_BLOB_LENGTH && typeof key.decryptInto === 'function') {
     // A well-formed FLE1 blob (what parseBlob would accept): decrypt straight from its bytes,
     // no header object and no views of a Node Buffer (issue 18); same checks, same errors.
-    const padded = new Uint8Array(bytes.length - FLE1_HEADER_LENGTH - PADDED_OVERHEAD);
+    const paddedLength = bytes.length - FLE1_HEADER_LENGTH - PADDED_OVERHEAD;
+    if (bytes[17] === BsonType.string && paddedLength <= STRING_SCRATCH.length && options.raw !== true && options.deserializeOptions === undefined) {
+      // A string only lives on as the decoded JS string: decrypt it into the scratch buffer
+      // (no allocation per value; bulk replies are mostly short strings) and wipe it after.
+      const n = key.decryptInto(bytes, FLE1_HEADER_LENGTH, bytes.length - FLE1_HEADER_LENGTH, bytes, 0, FLE1_HEADER_LENGTH, STRING_SCRATCH, 0);
+      try {
+        return readBsonValue(BsonType.string, STRING_SCRATCH.subarray(0, n), EXACT_DESERIALIZE_OPTIONS, true);
+      } finally {
+        STRING_SCRATCH.fill(0, 0, n);
+      }
+    }
+    const padded = new Uint8Array(paddedLength);
     const n = key.decryptInto(bytes, FLE1_HEADER_LENGTH, bytes.length - FLE1_HEADER_LENGTH, bytes, 0, FLE1_HEADER_LENGTH, padded, 0);
     return finishDecryption(bytes[17]!, padded.subarray(0, n), options);
   }

@@ -1,0 +1,65 @@
+// Issue 18 fast paths of decryptValue, each against the reference path it shortcuts: a string
+// decrypted into the module scratch (no per-value allocation) must give what the general path
+// gives (a fresh padded buffer, js-bson options given explicitly), the same errors, and leave
+// no plaintext byte in the scratch.
+import { AeadKey } from '@fle-ts/crypto-core';
+import { Binary } from 'bson';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decryptValue, encryptValue, EXACT_DESERIALIZE_OPTIONS, serializeFle1Blob } from '../src/index.js';
+import { stringScratchForTest } from '../src/encrypt.js';
+import { expectCode, TEST_KEY, TEST_KEY_ID } from './helpers.js';
+
+const key = new AeadKey(TEST_KEY);
+const scratchIsZero = () => stringScratchForTest().every((b) => b === 0);
+
+/** Any string, including lone surrogates (js-bson writes U+FFFD) and lengths around the 1 KiB scratch. */
+const anyString = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 80 }),
+  fc.string({ unit: 'grapheme', maxLength: 40 }),
+  fc.string({ minLength: 990, maxLength: 1030 }),
+  fc.integer({ min: 0, max: 1100 }).map((n) => 'x'.repeat(n)),
+);
+
+describe('decryptValue: strings through the scratch buffer', () => {
+  it('gives the same value as the general path for every string, both algorithms', () => {
+    fc.assert(
+      fc.property(anyString, fc.boolean(), (s, det) => {
+        const blob = encryptValue(key, TEST_KEY_ID, det ? 'deterministic' : 'random', s);
+        const fast = decryptValue(key, blob);
+        // Explicit deserialize options take the general path (a fresh buffer per value).
+        const reference = decryptValue(key, blob, { deserializeOptions: EXACT_DESERIALIZE_OPTIONS });
+        expect(fast).toBe(reference);
+        expect(typeof fast).toBe('string');
+        expect(scratchIsZero()).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses a string plaintext that is not valid UTF-8 with the general path\'s code, and wipes the scratch', () => {
+    // A key holder sealed bytes that are not a valid BSON string under type 0x02.
+    const plaintext = Uint8Array.of(3, 0, 0, 0, 0xc3, 0x28, 0);
+    const header = serializeFle1Blob({ subtype: 1, keyId: TEST_KEY_ID, bsonType: 0x02, ciphertext: new Uint8Array(0) });
+    const blob = serializeFle1Blob({ subtype: 1, keyId: TEST_KEY_ID, bsonType: 0x02, ciphertext: key.encryptDeterministic(plaintext, header) });
+    expectCode(() => decryptValue(key, blob), 'MALFORMED_BSON');
+    expect(scratchIsZero()).toBe(true);
+    expectCode(() => decryptValue(key, blob, { deserializeOptions: EXACT_DESERIALIZE_OPTIONS }), 'MALFORMED_BSON');
+  });
+
+  it('a tampered string blob is HMAC_MISMATCH and writes nothing to the scratch', () => {
+    const blob = encryptValue(key, TEST_KEY_ID, 'random', 'secret value');
+    const bytes = new Uint8Array(blob.buffer.subarray(0, blob.position));
+    bytes[40]! ^= 1;
+    expectCode(() => decryptValue(key, new Binary(bytes, 6)), 'HMAC_MISMATCH');
+    expect(scratchIsZero()).toBe(true);
+  });
+
+  it('raw: true still returns the exact bytes (not the scratch, which is wiped)', () => {
+    const blob = encryptValue(key, TEST_KEY_ID, 'deterministic', 'kept');
+    const raw = decryptValue(key, blob, { raw: true }) as { type: number; bytes: Uint8Array };
+    expect(raw.type).toBe(2);
+    expect(Array.from(raw.bytes)).toEqual([5, 0, 0, 0, 0x6b, 0x65, 0x70, 0x74, 0]);
+    expect(raw.bytes.buffer).not.toBe(stringScratchForTest().buffer);
+  });
+});
