@@ -6,11 +6,24 @@ import { Binary, type DeserializeOptions } from 'bson';
 import { normalizeAlgorithm, type Fle1Algorithm } from './algorithm.js';
 import { FLE1_HEADER_LENGTH, writeFle1Header } from './associated-data.js';
 import { blobBytes, type Fle1Blob, MIN_FLE1_BLOB_LENGTH, parseBlob, unsupportedKind } from './blob.js';
-import { EXACT_DESERIALIZE_OPTIONS, RawBsonValue, readBsonValue, serializeBsonValue } from './bson-value.js';
+import { EXACT_DESERIALIZE_OPTIONS, RawBsonValue, readBsonValue, serializeBsonValue, writeStringValue } from './bson-value.js';
 import { checkBsonValue } from './bson-validate.js';
 import { FleFormatError } from './errors.js';
 import { keyIdBytes, type KeyIdInput } from './key-id.js';
 import { BsonType, checkEncryptable } from './type-rules.js';
+
+/**
+ * Scratch for string values in the synchronous {@link encryptValue} and {@link decryptValue}:
+ * encryptValue wipes the plaintext after sealing it, decryptInto zeroes the padding after the
+ * plaintext and decryptValue the plaintext after decoding, so nothing outlives a call (both are
+ * synchronous and never re-entered).
+ */
+const STRING_SCRATCH = new Uint8Array(1024);
+
+/** Test-only: the string scratch, to check that no plaintext outlives a call. Not re-exported by index.ts. */
+export function stringScratchForTest(): Uint8Array {
+  return STRING_SCRATCH;
+}
 
 /** Throws `BAD_KEY` unless `key` looks like an AeadKey (duck-typed: two copies of crypto-core may be loaded). */
 function checkKey(key: unknown): asserts key is AeadKey {
@@ -36,8 +49,15 @@ export function encryptValue(
   algorithm: Fle1Algorithm | 'deterministic' | 'random',
   value: unknown,
 ): Binary {
-  const p = prepareEncryption(key, keyId, algorithm, value);
-  const ciphertext = p.deterministic ? key.encryptDeterministic(p.plaintext, p.header) : key.encryptRandom(p.plaintext, p.header);
+  // Synchronous, so a string may be written to the scratch buffer (finishEncryption wipes it).
+  const p = prepareEncryption(key, keyId, algorithm, value, STRING_SCRATCH);
+  let ciphertext: Uint8Array;
+  try {
+    ciphertext = p.deterministic ? key.encryptDeterministic(p.plaintext, p.header) : key.encryptRandom(p.plaintext, p.header);
+  } catch (e) {
+    if (!p.raw) wipe(p.plaintext); // e.g. KEY_DESTROYED: the scratch must not keep the value
+    throw e;
+  }
   return finishEncryption(p, ciphertext);
 }
 
@@ -69,12 +89,18 @@ interface PreparedEncryption {
   raw: boolean;
 }
 
-function prepareEncryption(key: AeadKey, keyId: KeyIdInput, algorithm: string, value: unknown): PreparedEncryption {
+/**
+ * `scratch`, for synchronous callers only: a string value's bytes are written there instead of
+ * serializing a `{"": value}` document (same bytes: writeStringValue); finishEncryption wipes them.
+ */
+function prepareEncryption(key: AeadKey, keyId: KeyIdInput, algorithm: string, value: unknown, scratch?: Uint8Array): PreparedEncryption {
   checkKey(key);
   const algo = normalizeAlgorithm(algorithm);
   const id = keyIdBytes(keyId);
   const raw = value instanceof RawBsonValue;
-  const { type, bytes } = serializeBsonValue(value);
+  if (typeof value === 'string') checkEncryptable(BsonType.string, algo, undefined); // before the scratch holds it
+  const written = scratch !== undefined && typeof value === 'string' ? writeStringValue(value, scratch) : undefined;
+  const { type, bytes } = written !== undefined ? { type: BsonType.string, bytes: scratch!.subarray(0, written) } : serializeBsonValue(value);
   // BinData value bytes: int32 length, then the subtype byte (bsonspec.org).
   checkEncryptable(type, algo, type === BsonType.binData ? bytes[4] : undefined);
   if (raw) {
@@ -91,18 +117,6 @@ function finishEncryption(p: PreparedEncryption, ciphertext: Uint8Array): Binary
   p.out.set(ciphertext, FLE1_HEADER_LENGTH);
   if (!p.raw) wipe(p.plaintext);
   return new Binary(p.out, Binary.SUBTYPE_ENCRYPTED);
-}
-
-/**
- * Scratch for decrypting string values in {@link decryptValue}; decryptInto zeroes the padding
- * bytes after the plaintext and decryptValue the plaintext after decoding, so nothing outlives a
- * call (decryption is synchronous and never re-entered).
- */
-const STRING_SCRATCH = new Uint8Array(1024);
-
-/** Test-only: the string scratch, to check that no plaintext outlives a call. Not re-exported by index.ts. */
-export function stringScratchForTest(): Uint8Array {
-  return STRING_SCRATCH;
 }
 
 /** Options of {@link decryptValue}. */

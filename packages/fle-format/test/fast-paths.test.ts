@@ -1,4 +1,4 @@
-// Issue 18 fast paths of decryptValue, each against the reference path it shortcuts: a string
+// Issue 18 fast paths of encryptValue and decryptValue, each against the reference path it shortcuts: a string
 // decrypted into the module scratch (no per-value allocation) must give what the general path
 // gives (a fresh padded buffer, js-bson options given explicitly), the same errors, and leave
 // no plaintext byte in the scratch.
@@ -6,7 +6,8 @@ import { AeadKey } from '@fle-ts/crypto-core';
 import { Binary } from 'bson';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decryptValue, encryptValue, EXACT_DESERIALIZE_OPTIONS, serializeFle1Blob } from '../src/index.js';
+import { decryptValue, encryptValue, encryptValueAsync, EXACT_DESERIALIZE_OPTIONS, serializeBsonValue, serializeFle1Blob } from '../src/index.js';
+import { writeStringValue } from '../src/bson-value.js';
 import { stringScratchForTest } from '../src/encrypt.js';
 import { expectCode, TEST_KEY, TEST_KEY_ID } from './helpers.js';
 
@@ -61,5 +62,39 @@ describe('decryptValue: strings through the scratch buffer', () => {
     expect(raw.type).toBe(2);
     expect(Array.from(raw.bytes)).toEqual([5, 0, 0, 0, 0x6b, 0x65, 0x70, 0x74, 0]);
     expect(raw.bytes.buffer).not.toBe(stringScratchForTest().buffer);
+  });
+});
+
+describe('encryptValue: strings written straight into the scratch buffer', () => {
+  it('seals the bytes serializeBsonValue gives (js-bson\'s), so the deterministic blob equals the async path\'s', async () => {
+    await fc.assert(
+      fc.asyncProperty(anyString, async (s) => {
+        const { type, bytes } = serializeBsonValue(s);
+        const scratch = new Uint8Array(4 * s.length + 8);
+        const n = writeStringValue(s, scratch);
+        expect(type).toBe(2);
+        expect(n).toBe(bytes.length);
+        expect(Buffer.from(scratch.subarray(0, n)).equals(Buffer.from(bytes))).toBe(true);
+        // encryptValueAsync serializes through js-bson (no scratch): same deterministic blob.
+        const fast = encryptValue(key, TEST_KEY_ID, 'deterministic', s);
+        const reference = await encryptValueAsync(key, TEST_KEY_ID, 'deterministic', s);
+        expect(Buffer.from(fast.buffer.subarray(0, fast.position)).equals(Buffer.from(reference.buffer.subarray(0, reference.position)))).toBe(true);
+        expect(scratchIsZero()).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('writeStringValue refuses what might not fit (3 bytes per UTF-16 unit) instead of truncating', () => {
+    expect(writeStringValue('abc', new Uint8Array(13))).toBe(undefined);
+    expect(writeStringValue('abc', new Uint8Array(14))).toBe(8);
+    expect(writeStringValue('\u20ac', new Uint8Array(8))).toBe(8); // 3 UTF-8 bytes
+  });
+
+  it('a destroyed key throws KEY_DESTROYED and leaves no plaintext in the scratch', () => {
+    const k = new AeadKey(TEST_KEY);
+    k.destroy();
+    expectCode(() => encryptValue(k, TEST_KEY_ID, 'random', 'do not keep me'), 'KEY_DESTROYED');
+    expect(scratchIsZero()).toBe(true);
   });
 });
