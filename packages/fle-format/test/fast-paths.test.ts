@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decryptValue, encryptValue, encryptValueAsync, EXACT_DESERIALIZE_OPTIONS, serializeBsonValue, serializeFle1Blob } from '../src/index.js';
 import { writeStringValue } from '../src/bson-value.js';
+import { blobBytes } from '../src/blob.js';
 import { stringScratchForTest } from '../src/encrypt.js';
 import { expectCode, TEST_KEY, TEST_KEY_ID } from './helpers.js';
 
@@ -96,5 +97,18 @@ describe('encryptValue: strings written straight into the scratch buffer', () =>
     k.destroy();
     expectCode(() => encryptValue(k, TEST_KEY_ID, 'random', 'do not keep me'), 'KEY_DESTROYED');
     expect(scratchIsZero()).toBe(true);
+  });
+});
+
+describe('blobBytes: a Binary whose buffer is exactly its bytes is used as is', () => {
+  it('same bytes as the general path (a view of `position` bytes), for exact and larger buffers', () => {
+    const blob = encryptValue(key, TEST_KEY_ID, 'random', 'v');
+    expect(blobBytes(blob)).toBe(blob.buffer); // no view made
+    const larger = new Uint8Array(blob.position + 7);
+    larger.set(blob.buffer.subarray(0, blob.position));
+    const b = new Binary(larger, 6);
+    b.position = blob.position; // js-bson's Binary may hold spare capacity after its bytes
+    expect(blobBytes(b).length).toBe(blob.position);
+    expect(decryptValue(key, b)).toBe('v');
   });
 });
