@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decryptValue, encryptValue, encryptValueAsync, EXACT_DESERIALIZE_OPTIONS, serializeBsonValue, serializeFle1Blob } from '../src/index.js';
 import { writeStringValue } from '../src/bson-value.js';
+import { decodeStringValue } from '../src/bson-validate.js';
 import { blobBytes } from '../src/blob.js';
 import { stringScratchForTest } from '../src/encrypt.js';
 import { expectCode, TEST_KEY, TEST_KEY_ID } from './helpers.js';
@@ -110,5 +111,32 @@ describe('blobBytes: a Binary whose buffer is exactly its bytes is used as is', 
     b.position = blob.position; // js-bson's Binary may hold spare capacity after its bytes
     expect(blobBytes(b).length).toBe(blob.position);
     expect(decryptValue(key, b)).toBe('v');
+  });
+});
+
+describe('decodeStringValue: short ASCII strings without the TextDecoder', () => {
+  const fatal = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  /** The reference: the fatal decoder on the content, undefined when it throws. */
+  const reference = (content: Uint8Array): string | undefined => {
+    try {
+      return fatal.decode(content);
+    } catch {
+      return undefined;
+    }
+  };
+  const stringValue = (content: Uint8Array) => {
+    const b = new Uint8Array(content.length + 5);
+    new DataView(b.buffer).setInt32(0, content.length + 1, true);
+    b.set(content, 4);
+    return b;
+  };
+  it('gives what the fatal UTF-8 decoder gives for every content up to 24 bytes (ASCII, NUL, bytes >= 0x80)', () => {
+    const byte = fc.oneof(fc.integer({ min: 0, max: 0x7f }), fc.integer({ min: 0, max: 0xff }));
+    fc.assert(
+      fc.property(fc.array(byte, { maxLength: 24 }).map((a) => Uint8Array.from(a)), (content) => {
+        expect(decodeStringValue(stringValue(content))).toBe(reference(content));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
