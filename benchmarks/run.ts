@@ -1,6 +1,8 @@
 // `pnpm bench`: fle-ts against node:crypto, WebCrypto, noble and libmongocrypt, side by side in
 // one run, on the same keys and data. Prints a Markdown table and writes results/latest.{md,json}.
 // `pnpm bench --quick` shortens every timing (for checking the script, not for numbers).
+// The ratio rows also run under Node 22 and 24 (lts.ts; `--no-lts` skips that), and a chart of
+// the run goes to results/chart.svg (chart.ts; `pnpm bench --chart` redraws it from latest.json).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -18,10 +20,16 @@ import type { BenchHarness } from './harness.js';
 import { nativeDriverMarkdown, nativeDriverRows, nativeDriverTargets, type NativeResult } from './native-driver.js';
 import { qeRangeMarkdown, qeRangeRows } from './qe-range.js';
 import { dynamodbMarkdown, dynamodbRows } from './dynamodb.js';
+import { benchChart, type ChartInput } from './chart.js';
+import { ltsTable, RATIOS_MARK, runUnderLtsNodes, type LtsRun, type RatioRow } from './lts.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
 const QUICK = process.argv.includes('--quick');
+/** Child mode of lts.ts: time the ratio rows only and print them as one JSON line. */
+const RATIOS_ONLY = process.argv.includes('--ratios-only');
+const NO_LTS = process.argv.includes('--no-lts');
+const CHART_ONLY = process.argv.includes('--chart');
 const TASK_MS = QUICK ? 60 : 600;
 const WARM_MS = QUICK ? 20 : 150;
 const ROUND_S = QUICK ? 0.1 : 1;
@@ -77,9 +85,32 @@ async function alternate(n: number, contenders: [string, () => Promise<number | 
 
 /** Median of the per-round ratios a[i] / b[i] and their spread, e.g. `1.12x [1.05-1.20]`. */
 function roundRatio(a: number[] | undefined, b: number[] | undefined): string {
-  if (!a || !b || a.length === 0 || a.length !== b.length) return '—';
+  return roundRatioRow('', a, b).text;
+}
+
+/** {@link roundRatio} with its median as a number, for the LTS columns and the chart. */
+function roundRatioRow(what: string, a: number[] | undefined, b: number[] | undefined): RatioRow {
+  if (!a || !b || a.length === 0 || a.length !== b.length) return { what, median: undefined, text: '—' };
   const r = a.map((x, i) => x / b[i]!);
-  return r.length === 1 ? `${r[0]!.toFixed(2)}x` : `${median(r).toFixed(2)}x [${Math.min(...r).toFixed(2)}-${Math.max(...r).toFixed(2)}]`;
+  const text = r.length === 1 ? `${r[0]!.toFixed(2)}x` : `${median(r).toFixed(2)}x [${Math.min(...r).toFixed(2)}-${Math.max(...r).toFixed(2)}]`;
+  return { what, median: median(r), text };
+}
+
+/** Every ratio row of a run (the ones the targets read), named the same under every Node. */
+function ratioRows(core: CoreRow[], values: ValueRow[], b: BulkResult): RatioRow[] {
+  const rows: RatioRow[] = [];
+  for (const r of core) {
+    rows.push(roundRatioRow(`crypto-core sync ÷ node:crypto, ${r.op}, ${sizeName(r.size)}`, r.rounds['fle-ts'], r.rounds['node:crypto']));
+    if (r.rounds['fle-ts async']) rows.push(roundRatioRow(`crypto-core async ÷ node:crypto, ${r.op}, ${sizeName(r.size)}`, r.rounds['fle-ts async'], r.rounds['node:crypto']));
+  }
+  for (const v of values) {
+    rows.push(roundRatioRow(`ClientEncryption ÷ libmongocrypt, ${v.what}`, v.rounds.client, v.rounds.libmongocrypt));
+    rows.push(roundRatioRow(`fle-format sync ÷ libmongocrypt, ${v.what}`, v.rounds.fleFormat, v.rounds.libmongocrypt));
+  }
+  rows.push(roundRatioRow('bulk: AutoEncrypter.decryptDocument ÷ libmongocrypt', b.clientRounds, b.libmongocryptRounds));
+  rows.push(roundRatioRow('bulk: AutoEncrypter.decryptBson ÷ libmongocrypt', b.clientBsonRounds, b.libmongocryptRounds));
+  rows.push(roundRatioRow('bulk: decryptBsonDocument ÷ libmongocrypt', b.fleTsRounds, b.libmongocryptRounds));
+  return rows;
 }
 
 async function cryptoCore(): Promise<CoreRow[]> {
@@ -393,7 +424,7 @@ function targets(core: CoreRow[], values: ValueRow[], b: BulkResult, h: HeapResu
   return out;
 }
 
-function markdown(machine: string, check: string, core: CoreRow[], values: ValueRow[], b: BulkResult, h: HeapResult, parts: BreakdownRow[], t: Target[], bundles: readonly BundleSizeRow[], rows: string[]): string {
+function markdown(machine: string, check: string, core: CoreRow[], values: ValueRow[], b: BulkResult, h: HeapResult, parts: BreakdownRow[], t: Target[], bundles: readonly BundleSizeRow[], rows: string[], lts: readonly LtsRun[]): string {
   const L: string[] = [];
   L.push(`Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine}; load average ${loadavg().map((x) => x.toFixed(2)).join(' / ')} (1/5/15 min) at the end of the run. The machine is shared: a load above ~0.5 besides the benchmark makes single numbers noisy.`, '');
   L.push(`Baselines verified before timing: ${check}.`, '');
@@ -426,6 +457,11 @@ function markdown(machine: string, check: string, core: CoreRow[], values: Value
   L.push(`| AutoEncrypter.decryptBson ÷ libmongocrypt | ${ratio(b.clientBson, b.libmongocrypt)} | ${ratio(best(b.clientBsonRounds), best(b.libmongocryptRounds))} | per round: ${roundRatio(b.clientBsonRounds, b.libmongocryptRounds)} |`);
   L.push(`| decryptBsonDocument ÷ libmongocrypt | ${ratio(b.fleTs, b.libmongocrypt)} | ${ratio(best(b.fleTsRounds), best(b.libmongocryptRounds))} | per round: ${roundRatio(b.fleTsRounds, b.libmongocryptRounds)}${b.crossChecked ? '; blobs byte-identical to libmongocrypt (checked on "value 0001")' : ''} |`);
   L.push('', 'Rounds alternate: each fle-ts contender and one `mcoracle bulk` call (ten short rounds, their median) in turn, order reversed every other round. The official driver with the native addon: its own section below.');
+  if (lts.length > 0) {
+    L.push('', '### The same ratio rows under Node 22 and 24', '');
+    L.push(`Each Node runs the whole set of ratio rows itself (\`run.ts --ratios-only\` under the node22 and node24 binaries of @fle-ts/runtimes), with its own alternated rounds against the same baselines; libmongocrypt is the same C build in every column.`, '');
+    L.push(ltsTable(`Node ${process.versions.node}`, ratioRows(core, values, b), lts).trimEnd());
+  }
   L.push('', ...rows); // native driver, QE range, DynamoDB (benchmarks/native-driver.ts, qe-range.ts, dynamodb.ts)
   L.push('### Per-call cost, 64-byte value (fle-ts sync)', '');
   L.push('| step | ns per call | when |', '| --- | ---: | --- |');
@@ -438,7 +474,15 @@ function markdown(machine: string, check: string, core: CoreRow[], values: Value
   return L.join('\n') + '\n';
 }
 
+/** Redraws results/chart.svg from results/latest.json (`pnpm bench --chart`): no timing. */
+function chartOnly(): void {
+  const json = JSON.parse(readFileSync(join(HERE, 'results', 'latest.json'), 'utf8')) as ChartInput;
+  writeFileSync(join(HERE, 'results', 'chart.svg'), benchChart(json));
+  process.stderr.write('wrote benchmarks/results/chart.svg from latest.json\n');
+}
+
 async function main(): Promise<void> {
+  if (CHART_ONLY) return chartOnly();
   const cpu = cpus();
   const machine = `${cpu[0]?.model ?? 'unknown CPU'} (${cpu.length} cores), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
   process.stderr.write(`fle-ts benchmarks${QUICK ? ' (--quick: numbers are not meaningful)' : ''} on ${machine}\n`);
@@ -453,6 +497,11 @@ async function main(): Promise<void> {
   const values = await valueLevel(keys, keyId, oracle, client);
   process.stderr.write('bulk decryption (about 25 s)...\n');
   const b = await bulk(keys, keyId, oracle, client);
+  if (RATIOS_ONLY) {
+    process.stdout.write(`${RATIOS_MARK}${JSON.stringify({ node: `Node ${process.versions.node}`, rows: ratioRows(core, values, b) } satisfies LtsRun)}\n`);
+    return;
+  }
+  const lts = NO_LTS ? [] : await runUnderLtsNodes(fileURLToPath(import.meta.url), QUICK ? ['--quick'] : []);
   // Rows in their own modules, handed run.ts's round helpers (harness.ts says why).
   const harness: BenchHarness = { alternate, oneRound, roundSeconds: ROUND_S, rounds: ROUNDS, roundRatio, fmt, median, log: (l) => process.stderr.write(`${l}\n`) };
   process.stderr.write('official driver + native addon...\n');
@@ -467,13 +516,14 @@ async function main(): Promise<void> {
   const parts = breakdown(QUICK);
   const t = targets(core, values, b, h, native);
   const bundles = await measureBundleSizes();
-  const md = markdown(machine, check, core, values, b, h, parts, t, bundles, rows);
-  const json = { machine, date: new Date().toISOString(), quick: QUICK, baselinesVerified: check, cryptoCore: core, valueLevel: values, bulk: b, nativeDriver: native, qeRange, dynamodb, heap: h, breakdown: parts, targets: t, bundles, sink };
+  const md = markdown(machine, check, core, values, b, h, parts, t, bundles, rows, lts);
+  const json = { machine, date: new Date().toISOString(), quick: QUICK, baselinesVerified: check, cryptoCore: core, valueLevel: values, bulk: b, nativeDriver: native, qeRange, dynamodb, heap: h, breakdown: parts, targets: t, bundles, lts, sink };
   process.stdout.write('\n' + md);
   if (!QUICK) {
     mkdirSync(join(HERE, 'results'), { recursive: true });
     writeFileSync(join(HERE, 'results', 'latest.md'), md);
     writeFileSync(join(HERE, 'results', 'latest.json'), JSON.stringify(json, null, 2) + '\n');
+    writeFileSync(join(HERE, 'results', 'chart.svg'), benchChart(json));
     // The README's Performance section quotes the latest table between these markers.
     const readme = join(ROOT, 'README.md');
     const text = readFileSync(readme, 'utf8');
@@ -481,7 +531,7 @@ async function main(): Promise<void> {
     const a = text.indexOf(start);
     const z = text.indexOf(end);
     if (a >= 0 && z > a) writeFileSync(readme, text.slice(0, a + start.length) + md.replaceAll('### ', '#### ').trim() + '\n' + text.slice(z));
-    process.stderr.write('wrote benchmarks/results/latest.md and latest.json, and the README table\n');
+    process.stderr.write('wrote benchmarks/results/latest.md, latest.json and chart.svg, and the README table\n');
   }
 }
 

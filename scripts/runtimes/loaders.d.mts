@@ -4,6 +4,7 @@ export interface MiniflareInstance {
   dispose(): Promise<void>;
 }
 export declare const RUNTIME_BIN: string;
+export declare function ltsNodeBinary(major: 22 | 24): string;
 export declare function loadMiniflare(): Promise<{ Miniflare: new (options: Record<string, unknown>) => MiniflareInstance }>;
 /** What the tests use of playwright-core. */
 export interface PlaywrightPage {

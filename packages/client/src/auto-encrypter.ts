@@ -1,4 +1,4 @@
-import { decryptBsonWith, decryptDocumentWith } from './decrypt-document.js';
+import { decryptBsonCached, decryptBsonWith, decryptDocumentCached, decryptDocumentWith } from './decrypt-document.js';
 import { encryptDocumentWith } from './encrypt-document.js';
 import { encryptFilterWith } from './encrypt-filter.js';
 import { encryptUpdateWith } from './encrypt-update.js';
@@ -184,7 +184,8 @@ export class AutoEncrypter {
   /** Decrypts every FLE1 ciphertext and Queryable Encryption value anywhere in `doc` (a server reply), fetching all its keys in one lookup. */
   async decryptDocument<T>(doc: T): Promise<T> {
     this.#open();
-    return decryptDocumentWith(this.#source, doc);
+    // Keys cached (every reply after the first): one synchronous pass; else gather, fetch, decrypt.
+    return decryptDocumentCached(this.#source, doc) ?? decryptDocumentWith(this.#source, doc);
   }
 
   /**
@@ -199,6 +200,7 @@ export class AutoEncrypter {
    */
   async decryptBson(bson: Uint8Array): Promise<Uint8Array> {
     this.#open();
-    return decryptBsonWith(this.#source, bson);
+    // Keys cached (every reply after the first): one synchronous pass; else gather, fetch, decrypt.
+    return decryptBsonCached(this.#source, bson) ?? decryptBsonWith(this.#source, bson);
   }
 }

@@ -1,4 +1,4 @@
-import type { Binary } from 'bson';
+import { Binary } from 'bson';
 import { BsonType, bsonTypeName, bsonTypeOfValue, RawBsonValue, type BsonTypeAlias } from '@fle-ts/fle-format';
 
 /**
@@ -22,6 +22,9 @@ export function isPlainDocument(value: unknown): value is Record<string, unknown
 
 /** True for a BinData subtype 6 value (a `Binary` or a Binary-like with `_bsontype: 'Binary'`). */
 export function isSubtype6(value: unknown): value is Binary {
+  // This copy of bson's Binary (UUID included) is binData for bsonTypeOfValue: one instanceof
+  // instead of its chain of checks, once per value of every decrypted reply (issue 18).
+  if (value instanceof Binary) return value.sub_type === 6;
   return typeof value === 'object' && value !== null && bsonTypeOfValue(value) === BsonType.binData && (value as Binary).sub_type === 6;
 }
 

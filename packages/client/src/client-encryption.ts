@@ -1,5 +1,5 @@
 import { Binary, Long } from 'bson';
-import { decryptValue, encryptValue, FleFormatError, parseExplicitAlgorithm, parseFle1Blob, type ExplicitAlgorithm, type QeExplicitAlgorithm } from '@fle-ts/fle-format';
+import { decryptValue, encryptValue, FleFormatError, MIN_FLE1_BLOB_LENGTH, parseExplicitAlgorithm, parseFle1Blob, type ExplicitAlgorithm, type QeExplicitAlgorithm } from '@fle-ts/fle-format';
 import { contentionFactor as checkContentionFactor, decryptQe, encryptQe, encryptQeExpression, parseRangeOptions, type QeRangeOptions, type RandomSource } from '@fle-ts/qe';
 import { createDataKey, rewrapManyDataKey, type DataKeyDocument, type KeyBroker, type KeyFilter, type KeyVault, type KmsProviders, type MasterKeyOptions } from '@fle-ts/keyvault';
 import { hasBinaryBytes, isSubtype6 } from './bson-types.js';
@@ -362,7 +362,11 @@ export class ClientEncryption {
         `decrypt handles CSFLE ciphertexts (first byte 1 or 2) and Queryable Encryption values (11, 14, 15, 16); this BinData 6 starts with ${first ?? 'nothing (empty)'}${first === 12 ? ' (a find payload: it holds no ciphertext)' : ''}`,
       );
     }
-    const { keyId } = parseFle1Blob(value);
+    // A blob long enough to be valid (82 bytes, MIN_FLE1_BLOB_LENGTH): its key id read in place
+    // as a plain view (no parsed object, no Node Buffer views; issue 18). Shorter ones go
+    // through parseFle1Blob, which refuses them with BLOB_TOO_SHORT.
+    const buf = value.buffer;
+    const keyId = value.position >= MIN_FLE1_BLOB_LENGTH ? new Uint8Array(buf.buffer, buf.byteOffset + 1, 16) : parseFle1Blob(value).keyId;
     const cached = this.#source.cachedKey({ keyId });
     if (cached) return decryptValue(cached.key, value);
     const cipher = await this.#source.prepare({ ids: [new Binary(Uint8Array.from(keyId), Binary.SUBTYPE_UUID)], altNames: [] });

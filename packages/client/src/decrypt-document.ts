@@ -1,4 +1,5 @@
-import { decryptBsonDocument, fle1KeyIdsInBson, MIN_FLE1_BLOB_LENGTH, parseFle1Blob } from '@fle-ts/fle-format';
+import type { AeadKey } from '@fle-ts/crypto-core';
+import { decryptBsonDocument, decryptValue, fle1KeyIdsInBson, MIN_FLE1_BLOB_LENGTH, parseFle1Blob } from '@fle-ts/fle-format';
 import { decryptQe, decryptQeRaw } from '@fle-ts/qe';
 import type { Binary } from 'bson';
 import { hasBinaryBytes, isPlainDocument, isSubtype6 } from './bson-types.js';
@@ -6,6 +7,7 @@ import { checkDepth, documentEntries, setField } from './document-entries.js';
 import { FleClientError } from './errors.js';
 import { type FieldCipher, type FieldCipherSource, KeyNeedsCollector } from './field-cipher.js';
 import { binaryPayload, isQeValueBytes, prepareWithQeKeys, qeLookup } from './qe-values.js';
+import type { BrokerCipherSource } from './broker-cipher.js';
 
 const WHERE = 'The document to decrypt';
 
@@ -35,38 +37,58 @@ function collect(value: unknown, found: Binary[], depth: number): void {
     for (const [, v] of documentEntries(value, WHERE)) collect(v, found, depth + 1);
   } else if (isPlainDocument(value)) {
     checkDepth(depth, WHERE);
-    for (const k in value) if (Object.prototype.hasOwnProperty.call(value, k)) collect(value[k], found, depth + 1);
+    const keys = Object.keys(value); // own enumerable string keys, as for-in + hasOwnProperty
+    for (let i = 0; i < keys.length; i++) collect(value[keys[i]!], found, depth + 1);
   }
 }
 
-function replace(value: unknown, decrypt: (b: Binary) => unknown): unknown {
+/** Rebuilds `value` with every ciphertext decrypted; `depth` as in {@link collect} (the cached pass walks without collect). */
+function replace(value: unknown, decrypt: (b: Binary) => unknown, depth: number): unknown {
   if (isCiphertext(value)) return decrypt(value);
   if (Array.isArray(value)) {
+    checkDepth(depth, WHERE);
     let out: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
-      const r = replace(value[i], decrypt);
+      const r = replace(value[i], decrypt, depth + 1);
       if (r !== value[i]) (out ??= value.slice())[i] = r;
     }
     return out ?? value;
   }
   if (value instanceof Map) {
+    checkDepth(depth, WHERE);
     let out: Map<unknown, unknown> | undefined;
     for (const [k, v] of value) {
-      const r = replace(v, decrypt);
+      const r = replace(v, decrypt, depth + 1);
       if (r !== v) (out ??= new Map(value)).set(k, r);
     }
     return out ?? value;
   }
   if (isPlainDocument(value)) {
+    checkDepth(depth, WHERE);
+    // Own enumerable string keys, as for-in + hasOwnProperty gave them, in the same order.
+    const keys = Object.keys(value);
     let out: Record<string, unknown> | undefined;
-    for (const k in value) {
-      if (!Object.prototype.hasOwnProperty.call(value, k)) continue;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
       const v = value[k];
-      const r = replace(v, decrypt);
-      // The copy is a plain object with own data fields; setField keeps an own '__proto__' a field.
-      if (r !== v) setField((out ??= { ...value }), k, r);
+      const r = replace(v, decrypt, depth + 1);
+      if (out === undefined) {
+        if (r === v) continue;
+        // The first change: a fresh plain object with the fields before it. Built field by field,
+        // not `{ ...value }`: spreading a large reply (1500 fields, a dictionary-mode object) and
+        // then overwriting every field cost ~1.9x this (issue 18, decryptDocument).
+        out = {};
+        for (let j = 0; j < i; j++) setField(out, keys[j]!, value[keys[j]!]);
+      }
+      // setField keeps an own '__proto__' a field.
+      setField(out, k, r);
     }
-    return out ?? value;
+    if (out === undefined) return value;
+    // The spread copied own enumerable symbol fields too (after the string ones): keep them.
+    for (const sym of Object.getOwnPropertySymbols(value)) {
+      if (Object.prototype.propertyIsEnumerable.call(value, sym)) out[sym as unknown as string] = (value as Record<symbol, unknown>)[sym];
+    }
+    return out;
   }
   return value;
 }
@@ -96,7 +118,7 @@ export async function decryptDocumentWith<T>(source: FieldCipherSource, doc: T):
   const cipher = await prepareWithQeKeys(source, needs, qe);
   try {
     const keys = qeLookup(cipher);
-    return replace(doc, (b) => (b.buffer[0] === 1 || b.buffer[0] === 2 ? cipher.decrypt(b) : decryptQe(b, keys))) as T;
+    return replace(doc, (b) => (b.buffer[0] === 1 || b.buffer[0] === 2 ? cipher.decrypt(b) : decryptQe(b, keys)), 1) as T;
   } finally {
     cipher.release?.();
   }
@@ -127,5 +149,78 @@ export async function decryptBsonWith(source: FieldCipherSource, bson: Uint8Arra
     );
   } finally {
     cipher.release?.();
+  }
+}
+
+/** Thrown inside a cached-keys pass to leave it: a key is not cached, or a value needs the full path. */
+class NeedsFullPath {}
+const NEEDS_FULL_PATH = new NeedsFullPath();
+
+/**
+ * The cached data key for the 16-byte id at `bytes[offset..]`, remembering the last one (a reply
+ * mostly uses one key: no lookup per field), or a NEEDS_FULL_PATH throw when it is not cached.
+ */
+function cachedKeys(source: BrokerCipherSource): (bytes: Uint8Array, offset: number) => AeadKey {
+  const lastId = new Uint8Array(16);
+  let last: AeadKey | undefined;
+  return (bytes, offset) => {
+    if (last !== undefined) {
+      let same = true;
+      for (let k = 0; k < 16 && same; k++) same = bytes[offset + k] === lastId[k];
+      if (same) return last;
+    }
+    const id = new Uint8Array(bytes.buffer, bytes.byteOffset + offset, 16);
+    const hit = source.cachedKey({ keyId: id });
+    if (hit === undefined) throw NEEDS_FULL_PATH;
+    lastId.set(id);
+    last = hit.key;
+    return last;
+  };
+}
+
+/**
+ * {@link decryptBsonWith} when every key the reply needs is cached (issue 18, "a synchronous fast
+ * path"): one pass, no key-id walk, no key-needs structures, no await. Undefined when it cannot
+ * finish: a key not cached, a Queryable Encryption value, or any error; the caller then runs
+ * decryptBsonWith, which gathers and fetches keys and reports errors in its own order.
+ */
+export function decryptBsonCached(source: BrokerCipherSource, bson: Uint8Array): Uint8Array | undefined {
+  const keyAt = cachedKeys(source);
+  let used = false;
+  try {
+    const out = decryptBsonDocument(
+      bson,
+      (id) => {
+        used = true;
+        return keyAt(id, 0);
+      },
+      (blob) => {
+        if (isQeValueBytes(blob)) throw NEEDS_FULL_PATH;
+        return undefined;
+      },
+    );
+    // Nothing was encrypted: decryptBsonWith returns the input itself.
+    return used ? out : bson;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * {@link decryptDocumentWith} when every FLE1 key is cached and the document holds no Queryable
+ * Encryption value: the rebuild pass alone, each value decrypted as it is met. Undefined when it
+ * cannot finish (as {@link decryptBsonCached}); then run decryptDocumentWith.
+ */
+export function decryptDocumentCached<T>(source: BrokerCipherSource, doc: T): T | undefined {
+  const keyAt = cachedKeys(source);
+  try {
+    return replace(doc, (b) => {
+      const first = b.buffer[0];
+      if (first !== 1 && first !== 2) throw NEEDS_FULL_PATH; // a QE value
+      // FLE1 blob: key UUID at bytes 1..17 (fle1-spec.md §2); isCiphertext checked its length.
+      return decryptValue(keyAt(b.buffer, 1), b);
+    }, 1) as T;
+  } catch {
+    return undefined;
   }
 }

@@ -311,6 +311,32 @@ describe('decryptDocument (LMC TRAVERSE_MATCH_CIPHERTEXT)', () => {
     expect(src.prepareCalls).toHaveLength(0);
   });
 
+  it('rebuilt documents keep every field in order: clear fields before and after the first blob, an own __proto__, symbol fields', async () => {
+    // Issue 18 builds the copy field by field from the first change instead of spreading the
+    // input: the result must be what `{ ...doc }` plus the replaced fields gave.
+    const src = new FakeCipherSource();
+    const cipher = await src.prepare({ ids: [], altNames: [] });
+    const blob = (v: string) => cipher.encrypt(v, { keyId: uuid(1), algorithm: RANDOM });
+    const sym = Symbol('s');
+    const hidden = Symbol('hidden');
+    const doc = JSON.parse('{"x": 1, "__proto__": "p", "a": "clear", "2": "index-like"}') as Record<string | symbol, unknown>;
+    doc.b = blob('one');
+    doc.c = 'after';
+    doc.d = { inner: blob('two'), keep: 3 };
+    doc[sym] = 'sym value';
+    Object.defineProperty(doc, hidden, { value: 'not enumerable', enumerable: false });
+    const out = (await decryptDocumentWith(src, doc)) as Record<string | symbol, unknown>;
+    const expected = { ...doc } as Record<string | symbol, unknown>;
+    expected.b = 'one';
+    expected.d = { inner: 'two', keep: 3 };
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(Reflect.ownKeys(out)).toEqual(Reflect.ownKeys(expected));
+    expect(Object.getOwnPropertyDescriptor(out, '__proto__')?.value).toBe('p');
+    for (const k of Reflect.ownKeys(expected)) expect(out[k as string]).toEqual(expected[k as string]);
+    expect(out[hidden]).toBeUndefined();
+    expect(doc.b).toBeInstanceOf(Binary); // the input is not modified
+  });
+
   it('returns the same document when nothing is encrypted, without fetching keys', async () => {
     const src = new FakeCipherSource();
     const doc = { a: 1 };

@@ -118,6 +118,13 @@ export function blobKindName(byte: number): BlobKindName | undefined {
 /** Input bytes of a blob: a Uint8Array, or a bson Binary (must be subtype 6). */
 export function blobBytes(blob: Uint8Array | Binary): Uint8Array {
   if (blob instanceof Uint8Array) return blob;
+  if (blob instanceof Binary && blob.sub_type === Binary.SUBTYPE_ENCRYPTED) {
+    // A real Binary whose buffer is exactly its bytes (what js-bson's deserialize and
+    // encryptValue make): the buffer itself, not a view of it (a Node Buffer's subarray
+    // costs more than the rest of this check; issue 18, value level).
+    const { buffer, position } = blob;
+    if (buffer instanceof Uint8Array && position === buffer.length) return buffer;
+  }
   const binary = binaryContent(blob, 'NOT_ENCRYPTED_BINARY');
   if (binary === undefined) {
     throw new FleFormatError('NOT_ENCRYPTED_BINARY', 'expected an encrypted value: a bson Binary of subtype 6 or a Uint8Array');

@@ -65,6 +65,36 @@ const EMPTY_DOC_LENGTH = 5;
 const INT64_MAX = 2n ** 63n - 1n;
 const INT64_MIN = -(2n ** 63n);
 
+const UTF8_ENCODER = new TextEncoder();
+
+/**
+ * Writes `value` as a BSON string value (int32 length including the NUL || UTF-8 || NUL, the bytes
+ * {@link serializeBsonValue} gives for a string) to the start of `out`; returns its length, or
+ * undefined when it might not fit (more than `out.length` bytes in the worst case, 3 per UTF-16
+ * unit). Lone surrogates become U+FFFD (EF BF BD) as js-bson's writer makes them. For encrypting
+ * without serializing a `{"": value}` document (issue 18, value level).
+ */
+export function writeStringValue(value: string, out: Uint8Array): number | undefined {
+  const n = value.length;
+  if (3 * n + 5 > out.length) return undefined;
+  let o = 4;
+  let i = 0;
+  // ASCII, most field values, byte by byte; the first other unit hands the rest to the encoder.
+  for (; i < n; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 0x80) break;
+    out[o++] = c;
+  }
+  if (i < n) o += UTF8_ENCODER.encodeInto(i === 0 ? value : value.slice(i), out.subarray(o, out.length - 1)).written;
+  out[o] = 0;
+  const length = o - 4 + 1;
+  out[0] = length;
+  out[1] = length >>> 8;
+  out[2] = length >>> 16;
+  out[3] = length >>> 24;
+  return o + 1;
+}
+
 /**
  * The BSON type byte and value bytes of `value`, as libmongocrypt encrypts it
  * (`_mongocrypt_buffer_copy_as_bson_value`, fle1-spec.md §2): `value` is serialized as

@@ -6,11 +6,24 @@ import { Binary, type DeserializeOptions } from 'bson';
 import { normalizeAlgorithm, type Fle1Algorithm } from './algorithm.js';
 import { FLE1_HEADER_LENGTH, writeFle1Header } from './associated-data.js';
 import { blobBytes, type Fle1Blob, MIN_FLE1_BLOB_LENGTH, parseBlob, unsupportedKind } from './blob.js';
-import { EXACT_DESERIALIZE_OPTIONS, RawBsonValue, readBsonValue, serializeBsonValue } from './bson-value.js';
+import { EXACT_DESERIALIZE_OPTIONS, RawBsonValue, readBsonValue, serializeBsonValue, writeStringValue } from './bson-value.js';
 import { checkBsonValue } from './bson-validate.js';
 import { FleFormatError } from './errors.js';
 import { keyIdBytes, type KeyIdInput } from './key-id.js';
 import { BsonType, checkEncryptable } from './type-rules.js';
+
+/**
+ * Scratch for string values in the synchronous {@link encryptValue} and {@link decryptValue}:
+ * encryptValue wipes the plaintext after sealing it, decryptInto zeroes the padding after the
+ * plaintext and decryptValue the plaintext after decoding, so nothing outlives a call (both are
+ * synchronous and never re-entered).
+ */
+const STRING_SCRATCH = new Uint8Array(1024);
+
+/** Test-only: the string scratch, to check that no plaintext outlives a call. Not re-exported by index.ts. */
+export function stringScratchForTest(): Uint8Array {
+  return STRING_SCRATCH;
+}
 
 /** Throws `BAD_KEY` unless `key` looks like an AeadKey (duck-typed: two copies of crypto-core may be loaded). */
 function checkKey(key: unknown): asserts key is AeadKey {
@@ -36,8 +49,15 @@ export function encryptValue(
   algorithm: Fle1Algorithm | 'deterministic' | 'random',
   value: unknown,
 ): Binary {
-  const p = prepareEncryption(key, keyId, algorithm, value);
-  const ciphertext = p.deterministic ? key.encryptDeterministic(p.plaintext, p.header) : key.encryptRandom(p.plaintext, p.header);
+  // Synchronous, so a string may be written to the scratch buffer (finishEncryption wipes it).
+  const p = prepareEncryption(key, keyId, algorithm, value, STRING_SCRATCH);
+  let ciphertext: Uint8Array;
+  try {
+    ciphertext = p.deterministic ? key.encryptDeterministic(p.plaintext, p.header) : key.encryptRandom(p.plaintext, p.header);
+  } catch (e) {
+    if (!p.raw) wipe(p.plaintext); // e.g. KEY_DESTROYED: the scratch must not keep the value
+    throw e;
+  }
   return finishEncryption(p, ciphertext);
 }
 
@@ -69,12 +89,18 @@ interface PreparedEncryption {
   raw: boolean;
 }
 
-function prepareEncryption(key: AeadKey, keyId: KeyIdInput, algorithm: string, value: unknown): PreparedEncryption {
+/**
+ * `scratch`, for synchronous callers only: a string value's bytes are written there instead of
+ * serializing a `{"": value}` document (same bytes: writeStringValue); finishEncryption wipes them.
+ */
+function prepareEncryption(key: AeadKey, keyId: KeyIdInput, algorithm: string, value: unknown, scratch?: Uint8Array): PreparedEncryption {
   checkKey(key);
   const algo = normalizeAlgorithm(algorithm);
   const id = keyIdBytes(keyId);
   const raw = value instanceof RawBsonValue;
-  const { type, bytes } = serializeBsonValue(value);
+  if (typeof value === 'string') checkEncryptable(BsonType.string, algo, undefined); // before the scratch holds it
+  const written = scratch !== undefined && typeof value === 'string' ? writeStringValue(value, scratch) : undefined;
+  const { type, bytes } = written !== undefined ? { type: BsonType.string, bytes: scratch!.subarray(0, written) } : serializeBsonValue(value);
   // BinData value bytes: int32 length, then the subtype byte (bsonspec.org).
   checkEncryptable(type, algo, type === BsonType.binData ? bytes[4] : undefined);
   if (raw) {
@@ -132,7 +158,18 @@ export function decryptValue(key: AeadKey, blob: Binary | Uint8Array, options: D
   if ((first === 1 || first === 2) && bytes.length >= MIN_FLE1_BLOB_LENGTH && typeof key.decryptInto === 'function') {
     // A well-formed FLE1 blob (what parseBlob would accept): decrypt straight from its bytes,
     // no header object and no views of a Node Buffer (issue 18); same checks, same errors.
-    const padded = new Uint8Array(bytes.length - FLE1_HEADER_LENGTH - PADDED_OVERHEAD);
+    const paddedLength = bytes.length - FLE1_HEADER_LENGTH - PADDED_OVERHEAD;
+    if (bytes[17] === BsonType.string && paddedLength <= STRING_SCRATCH.length && options.raw !== true && options.deserializeOptions === undefined) {
+      // A string only lives on as the decoded JS string: decrypt it into the scratch buffer
+      // (no allocation per value; bulk replies are mostly short strings) and wipe it after.
+      const n = key.decryptInto(bytes, FLE1_HEADER_LENGTH, bytes.length - FLE1_HEADER_LENGTH, bytes, 0, FLE1_HEADER_LENGTH, STRING_SCRATCH, 0);
+      try {
+        return readBsonValue(BsonType.string, STRING_SCRATCH.subarray(0, n), EXACT_DESERIALIZE_OPTIONS, true);
+      } finally {
+        STRING_SCRATCH.fill(0, 0, n);
+      }
+    }
+    const padded = new Uint8Array(paddedLength);
     const n = key.decryptInto(bytes, FLE1_HEADER_LENGTH, bytes.length - FLE1_HEADER_LENGTH, bytes, 0, FLE1_HEADER_LENGTH, padded, 0);
     return finishDecryption(bytes[17]!, padded.subarray(0, n), options);
   }
