@@ -11,7 +11,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { Binary, EJSON } from 'bson';
 import { AutoEncrypter, ClientEncryption, type ClientEncryptOptions } from '@fle-ts/client';
 import { isFleError, randomBytes, wipe } from '@fle-ts/crypto-core';
-import { KeyBroker, KmsProviders, parseProviderId, type KmsProvidersOptions } from '@fle-ts/keyvault';
+import { KeyBroker, KmsProviders, parseProviderId, type KeyVault, type KmsProvidersOptions } from '@fle-ts/keyvault';
 import { FileKeyVault } from '@fle-ts/keyvault/node';
 import { changeAltName, createKey, deleteKey, listKeys, rewrapKeys, type KeySelector, type KeySummary } from './datakey.js';
 import { CliError } from './errors.js';
@@ -23,6 +23,8 @@ import { EncryptedFieldCollector, formatInspectReport, hasInspectFindings } from
 import { parseUuid } from './key-id.js';
 import { decodeMasterKeyFile, encodeMasterKeyFile, MASTER_KEY_LENGTH } from './master-key-file.js';
 import { lintSchema, type LintFinding } from './schema-lint.js';
+import { connect, DEFAULT_KEY_VAULT_NS, openMongoKeyVault, serverFailed, splitNamespace, type Connection } from './mongo-connection.js';
+import { declarationOf, readValidator, type CollectionValidator } from './validator.js';
 import { automaticEncryptTransform, decryptTransform, explicitEncryptTransform, type DocumentTransform } from './transform.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -91,6 +93,41 @@ function openKeyVault(path: string, mustExist: boolean): FileKeyVault {
     }
   }
   return new FileKeyVault(path);
+}
+
+/** What is closed when the command ends (the driver's connection), in main's finally. */
+const cleanups: (() => Promise<void>)[] = [];
+
+/** The MongoDB connection of `--uri`, opened once per run and closed when the command ends. */
+let connection: Promise<Connection> | undefined;
+function connectOnce(uri: string): Promise<Connection> {
+  if (!connection) {
+    connection = connect(uri);
+    cleanups.push(async () => (await connection!).close());
+  }
+  return connection;
+}
+
+/** The options that name a key vault: a file, or a collection of the `--uri` deployment. */
+const VAULT_OPTIONS: Options = { 'key-vault': { type: 'string' }, uri: { type: 'string' }, 'key-vault-ns': { type: 'string' } };
+
+/**
+ * The key vault of a command: `--key-vault <file>`, else with `--uri` the collection
+ * `--key-vault-ns` (default encryption.__keyVault) through the driver. `create` makes the file,
+ * or the keyAltNames unique index of the collection, as the drivers' createDataKey does.
+ */
+async function vaultOf(command: string, values: Values, mode: { create: boolean; fileOnly?: boolean } = { create: false }): Promise<KeyVault> {
+  const file = values['key-vault'];
+  const uri = values.uri;
+  const ns = values['key-vault-ns'];
+  if (typeof file === 'string') {
+    if (typeof ns === 'string') throw usage(command, 'give --key-vault <file> or --key-vault-ns <db.coll> (with --uri), not both');
+    return openKeyVault(file, !mode.create);
+  }
+  if (typeof uri !== 'string') throw usage(command, 'name the key vault: --key-vault <file>, or --uri <mongodb://...> [--key-vault-ns <db.coll>]');
+  const keyVaultNs = typeof ns === 'string' ? ns : DEFAULT_KEY_VAULT_NS;
+  splitNamespace(keyVaultNs, '--key-vault-ns');
+  return openMongoKeyVault(await connectOnce(uri), keyVaultNs, mode.create);
 }
 
 function localProvider(command: string, values: Values): string {
@@ -183,7 +220,7 @@ function keygen(args: string[]): ExitCode {
 
 async function datakey(args: string[]): Promise<ExitCode> {
   const [sub, ...rest] = args;
-  const common: Options = { 'key-vault': { type: 'string' }, json: { type: 'boolean' } };
+  const common: Options = { ...VAULT_OPTIONS, json: { type: 'boolean' } };
   const select: Options = { id: { type: 'string' }, 'key-alt-name': { type: 'string' } };
   switch (sub) {
     case undefined:
@@ -198,9 +235,9 @@ async function datakey(args: string[]): Promise<ExitCode> {
       const p = parse(cmd, rest, { ...common, 'master-key': { type: 'string' }, 'key-alt-name': { type: 'string', multiple: true }, provider: { type: 'string' } });
       if (!p) return EXIT.OK;
       if (p.positionals.length) throw usage(cmd, `unexpected argument '${p.positionals[0]}'`);
-      const vault = openKeyVault(requireString(cmd, p.values, 'key-vault'), false);
       const provider = localProvider(cmd, p.values);
       const masterKey = readMasterKey(requireString(cmd, p.values, 'master-key'));
+      const vault = await vaultOf(cmd, p.values, { create: true });
       try {
         const key = await createKey(vault, masterKey, provider, (p.values['key-alt-name'] as string[] | undefined) ?? []);
         if (p.values.json) printJson(key);
@@ -215,7 +252,7 @@ async function datakey(args: string[]): Promise<ExitCode> {
       const p = parse(cmd, rest, common);
       if (!p) return EXIT.OK;
       if (p.positionals.length) throw usage(cmd, `unexpected argument '${p.positionals[0]}'`);
-      const keys = await listKeys(openKeyVault(requireString(cmd, p.values, 'key-vault'), true));
+      const keys = await listKeys(await vaultOf(cmd, p.values));
       if (p.values.json) printJson(keys);
       else out(keys.length ? `${keys.map(keyLine).join('\n')}\n` : 'no keys\n');
       return EXIT.OK;
@@ -228,8 +265,8 @@ async function datakey(args: string[]): Promise<ExitCode> {
       if (action !== 'add' && action !== 'remove') throw usage(cmd, `expected 'add' or 'remove', got ${action === undefined ? 'nothing' : `'${action}'`}`);
       if (!name) throw usage(cmd, `give the alt name to ${action}`);
       if (extra.length) throw usage(cmd, `unexpected argument '${extra[0]}'`);
-      const vault = openKeyVault(requireString(cmd, p.values, 'key-vault'), true);
-      const r = await changeAltName(vault, selector(cmd, p.values, true)!, action, name);
+      const which = selector(cmd, p.values, true)!;
+      const r = await changeAltName(await vaultOf(cmd, p.values), which, action, name);
       if (p.values.json) printJson(r);
       else out(`${r.changed ? (action === 'add' ? 'added' : 'removed') : 'unchanged'}: ${keyLine(r.key)}\n`);
       return EXIT.OK;
@@ -239,14 +276,13 @@ async function datakey(args: string[]): Promise<ExitCode> {
       const p = parse(cmd, rest, { ...common, ...select, 'master-key': { type: 'string' }, 'new-master-key': { type: 'string' }, provider: { type: 'string' } });
       if (!p) return EXIT.OK;
       if (p.positionals.length) throw usage(cmd, `unexpected argument '${p.positionals[0]}'`);
-      const vault = openKeyVault(requireString(cmd, p.values, 'key-vault'), true);
       const provider = localProvider(cmd, p.values);
       const which = selector(cmd, p.values, false);
       const oldKey = readMasterKey(requireString(cmd, p.values, 'master-key'));
       let newKey: Uint8Array | undefined;
       try {
         newKey = readMasterKey(requireString(cmd, p.values, 'new-master-key'));
-        const r = await rewrapKeys(vault, oldKey, newKey, provider, which);
+        const r = await rewrapKeys(await vaultOf(cmd, p.values), oldKey, newKey, provider, which);
         if (p.values.json) printJson(r);
         else out(`rewrapped ${r.rewrapped} key${r.rewrapped === 1 ? '' : 's'}${r.keyIds.length ? `: ${r.keyIds.join(', ')}` : ''}\n`);
       } finally {
@@ -260,10 +296,9 @@ async function datakey(args: string[]): Promise<ExitCode> {
       const p = parse(cmd, rest, { ...common, ...select, yes: { type: 'boolean' } });
       if (!p) return EXIT.OK;
       if (p.positionals.length) throw usage(cmd, `unexpected argument '${p.positionals[0]}'`);
-      const vault = openKeyVault(requireString(cmd, p.values, 'key-vault'), true);
       const which = selector(cmd, p.values, true)!;
       if (!p.values.yes) throw usage(cmd, 'deleting a data key makes every value encrypted with it undecryptable forever; add --yes to confirm');
-      const key = await deleteKey(vault, which);
+      const key = await deleteKey(await vaultOf(cmd, p.values), which);
       if (p.values.json) printJson(key);
       else out(`deleted ${keyLine(key)}\n`);
       return EXIT.OK;
@@ -334,37 +369,104 @@ function skipReporter(): { skip: (where: string, why: string) => void; count: ()
   };
 }
 
+/** `--sample`/`--limit`-style whole numbers. */
+function wholeNumber(command: string, values: Values, name: string, fallback: number | undefined): number | undefined {
+  const v = values[name];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'string' || !/^\d+$/.test(v)) throw usage(command, `--${name} must be a whole number, got '${String(v)}'`);
+  return Number(v);
+}
+
+/** Reads `--validator <file>` (collection options, a validator or encryptedFields, in Extended JSON). */
+function readValidatorFile(path: string): CollectionValidator {
+  let parsed: unknown;
+  try {
+    parsed = EJSON.parse(new TextDecoder().decode(readFile(path, 'validator file')), { relaxed: true });
+  } catch (e) {
+    if (isFleError(e)) throw e;
+    throw new CliError('BAD_INPUT', `${path} is not valid JSON / Extended JSON`, { cause: e });
+  }
+  return readValidator(parsed, path);
+}
+
+/** The documents of `ns` through the driver (`limit` 0 = all), in the DumpDocument shape of a dump. */
+async function* collectionDocuments(conn: Connection, ns: string, limit: number): AsyncGenerator<DumpDocument> {
+  let n = 0;
+  try {
+    for await (const doc of conn.collection(ns).find({}, limit > 0 ? { limit } : {})) {
+      n++;
+      yield { doc: doc as Record<string, unknown>, where: `${ns} document ${n}`, bytesRead: n };
+    }
+  } catch (e) {
+    throw serverFailed(`reading ${ns}`, e);
+  }
+}
+
 async function inspect(args: string[]): Promise<ExitCode> {
   const cmd = 'inspect';
   const p = parse(cmd, args, {
+    ...VAULT_OPTIONS,
     json: { type: 'boolean' },
     'skip-bad': { type: 'boolean' },
-    'key-vault': { type: 'string' },
     'master-key': { type: 'string' },
     sample: { type: 'string' },
+    ns: { type: 'string' },
+    limit: { type: 'string' },
+    validator: { type: 'string' },
+    progress: { type: 'boolean' },
   });
   if (!p) return EXIT.OK;
   const [path, ...extra] = p.positionals;
   if (extra.length) throw usage(cmd, `unexpected argument '${extra[0]}'`);
-  const kvPath = p.values['key-vault'];
+  const uri = typeof p.values.uri === 'string' ? p.values.uri : undefined;
+  const ns = typeof p.values.ns === 'string' ? p.values.ns : undefined;
+  if (ns !== undefined && uri === undefined) throw usage(cmd, '--ns reads a collection: give --uri <mongodb://...> with it');
+  if (ns !== undefined && path !== undefined) throw usage(cmd, 'give a dump or --uri with --ns (a collection), not both');
+  if (ns !== undefined) splitNamespace(ns, '--ns');
   const mkPath = p.values['master-key'];
-  if ((kvPath === undefined) !== (mkPath === undefined)) throw usage(cmd, '--key-vault and --master-key go together');
-  const sampleText = typeof p.values.sample === 'string' ? p.values.sample : '10';
-  if (!/^\d+$/.test(sampleText)) throw usage(cmd, `--sample must be a whole number, got '${sampleText}'`);
-  const decrypting = typeof kvPath === 'string' && typeof mkPath === 'string';
-  // Read the key files before the dump, so a bad key file fails before a long read.
+  const hasVault = p.values['key-vault'] !== undefined || p.values['key-vault-ns'] !== undefined || uri !== undefined;
+  if (mkPath !== undefined && !hasVault) throw usage(cmd, '--master-key needs a key vault: --key-vault <file>, or --uri [--key-vault-ns <db.coll>]');
+  if (mkPath === undefined && p.values['key-vault'] !== undefined) throw usage(cmd, '--key-vault and --master-key go together');
+  const sampleSize = wholeNumber(cmd, p.values, 'sample', 10)!;
+  const limit = wholeNumber(cmd, p.values, 'limit', 0)!;
+  const decrypting = typeof mkPath === 'string';
+  // Read the key and validator files before the documents, so a bad file fails before a long read.
   const masterKey = decrypting ? readMasterKey(mkPath) : undefined;
   try {
-    const vault = decrypting ? openKeyVault(kvPath, true) : undefined;
-    const collector = new EncryptedFieldCollector({ sampleSize: decrypting ? Number(sampleText) : 0 });
+    let validator = typeof p.values.validator === 'string' ? readValidatorFile(p.values.validator) : undefined;
+    const vault = decrypting ? await vaultOf(cmd, p.values) : undefined;
+    const conn = ns !== undefined ? await connectOnce(uri!) : undefined;
+    let total = fileSize(path);
+    if (conn && ns !== undefined) {
+      if (!validator) {
+        const options = await conn.collectionOptions(ns);
+        if (options === undefined) throw new CliError('BAD_INPUT', `${ns} does not exist on the server (check --ns)`);
+        validator = readValidator(options, `${ns}'s options`);
+      }
+      try {
+        total = await conn.collection(ns).estimatedDocumentCount();
+      } catch (e) {
+        throw serverFailed(`counting ${ns}`, e);
+      }
+      if (limit > 0) total = Math.min(total, limit);
+    }
+    const progress = new Progress(p.values.progress === true || process.stderr.isTTY === true, total);
+    const collector = new EncryptedFieldCollector({ sampleSize: decrypting ? sampleSize : 0 });
     const skips = skipReporter();
-    for await (const { doc } of readDumpAt(path, p.values['skip-bad'] === true ? skips.skip : undefined)) collector.addDocument(doc);
+    const docs = conn && ns !== undefined ? collectionDocuments(conn, ns, limit) : readDumpAt(path, p.values['skip-bad'] === true ? skips.skip : undefined);
+    let n = 0;
+    for await (const { doc, bytesRead } of docs) {
+      collector.addDocument(doc);
+      progress.update(++n, bytesRead);
+    }
+    progress.update(n, total ?? 0, true);
     const skipped = skips.count();
     if (vault && masterKey) {
       const source = await keySource(vault, masterKey);
       await collector.decryptSamples(new KeyBroker({ keyVault: source.keyVault, kmsProviders: new KmsProviders(source.kmsProviders), keyExpirationMS: 0 }));
     }
-    const report = collector.report();
+    const v = validator;
+    const report = collector.report(v ? (field) => declarationOf(v, field) : undefined);
     if (p.values.json) printJson(skipped ? { ...report, skippedLines: skipped } : report);
     else out(formatInspectReport(report) + (skipped ? `\n${skipped} bad lines skipped\n` : ''));
     return hasInspectFindings(report) || skipped > 0 ? EXIT.FINDINGS : EXIT.OK;
@@ -462,6 +564,16 @@ class DocumentSink {
   }
 }
 
+/** The size of the input file, undefined for stdin (or a file that cannot be read: reading it will say why). */
+function fileSize(path: string | undefined): number | undefined {
+  if (path === undefined || path === '-') return undefined;
+  try {
+    return statSync(path).size;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Progress on stderr: share of the input read, documents, rate and ETA; at most 5 times a second. */
 class Progress {
   readonly #total: number | undefined;
@@ -469,8 +581,9 @@ class Progress {
   #last = 0;
   #shown = false;
 
-  constructor(readonly enabled: boolean, inputPath: string | undefined) {
-    this.#total = enabled && inputPath !== undefined && inputPath !== '-' ? statSync(inputPath).size : undefined;
+  /** `total`: the input's size in bytes (a file), or the documents expected (a collection); undefined when unknown (stdin). */
+  constructor(readonly enabled: boolean, total: number | undefined) {
+    this.#total = enabled ? total : undefined;
   }
 
   update(docs: number, bytesRead: number, final = false): void {
@@ -492,7 +605,7 @@ class Progress {
  * local provider its keys name (`local`, `local:<name>`); a key wrapped by another master key
  * fails with UNWRAP_FAILED when it is used.
  */
-async function keySource(keyVault: FileKeyVault, masterKey: Uint8Array): Promise<{ keyVault: FileKeyVault; kmsProviders: KmsProvidersOptions }> {
+async function keySource(keyVault: KeyVault, masterKey: Uint8Array): Promise<{ keyVault: KeyVault; kmsProviders: KmsProvidersOptions }> {
   const providers = new Set((await keyVault.findAll()).map((k) => k.masterKey.provider).filter((n) => n === 'local' || n.startsWith('local:')));
   const options: Record<string, { key: Uint8Array }> = { local: { key: masterKey } };
   for (const n of providers) options[n] = { key: masterKey };
@@ -542,8 +655,8 @@ async function transformDump(
 }
 
 const TRANSFORM_OPTIONS: Options = {
+  ...VAULT_OPTIONS,
   output: { type: 'string', short: 'o' },
-  'key-vault': { type: 'string' },
   'master-key': { type: 'string' },
   'skip-bad': { type: 'boolean' },
   progress: { type: 'boolean' },
@@ -558,7 +671,7 @@ async function encryptOrDecrypt(cmd: 'encrypt' | 'decrypt', args: string[]): Pro
   if (!p) return EXIT.OK;
   const [input, ...rest] = p.positionals;
   if (rest.length) throw usage(cmd, `unexpected argument '${rest[0]}'`);
-  const vaultPath = requireString(cmd, p.values, 'key-vault');
+  if (p.values['key-vault'] === undefined && p.values.uri === undefined) throw usage(cmd, 'name the key vault: --key-vault <file>, or --uri <mongodb://...> [--key-vault-ns <db.coll>]');
   const masterKeyPath = requireString(cmd, p.values, 'master-key');
   const output = typeof p.values.output === 'string' ? p.values.output : undefined;
   // Everything about the arguments is checked before a key file is read or an output created.
@@ -589,9 +702,9 @@ async function encryptOrDecrypt(cmd: 'encrypt' | 'decrypt', args: string[]): Pro
     plan = { kind: 'explicit', fields, options };
   }
   const masterKey = readMasterKey(masterKeyPath);
-  const progress = new Progress(p.values.progress === true || (process.stderr.isTTY === true && output !== undefined), input);
+  const progress = new Progress(p.values.progress === true || (process.stderr.isTTY === true && output !== undefined), fileSize(input));
   try {
-    const source = await keySource(openKeyVault(vaultPath, true), masterKey);
+    const source = await keySource(await vaultOf(cmd, p.values), masterKey);
     let transform: DocumentTransform;
     if (plan.kind === 'decrypt') transform = decryptTransform(new AutoEncrypter(source));
     else if (plan.kind === 'auto') transform = automaticEncryptTransform(new AutoEncrypter({ ...source, schemaMap: plan.schemaMap }), plan.ns);
@@ -698,13 +811,21 @@ export async function main(argv: string[]): Promise<ExitCode> {
   try {
     return await dispatch(argv);
   } catch (e) {
-    if (isFleError(e)) {
-      // A failed document shows the code of what failed in it (e.g. BSON_TYPE_MISMATCH).
-      const code = e.code === 'DOCUMENT_FAILED' && isFleError(e.cause) ? e.cause.code : e.code;
-      process.stderr.write(`fle: ${e.message} [${code}]\n`);
-    } else {
-      process.stderr.write(`fle: internal error (${e instanceof Error ? e.name : typeof e}): ${e instanceof Error ? e.message : ''}\n`);
-    }
-    return exitCodeFor(e);
+    return reportError(e);
+  } finally {
+    for (const close of cleanups.splice(0)) await close().catch(() => undefined);
+    connection = undefined;
   }
+}
+
+/** Prints `e` as one line on stderr and returns its exit code. */
+function reportError(e: unknown): ExitCode {
+  if (isFleError(e)) {
+    // A failed document shows the code of what failed in it (e.g. BSON_TYPE_MISMATCH).
+    const code = e.code === 'DOCUMENT_FAILED' && isFleError(e.cause) ? e.cause.code : e.code;
+    process.stderr.write(`fle: ${e.message} [${code}]\n`);
+  } else {
+    process.stderr.write(`fle: internal error (${e instanceof Error ? e.name : typeof e}): ${e instanceof Error ? e.message : ''}\n`);
+  }
+  return exitCodeFor(e);
 }
