@@ -18,6 +18,8 @@ export type CliErrorCode =
   | 'KEY_NOT_FOUND'
   /** One document of an encrypt/decrypt run failed; `cause` is the error, whose code sets the exit code. */
   | 'DOCUMENT_FAILED'
+  /** `schema infer`: the sample and the choices give a schema automatic encryption refuses (exit 3). */
+  | 'SCHEMA_INVALID'
   /** `--uri` was given but the optional `mongodb` driver is not installed (exit 3). */
   | 'DRIVER_MISSING'
   /** The MongoDB server could not be reached or refused a command (exit 6). */

@@ -13,7 +13,7 @@ import { AutoEncrypter, ClientEncryption, type ClientEncryptOptions } from '@fle
 import { isFleError, randomBytes, wipe } from '@fle-ts/crypto-core';
 import { KeyBroker, KmsProviders, parseProviderId, type KeyVault, type KmsProvidersOptions } from '@fle-ts/keyvault';
 import { FileKeyVault } from '@fle-ts/keyvault/node';
-import { changeAltName, createKey, deleteKey, listKeys, rewrapKeys, type KeySelector, type KeySummary } from './datakey.js';
+import { changeAltName, createKey, deleteKey, findKey, listKeys, rewrapKeys, type KeySelector, type KeySummary } from './datakey.js';
 import { CliError } from './errors.js';
 import { EXIT, exitCodeFor, type ExitCode } from './exit-codes.js';
 import { asDocument, readDump, type DumpDocument, type DumpLine } from './dump-reader.js';
@@ -25,6 +25,7 @@ import { decodeMasterKeyFile, encodeMasterKeyFile, MASTER_KEY_LENGTH } from './m
 import { lintSchema, type LintFinding } from './schema-lint.js';
 import { connect, DEFAULT_KEY_VAULT_NS, openMongoKeyVault, serverFailed, splitNamespace, type Connection } from './mongo-connection.js';
 import { declarationOf, readValidator, type CollectionValidator } from './validator.js';
+import { inferValidator, parseEncryptChoice, SampleShape, type InferKeyId } from './schema-infer.js';
 import { automaticEncryptTransform, decryptTransform, explicitEncryptTransform, type DocumentTransform } from './transform.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -171,16 +172,21 @@ function keyLine(k: KeySummary): string {
  * are then hard-linked to `path` (link(2) fails with EEXIST instead of replacing, unlike rename).
  */
 function writeNewPrivateFile(path: string, content: Uint8Array): void {
+  writeNewFile(path, content, 0o600, 'a key file');
+}
+
+/** writeNewPrivateFile with any `mode`; `what` names the file in the FILE_EXISTS message. */
+function writeNewFile(path: string, content: Uint8Array, mode: number, what: string): void {
   const tmp = join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
   let fd: number;
   try {
-    fd = openSync(tmp, 'wx', 0o600);
+    fd = openSync(tmp, 'wx', mode);
   } catch (e) {
     throw new CliError('WRITE_FAILED', `cannot create a file in ${dirname(path)}: ${(e as { code?: string }).code ?? 'write error'}`, { cause: e });
   }
   try {
     try {
-      fchmodSync(fd, 0o600); // exact mode whatever the umask
+      fchmodSync(fd, mode); // exact mode whatever the umask
       writeSync(fd, content);
       fsyncSync(fd);
     } finally {
@@ -189,7 +195,7 @@ function writeNewPrivateFile(path: string, content: Uint8Array): void {
     linkSync(tmp, path);
   } catch (e) {
     const code = (e as { code?: string }).code;
-    if (code === 'EEXIST') throw new CliError('FILE_EXISTS', `${path} exists: fle never overwrites a key file; choose another name or remove it yourself`, { cause: e });
+    if (code === 'EEXIST') throw new CliError('FILE_EXISTS', `${path} exists: fle never overwrites ${what}; choose another name or remove it yourself`, { cause: e });
     throw new CliError('WRITE_FAILED', `cannot write ${path}: ${code ?? 'write error'}`, { cause: e });
   } finally {
     rmSync(tmp, { force: true });
@@ -760,6 +766,67 @@ function schemaLint(args: string[]): ExitCode {
   return problems.length ? EXIT.FINDINGS : EXIT.OK;
 }
 
+// ---- schema infer ----
+
+async function schemaInfer(args: string[]): Promise<ExitCode> {
+  const cmd = 'schema infer';
+  const p = parse(cmd, args, {
+    ...VAULT_OPTIONS,
+    encrypt: { type: 'string', multiple: true },
+    id: { type: 'string' },
+    'key-alt-name': { type: 'string' },
+    'key-id-pointer': { type: 'string' },
+    ns: { type: 'string' },
+    output: { type: 'string', short: 'o' },
+    'skip-bad': { type: 'boolean' },
+  });
+  if (!p) return EXIT.OK;
+  const [input, ...extra] = p.positionals;
+  if (extra.length) throw usage(cmd, `unexpected argument '${extra[0]}'`);
+  const choices = ((p.values.encrypt as string[] | undefined) ?? []).map((t) => {
+    try {
+      return parseEncryptChoice(t);
+    } catch (e) {
+      throw usage(cmd, (e as Error).message);
+    }
+  });
+  if (choices.length === 0) throw usage(cmd, 'choose the fields to encrypt: --encrypt <path>=Deterministic|Random (repeatable)');
+  const pointer = p.values['key-id-pointer'];
+  const named = [p.values.id, p.values['key-alt-name'], pointer].filter((v) => v !== undefined).length;
+  if (named !== 1) throw usage(cmd, 'name the data key once: --id <uuid>, --key-alt-name <name> (looked up in the key vault), or --key-id-pointer </field> (a field holding a key alt name)');
+  if (typeof pointer === 'string' && !/^\/[^/]/.test(pointer)) throw usage(cmd, `--key-id-pointer must be a JSON pointer to a field, like /owner; got '${pointer}'`);
+  const ns = typeof p.values.ns === 'string' ? p.values.ns : undefined;
+  if (ns !== undefined) splitNamespace(ns, '--ns');
+  const output = typeof p.values.output === 'string' ? p.values.output : undefined;
+  if (output !== undefined && existsSync(output)) throw new CliError('FILE_EXISTS', `${output} exists: fle never overwrites an output file; choose another name or remove it yourself`);
+  let keyId: InferKeyId;
+  if (typeof pointer === 'string') keyId = { pointer };
+  else {
+    const which = selector(cmd, p.values, true)!;
+    // An alt name is resolved to the key's UUID: a $jsonSchema keyId is a UUID or a pointer, never a name.
+    const id = 'id' in which ? which.id : (await findKey(await vaultOf(cmd, p.values), which))._id.buffer.subarray(0, 16);
+    keyId = { id: new Binary(new Uint8Array(id), 4) };
+  }
+  const shape = new SampleShape();
+  const skips = skipReporter();
+  for await (const { doc } of readDumpAt(input, p.values['skip-bad'] === true ? skips.skip : undefined)) shape.addDocument(doc);
+  const validator = inferValidator(shape, choices, keyId);
+  const problems = lintSchema(validator.$jsonSchema, { base: '/$jsonSchema', remote: true });
+  if (problems.length) {
+    // What automatic encryption would refuse is not written: say why, per choice.
+    process.stderr.write(`${problems.map((f) => `fle: the inferred validator ${f.pointer}: ${f.message}`).join('\n')}\n`);
+    throw new CliError('SCHEMA_INVALID', `no validator written: the sample and the --encrypt choices give ${problems.length} problem${problems.length === 1 ? '' : 's'} (above); change the algorithm or the sample`);
+  }
+  const result = ns !== undefined ? { [ns]: validator.$jsonSchema } : validator;
+  const text = `${EJSON.stringify(result, undefined, 2, { relaxed: false })}\n`;
+  if (output === undefined || output === '-') out(text);
+  else {
+    writeNewFile(output, new TextEncoder().encode(text), 0o644, 'an output file');
+    process.stderr.write(`wrote ${ns !== undefined ? `a schema map for ${ns}` : 'a validator'} from ${shape.documents} documents to ${output}${skips.count() ? `; ${skips.count()} bad lines skipped` : ''}\n`);
+  }
+  return skips.count() > 0 ? EXIT.FINDINGS : EXIT.OK;
+}
+
 // ---- entry ----
 
 async function dispatch(argv: string[]): Promise<ExitCode> {
@@ -784,6 +851,7 @@ async function dispatch(argv: string[]): Promise<ExitCode> {
       return encryptOrDecrypt(command, rest);
     case 'schema':
       if (rest[0] === 'lint') return schemaLint(rest.slice(1));
+      if (rest[0] === 'infer') return schemaInfer(rest.slice(1));
       if (rest[0] === undefined) {
         process.stderr.write(HELP.schema!);
         return EXIT.USAGE;

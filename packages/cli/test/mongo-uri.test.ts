@@ -67,7 +67,7 @@ describe.each(SERVERS)('fle with --uri ($label)', ({ uri: uriOf, external }) => 
     expect(alice).toMatchObject({ keyAltNames: ['alice'], provider: 'local' });
     // The key documents are in the collection, as the drivers' createDataKey writes them.
     const stored = await client.db(db).collection('__keyVault').find({}).sort({ _id: 1 }).toArray();
-    expect(stored.map((d) => (d._id as Binary).toUUID().toString()).sort()).toEqual([alice.id, bob.id].sort());
+    expect(stored.map((d) => (d._id as unknown as Binary).toUUID().toString()).sort()).toEqual([alice.id, bob.id].sort());
     expect(stored.every((d) => (d.keyMaterial as Binary).sub_type === 0 && d.masterKey.provider === 'local')).toBe(true);
     // create made the keyAltNames unique partial index (what MongoKeyVault.create sends).
     const indexes = await client.db(db).collection('__keyVault').listIndexes().toArray();
@@ -104,7 +104,7 @@ describe.each(SERVERS)('fle with --uri ($label)', ({ uri: uriOf, external }) => 
 
   it.skipIf(external)('without --key-vault-ns the key vault is encryption.__keyVault (the drivers\' default)', async () => {
     const k = await json<KeySummary>(['datakey', 'create', '--uri', uri, '--master-key', 'old.key', '--json'], dir);
-    expect(wire.collection('encryption.__keyVault').map((d) => (d._id as Binary).toUUID().toString())).toContain(k.id);
+    expect(wire.collection('encryption.__keyVault').map((d) => (d._id as unknown as Binary).toUUID().toString())).toContain(k.id);
   });
 
   it('encrypt / decrypt with the key vault collection, and inspect of a collection with its validator (automatic vs explicit fields)', async () => {
