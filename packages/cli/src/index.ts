@@ -9,6 +9,9 @@ export { decodeMasterKeyFile, encodeMasterKeyFile, MASTER_KEY_LENGTH, type Maste
 export { ALGORITHM_BY_KIND } from './payload-kinds.js';
 export { formatUuid, parseUuid } from './key-id.js';
 export { HELP } from './help.js';
-export { explicitEncryptTransform, automaticEncryptTransform, decryptTransform, type DocumentTransform } from './transform.js';
+export { explicitEncryptTransform, automaticEncryptTransform, decryptTransform, needsExplicitEncryption, type DocumentTransform } from './transform.js';
+export { migrateCollection, preImageFilter, CHECKPOINT_COLLECTION, type MigrateCollection, type CheckpointCollection, type MigrateOptions, type MigrateResult, type MigrateCounts } from './migrate.js';
+export { readValidator, declarationOf, stripValidationKeywords, type CollectionValidator, type FieldDeclaration } from './validator.js';
+export { inferValidator, parseEncryptChoice, SampleShape, type EncryptChoice, type InferKeyId } from './schema-infer.js';
 export { readDump, asDocument, type DumpDocument, type DumpLine } from './dump-reader.js';
 export { formatProgress } from './progress.js';

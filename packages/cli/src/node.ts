@@ -20,13 +20,14 @@ import { asDocument, readDump, type DumpDocument, type DumpLine } from './dump-r
 import { HELP } from './help.js';
 import { formatProgress } from './progress.js';
 import { EncryptedFieldCollector, formatInspectReport, hasInspectFindings } from './inspect.js';
-import { parseUuid } from './key-id.js';
+import { formatUuid, parseUuid } from './key-id.js';
 import { decodeMasterKeyFile, encodeMasterKeyFile, MASTER_KEY_LENGTH } from './master-key-file.js';
 import { lintSchema, type LintFinding } from './schema-lint.js';
 import { connect, DEFAULT_KEY_VAULT_NS, openMongoKeyVault, serverFailed, splitNamespace, type Connection } from './mongo-connection.js';
 import { declarationOf, readValidator, type CollectionValidator } from './validator.js';
 import { inferValidator, parseEncryptChoice, SampleShape, type InferKeyId } from './schema-infer.js';
-import { automaticEncryptTransform, decryptTransform, explicitEncryptTransform, type DocumentTransform } from './transform.js';
+import { automaticEncryptTransform, decryptTransform, explicitEncryptTransform, needsExplicitEncryption, type DocumentTransform } from './transform.js';
+import { CHECKPOINT_COLLECTION, migrateCollection, type MigrateResult } from './migrate.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -827,6 +828,91 @@ async function schemaInfer(args: string[]): Promise<ExitCode> {
   return skips.count() > 0 ? EXIT.FINDINGS : EXIT.OK;
 }
 
+// ---- migrate ----
+
+async function migrate(args: string[]): Promise<ExitCode> {
+  const cmd = 'migrate';
+  const p = parse(cmd, args, {
+    ...VAULT_OPTIONS,
+    ns: { type: 'string' },
+    'master-key': { type: 'string' },
+    field: { type: 'string', multiple: true },
+    algorithm: { type: 'string' },
+    id: { type: 'string' },
+    'key-alt-name': { type: 'string' },
+    'batch-size': { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    restart: { type: 'boolean' },
+    'skip-bad': { type: 'boolean' },
+    progress: { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  if (!p) return EXIT.OK;
+  if (p.positionals.length) throw usage(cmd, `unexpected argument '${p.positionals[0]}'`);
+  const uri = p.values.uri;
+  if (typeof uri !== 'string') throw usage(cmd, '--uri <mongodb://...> is required: migrate encrypts a collection in place');
+  const ns = p.values.ns;
+  if (typeof ns !== 'string') throw usage(cmd, '--ns <db.collection> is required: the collection to encrypt');
+  const { db, coll } = splitNamespace(ns, '--ns');
+  if (coll === CHECKPOINT_COLLECTION) throw usage(cmd, `${CHECKPOINT_COLLECTION} holds fle's checkpoints; it is not migrated`);
+  const fields = (p.values.field as string[] | undefined) ?? [];
+  const algorithm = p.values.algorithm;
+  if (fields.length === 0 || typeof algorithm !== 'string') throw usage(cmd, 'give --field <path> (repeatable) with --algorithm and --id or --key-alt-name');
+  const which = selector(cmd, p.values, true)!;
+  const batchSize = wholeNumber(cmd, p.values, 'batch-size', 100)!;
+  if (batchSize < 1) throw usage(cmd, '--batch-size must be at least 1');
+  const masterKey = readMasterKey(requireString(cmd, p.values, 'master-key'));
+  try {
+    const source = await keySource(await vaultOf(cmd, p.values), masterKey);
+    const options: ClientEncryptOptions = 'id' in which ? { algorithm, keyId: new Binary(which.id, 4) } : { algorithm, keyAltName: which.altName };
+    const ce = new ClientEncryption(source);
+    // Bad options (algorithm name, unknown key, wrong master key) fail here, before the first document.
+    await ce.encrypt('probe', options);
+    const transform = explicitEncryptTransform(ce, fields, options);
+    const conn = await connectOnce(uri);
+    if ((await conn.collectionOptions(ns)) === undefined) throw new CliError('BAD_INPUT', `${ns} does not exist on the server (check --ns)`);
+    const collection = conn.collection(ns);
+    let total: number | undefined;
+    try {
+      total = await collection.estimatedDocumentCount();
+    } catch (e) {
+      throw serverFailed(`counting ${ns}`, e);
+    }
+    const progress = new Progress(p.values.progress === true || process.stderr.isTTY === true, total);
+    const dryRun = p.values['dry-run'] === true;
+    const plan = `fields ${[...fields].sort().join(',')} ${algorithm} key ${'id' in which ? formatUuid(which.id) : `alt name ${which.altName}`}`;
+    let result: MigrateResult;
+    try {
+      result = await migrateCollection({
+        collection,
+        checkpoints: conn.collection(`${db}.${CHECKPOINT_COLLECTION}`),
+        namespace: ns,
+        plan,
+        transform,
+        needsWork: needsExplicitEncryption(fields),
+        batchSize,
+        dryRun,
+        restart: p.values.restart === true,
+        ...(p.values['skip-bad'] ? { skipBad: (id: unknown, e: Error) => process.stderr.write(`fle: document _id ${JSON.stringify(id)} left as it is: ${e.message} [${(e as { code?: string }).code ?? '?'}]\n`) } : {}),
+        onBatch: (c) => progress.update(c.read, c.read),
+      });
+    } catch (e) {
+      if (progress.shown) process.stderr.write('\n');
+      if (isFleError(e)) throw e;
+      throw serverFailed(`migrating ${ns}`, e);
+    }
+    progress.update(result.read, total ?? result.read, true);
+    if (p.values.json) printJson({ namespace: ns, dryRun, ...result });
+    else {
+      const verb = dryRun ? 'would encrypt' : 'encrypted';
+      out(`${dryRun ? 'dry run: ' : ''}${ns}: ${result.read} documents read${result.resumed ? ' (resumed from the checkpoint)' : ''}, ${result.encrypted} ${verb}, ${result.unchanged} with nothing to encrypt${result.conflicts ? `, ${result.conflicts} changed by another client on every try (left as they are; run again)` : ''}${result.failed ? `, ${result.failed} failed (left as they are)` : ''}\n`);
+    }
+    return result.conflicts > 0 || result.failed > 0 ? EXIT.FINDINGS : EXIT.OK;
+  } finally {
+    wipe(masterKey);
+  }
+}
+
 // ---- entry ----
 
 async function dispatch(argv: string[]): Promise<ExitCode> {
@@ -849,6 +935,8 @@ async function dispatch(argv: string[]): Promise<ExitCode> {
     case 'encrypt':
     case 'decrypt':
       return encryptOrDecrypt(command, rest);
+    case 'migrate':
+      return migrate(rest);
     case 'schema':
       if (rest[0] === 'lint') return schemaLint(rest.slice(1));
       if (rest[0] === 'infer') return schemaInfer(rest.slice(1));
