@@ -234,7 +234,7 @@ describe('migrateCollection and another writer (in process, test wire server)', 
         replaceOne: async (f, r) => {
           replaces++;
           const id = Number(f._id);
-          if ((id === 1 && replaces === 1) || id === 2) await coll.updateOne({ _id: f._id }, { $inc: { n: 1 } });
+          if ((id === 1 && replaces === 1) || id === 2) await coll.updateOne({ _id: f._id }, { $inc: { n: 1 } } as Doc);
           return coll.replaceOne(f, r);
         },
       };
