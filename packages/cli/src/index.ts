@@ -3,7 +3,7 @@
 export { CliError, type CliErrorCode } from './errors.js';
 export { EXIT, exitCodeFor, type ExitCode } from './exit-codes.js';
 export { EncryptedFieldCollector, formatInspectReport, hasInspectFindings, type FieldReport, type InspectReport, type SampleReport } from './inspect.js';
-export { lintSchema, REMOTE_SCHEMA_KEYWORDS, type LintFinding, type LintOptions } from './schema-lint.js';
+export { lintSchema, lintSchemaDocument, REMOTE_SCHEMA_KEYWORDS, type LintFinding, type LintOptions, type LintDocumentOptions } from './schema-lint.js';
 export { createKey, listKeys, changeAltName, deleteKey, rewrapKeys, findKey, summarizeKey, type KeySummary, type KeySelector } from './datakey.js';
 export { decodeMasterKeyFile, encodeMasterKeyFile, MASTER_KEY_LENGTH, type MasterKeyFormat } from './master-key-file.js';
 export { ALGORITHM_BY_KIND } from './payload-kinds.js';
@@ -13,5 +13,5 @@ export { explicitEncryptTransform, automaticEncryptTransform, decryptTransform, 
 export { migrateCollection, preImageFilter, CHECKPOINT_COLLECTION, type MigrateCollection, type CheckpointCollection, type MigrateOptions, type MigrateResult, type MigrateCounts } from './migrate.js';
 export { readValidator, declarationOf, stripValidationKeywords, type CollectionValidator, type FieldDeclaration } from './validator.js';
 export { inferValidator, parseEncryptChoice, SampleShape, type EncryptChoice, type InferKeyId } from './schema-infer.js';
-export { readDump, asDocument, type DumpDocument, type DumpLine } from './dump-reader.js';
+export { readDump, textLines, asDocument, type DumpDocument, type DumpLine } from './dump-reader.js';
 export { formatProgress } from './progress.js';

@@ -22,7 +22,7 @@ import { formatProgress } from './progress.js';
 import { EncryptedFieldCollector, formatInspectReport, hasInspectFindings } from './inspect.js';
 import { formatUuid, parseUuid } from './key-id.js';
 import { decodeMasterKeyFile, encodeMasterKeyFile, MASTER_KEY_LENGTH } from './master-key-file.js';
-import { lintSchema, type LintFinding } from './schema-lint.js';
+import { lintSchema, lintSchemaDocument, type LintFinding } from './schema-lint.js';
 import { connect, DEFAULT_KEY_VAULT_NS, openMongoKeyVault, serverFailed, splitNamespace, type Connection } from './mongo-connection.js';
 import { declarationOf, readValidator, type CollectionValidator } from './validator.js';
 import { inferValidator, parseEncryptChoice, SampleShape, type InferKeyId } from './schema-infer.js';
@@ -726,10 +726,6 @@ async function encryptOrDecrypt(cmd: 'encrypt' | 'decrypt', args: string[]): Pro
 
 // ---- schema lint ----
 
-function pointerToken(s: string): string {
-  return s.replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
 function schemaLint(args: string[]): ExitCode {
   const cmd = 'schema lint';
   const p = parse(cmd, args, { json: { type: 'boolean' }, 'schema-map': { type: 'boolean' }, remote: { type: 'boolean' }, local: { type: 'boolean' } });
@@ -745,17 +741,12 @@ function schemaLint(args: string[]): ExitCode {
     throw new CliError('BAD_INPUT', `${path} is not valid JSON / Extended JSON${e instanceof SyntaxError ? '' : ` (${(e as Error).message})`}`, { cause: e });
   }
   if (p.values.remote && p.values.local) throw usage(cmd, 'give --remote or --local, not both');
-  const problems: LintFinding[] = [];
-  const top = asDocument(parsed);
-  if (p.values['schema-map']) {
-    // A schema map is what a client passes to automatic encryption: local rules unless --remote.
-    if (!top) throw new CliError('BAD_INPUT', `${path}: a schema map is a JSON object {"db.coll": schema, ...}`);
-    for (const ns of Object.keys(top)) problems.push(...lintSchema(top[ns], { base: `/${pointerToken(ns)}`, remote: p.values.remote === true }));
-  } else if (top && Object.hasOwn(top, '$jsonSchema')) {
-    // A collection validator: mongocryptd reads it as a remote schema unless --local.
-    problems.push(...lintSchema(top.$jsonSchema, { base: '/$jsonSchema', remote: p.values.local !== true }));
-  } else {
-    problems.push(...lintSchema(parsed, { remote: p.values.remote === true }));
+  let problems: LintFinding[];
+  try {
+    problems = lintSchemaDocument(parsed, { schemaMap: p.values['schema-map'] === true, remote: p.values.remote === true, local: p.values.local === true });
+  } catch (e) {
+    if (isFleError(e) && e.code === 'BAD_INPUT') throw new CliError('BAD_INPUT', `${path}: ${e.message}`, { cause: e });
+    throw e;
   }
   if (p.values.json) {
     printJson({ file: path, ok: problems.length === 0, problems });
