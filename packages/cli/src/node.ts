@@ -445,11 +445,9 @@ async function inspect(args: string[]): Promise<ExitCode> {
     const conn = ns !== undefined ? await connectOnce(uri!) : undefined;
     let total = fileSize(path);
     if (conn && ns !== undefined) {
-      if (!validator) {
-        const options = await conn.collectionOptions(ns);
-        if (options === undefined) throw new CliError('BAD_INPUT', `${ns} does not exist on the server (check --ns)`);
-        validator = readValidator(options, `${ns}'s options`);
-      }
+      const options = await conn.collectionOptions(ns);
+      if (options === undefined) throw new CliError('BAD_INPUT', `${ns} does not exist on the server (check --ns)`);
+      validator ??= readValidator(options, `${ns}'s options`);
       try {
         total = await conn.collection(ns).estimatedDocumentCount();
       } catch (e) {
