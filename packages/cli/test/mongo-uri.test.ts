@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientEncryption } from '@fle-ts/client';
 import { MongoKeyVault } from '@fle-ts/keyvault';
 import { startWireServer, type WireServer } from '../../mongodb-client-encryption/test/wire-server/server.js';
-import { fleAsync, filesIn, tempDir } from './run-fle.js';
+import { fle, fleAsync, filesIn, tempDir } from './run-fle.js';
 
 const DET = 'AEAD_AES_256_CBC_HMAC_SHA_512-Deterministic';
 const RND = 'AEAD_AES_256_CBC_HMAC_SHA_512-Random';
@@ -164,6 +164,19 @@ describe('fle with --uri: errors', () => {
     expect(r.stderr).toMatch(/^fle: connecting to mongodb:\/\/\*\*\*@127\.0\.0\.1:1\/.* failed: .*\[SERVER_FAILED\]\n$/);
     expect(r.stderr).not.toContain('s3cr3tpw');
     expect(r.stdout).toBe('');
+  });
+
+  it('without the optional driver: --uri fails with DRIVER_MISSING (exit 3) saying what to install; file vaults still work', () => {
+    const dir = tempDir();
+    // A module hook that makes 'mongodb' unresolvable, as on an install without the optional peer.
+    const hook = `export async function resolve(s, c, next) { if (s === 'mongodb') { const e = new Error("Cannot find package 'mongodb'"); e.code = 'ERR_MODULE_NOT_FOUND'; throw e; } return next(s, c); }`;
+    const register = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});`;
+    const nodeArgs = ['--import', `data:text/javascript,${encodeURIComponent(register)}`];
+    const r = fle(['datakey', 'list', '--uri', 'mongodb://127.0.0.1:1'], { cwd: dir, nodeArgs });
+    expect(r.status).toBe(3);
+    expect(r.stderr).toBe("fle: --uri needs the official MongoDB driver, an optional dependency of @fle-ts/cli: install it beside fle ('npm install mongodb', version 6 or 7) [DRIVER_MISSING]\n");
+    writeFileSync(join(dir, 'k.key'), randomBytes(96));
+    expect(fle(['datakey', 'create', '--key-vault', 'kv.json', '--master-key', 'k.key'], { cwd: dir, nodeArgs }).status).toBe(0);
   });
 
   it('usage: no key vault named, --key-vault with --key-vault-ns, a malformed namespace, --ns without --uri', async () => {
