@@ -431,6 +431,8 @@ async function inspect(args: string[]): Promise<ExitCode> {
   if (ns !== undefined && path !== undefined) throw usage(cmd, 'give a dump or --uri with --ns (a collection), not both');
   if (ns !== undefined) splitNamespace(ns, '--ns');
   const mkPath = p.values['master-key'];
+  // Without --ns or a key to read there, --uri would leave inspect waiting for a dump on stdin.
+  if (uri !== undefined && ns === undefined && mkPath === undefined) throw usage(cmd, '--uri reads a collection: give --ns <db.collection> (or --master-key, to decrypt a dump\'s sample with the key vault there)');
   const hasVault = p.values['key-vault'] !== undefined || p.values['key-vault-ns'] !== undefined || uri !== undefined;
   if (mkPath !== undefined && !hasVault) throw usage(cmd, '--master-key needs a key vault: --key-vault <file>, or --uri [--key-vault-ns <db.coll>]');
   if (mkPath === undefined && p.values['key-vault'] !== undefined) throw usage(cmd, '--key-vault and --master-key go together');

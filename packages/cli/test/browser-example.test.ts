@@ -49,9 +49,10 @@ describe.skipIf(!haveChromium)('examples/browser: inspect and schema lint in the
   const errors: string[] = [];
 
   beforeAll(async () => {
-    server = (await serveExample(0)) as Server;
+    server = await serveExample(0);
     const { chromium } = await loadPlaywright();
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    // loaders.d.mts types the few page methods the matrix uses; this test drives the form too.
+    browser = (await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] })) as unknown as typeof browser;
     page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`http://127.0.0.1:${(server.address() as { port: number }).port}/`);

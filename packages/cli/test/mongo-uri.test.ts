@@ -186,6 +186,7 @@ describe('fle with --uri: errors', () => {
       [['datakey', 'list', '--key-vault', 'kv.json', '--key-vault-ns', 'a.b'], /not both/],
       [['datakey', 'list', '--uri', 'mongodb://127.0.0.1:1', '--key-vault-ns', 'nodot'], /--key-vault-ns must be a namespace <database>.<collection>, got 'nodot'/],
       [['inspect', '--ns', 'a.b'], /--ns reads a collection: give --uri/],
+      [['inspect', '--uri', 'mongodb://127.0.0.1:1'], /--uri reads a collection: give --ns <db.collection>/],
     ] as const) {
       const r = await fleAsync([...args], { cwd: dir });
       expect(r.status, r.stderr).toBe(2);
