@@ -95,13 +95,27 @@ export async function connect(uri: string, options: { serverSelectionTimeoutMS?:
   };
 }
 
-/** The key vault collection `ns` of `connection` as a KeyVault (the keyAltNames unique index is created when `ensureIndex`). */
-export async function openMongoKeyVault(connection: Connection, ns: string, ensureIndex: boolean): Promise<KeyVault> {
-  const coll = connection.collection(ns);
-  if (!ensureIndex) return new MongoKeyVault(coll);
+/**
+ * The key vault collection `ns` of `connection` as a KeyVault. With `ensureIndex` (when a key is
+ * created) the unique partial index on keyAltNames is made first (keyvault's MongoKeyVault.create,
+ * what the spec asks of a key vault collection). A server that refuses the index (FerretDB 1.x
+ * has no partial indexes) does not stop the command: `warn` says alt names are then not kept
+ * unique by the server.
+ */
+export async function openMongoKeyVault(connection: Connection, ns: string, ensureIndex: boolean, warn: (message: string) => void): Promise<KeyVault> {
+  const vault = new MongoKeyVault(connection.collection(ns));
+  if (!ensureIndex) return vault;
   try {
-    return await MongoKeyVault.create(coll);
+    await vault.ensureIndex();
   } catch (e) {
-    throw serverFailed(`creating the keyAltNames index on ${ns}`, e);
+    warn(`the server refused the unique keyAltNames index on ${ns} (${causeMessage(e)}): it will not stop two keys from sharing an alt name`);
   }
+  return vault;
+}
+
+/** The driver's message under a keyvault error (STORE_*_FAILED wraps it as `cause`), or the error's own. */
+export function causeMessage(e: unknown): string {
+  const cause = (e as { cause?: unknown }).cause;
+  if (cause instanceof Error && /^Mongo/.test(cause.name)) return cause.message;
+  return e instanceof Error ? e.message : String(e);
 }

@@ -23,7 +23,7 @@ import { EncryptedFieldCollector, formatInspectReport, hasInspectFindings } from
 import { formatUuid, parseUuid } from './key-id.js';
 import { decodeMasterKeyFile, encodeMasterKeyFile, MASTER_KEY_LENGTH } from './master-key-file.js';
 import { lintSchema, lintSchemaDocument, type LintFinding } from './schema-lint.js';
-import { connect, DEFAULT_KEY_VAULT_NS, openMongoKeyVault, serverFailed, splitNamespace, type Connection } from './mongo-connection.js';
+import { causeMessage, connect, DEFAULT_KEY_VAULT_NS, openMongoKeyVault, serverFailed, splitNamespace, type Connection } from './mongo-connection.js';
 import { declarationOf, readValidator, type CollectionValidator } from './validator.js';
 import { inferValidator, parseEncryptChoice, SampleShape, type InferKeyId } from './schema-infer.js';
 import { automaticEncryptTransform, decryptTransform, explicitEncryptTransform, needsExplicitEncryption, type DocumentTransform } from './transform.js';
@@ -116,9 +116,9 @@ const VAULT_OPTIONS: Options = { 'key-vault': { type: 'string' }, uri: { type: '
 /**
  * The key vault of a command: `--key-vault <file>`, else with `--uri` the collection
  * `--key-vault-ns` (default encryption.__keyVault) through the driver. `create` makes the file,
- * or the keyAltNames unique index of the collection, as the drivers' createDataKey does.
+ * or the keyAltNames unique index of the collection (the spec's key vault index; a refusal is a warning).
  */
-async function vaultOf(command: string, values: Values, mode: { create: boolean; fileOnly?: boolean } = { create: false }): Promise<KeyVault> {
+async function vaultOf(command: string, values: Values, mode: { create: boolean } = { create: false }): Promise<KeyVault> {
   const file = values['key-vault'];
   const uri = values.uri;
   const ns = values['key-vault-ns'];
@@ -129,7 +129,7 @@ async function vaultOf(command: string, values: Values, mode: { create: boolean;
   if (typeof uri !== 'string') throw usage(command, 'name the key vault: --key-vault <file>, or --uri <mongodb://...> [--key-vault-ns <db.coll>]');
   const keyVaultNs = typeof ns === 'string' ? ns : DEFAULT_KEY_VAULT_NS;
   splitNamespace(keyVaultNs, '--key-vault-ns');
-  return openMongoKeyVault(await connectOnce(uri), keyVaultNs, mode.create);
+  return openMongoKeyVault(await connectOnce(uri), keyVaultNs, mode.create, (m) => process.stderr.write(`fle: warning: ${m}\n`));
 }
 
 function localProvider(command: string, values: Values): string {
@@ -970,7 +970,9 @@ function reportError(e: unknown): ExitCode {
   if (isFleError(e)) {
     // A failed document shows the code of what failed in it (e.g. BSON_TYPE_MISMATCH).
     const code = e.code === 'DOCUMENT_FAILED' && isFleError(e.cause) ? e.cause.code : e.code;
-    process.stderr.write(`fle: ${e.message} [${code}]\n`);
+    // A key vault collection's failure (STORE_*_FAILED from MongoKeyVault) says what the server said.
+    const server = e.code.startsWith('STORE_') && exitCodeFor(e) === EXIT.SERVER ? `: ${causeMessage(e)}` : '';
+    process.stderr.write(`fle: ${e.message}${server} [${code}]\n`);
   } else {
     process.stderr.write(`fle: internal error (${e instanceof Error ? e.name : typeof e}): ${e instanceof Error ? e.message : ''}\n`);
   }

@@ -62,22 +62,37 @@ describe.each(SERVERS)('fle with --uri ($label)', ({ uri: uriOf, external }) => 
 
   it('datakey create / list / alt-name / rewrap / delete on the key vault collection; the driver-side ClientEncryption uses the keys', async () => {
     const base = ['--uri', uri, '--key-vault-ns', kvNs];
-    const alice = await json<KeySummary>(['datakey', 'create', ...base, '--master-key', 'old.key', '--key-alt-name', 'alice', '--json'], dir);
+    const created = await fleAsync(['datakey', 'create', ...base, '--master-key', 'old.key', '--key-alt-name', 'alice', '--json'], { cwd: dir });
+    expect(created.status, created.stderr).toBe(0);
+    const alice = JSON.parse(created.stdout) as KeySummary;
     const bob = await json<KeySummary>(['datakey', 'create', ...base, '--master-key', 'old.key', '--key-alt-name', 'bob', '--json'], dir);
     expect(alice).toMatchObject({ keyAltNames: ['alice'], provider: 'local' });
     // The key documents are in the collection, as the drivers' createDataKey writes them.
     const stored = await client.db(db).collection('__keyVault').find({}).sort({ _id: 1 }).toArray();
     expect(stored.map((d) => (d._id as unknown as Binary).toUUID().toString()).sort()).toEqual([alice.id, bob.id].sort());
     expect(stored.every((d) => (d.keyMaterial as Binary).sub_type === 0 && d.masterKey.provider === 'local')).toBe(true);
-    // create made the keyAltNames unique partial index (what MongoKeyVault.create sends).
-    const indexes = await client.db(db).collection('__keyVault').listIndexes().toArray();
-    expect(indexes.map((i) => i.name)).toContain('keyAltNames_1');
+    // create made the keyAltNames unique partial index (what MongoKeyVault.create sends), or says
+    // that the server refused it (FerretDB 1.x has no partial indexes) and went on.
+    const indexes = (await client.db(db).collection('__keyVault').listIndexes().toArray()).map((i) => i.name);
+    if (indexes.includes('keyAltNames_1')) expect(created.stderr).toBe('');
+    else {
+      expect(external).toBe(true);
+      expect(created.stderr).toMatch(/^fle: warning: the server refused the unique keyAltNames index on .*__keyVault \(.+\): it will not stop two keys from sharing an alt name\n$/);
+    }
 
     const listed = await json<KeySummary[]>(['datakey', 'list', ...base, '--json'], dir);
     expect(listed.map((k) => k.id).sort()).toEqual([alice.id, bob.id].sort());
 
     expect(await json(['datakey', 'alt-name', 'add', '--key-alt-name', 'alice', 'a2', ...base, '--json'], dir)).toMatchObject({ changed: true, key: { keyAltNames: ['alice', 'a2'] } });
-    expect(await json(['datakey', 'alt-name', 'remove', '--id', alice.id, 'a2', ...base, '--json'], dir)).toMatchObject({ changed: true, key: { keyAltNames: ['alice'] } });
+    const removed = await fleAsync(['datakey', 'alt-name', 'remove', '--id', alice.id, 'a2', ...base, '--json'], { cwd: dir });
+    if (external && removed.status === 6) {
+      // FerretDB 1.x refuses the spec's pipeline update (removeKeyAltName.json): a server limit, named as such.
+      expect(removed.stderr).toMatch(/^fle: removeKeyAltName\('a2'\) failed in the key vault collection: .*pipeline.* \[STORE_WRITE_FAILED\]\n$/i);
+      console.log(`MONGODB_URI refuses removeKeyAltName's pipeline update: ${removed.stderr.trim()}`);
+    } else {
+      expect(removed.status, removed.stderr).toBe(0);
+      expect(JSON.parse(removed.stdout)).toMatchObject({ changed: true, key: { keyAltNames: ['alice'] } });
+    }
 
     // A value encrypted through the driver-side key vault before the rewrap decrypts after it with the new master key only.
     const { readFileSync } = await import('node:fs');
