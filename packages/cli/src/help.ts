@@ -218,7 +218,7 @@ Exit 1 when there is any problem; each is printed with its JSON pointer into the
 ${EXIT_CODES}
 `,
   'schema infer': `Usage: fle schema infer [<sample> | -] --encrypt <path>=<algorithm>... (--id <uuid> | --key-alt-name <name> | --key-id-pointer </field>)
-                        [--ns <db.coll>] [-o <file>] [--skip-bad]
+                        [--ns <db.coll>] [-o <file>] [--skip-bad] [--progress]
 
 Forward-engineering: reads a sample (a dump, as for 'fle inspect'; encrypted values count with the
 type in their header) and writes a collection validator {"$jsonSchema": ...}: the bsonType(s) seen
@@ -234,6 +234,8 @@ is written (exit 3).
   --key-id-pointer </f>    keyId as a JSON pointer: each document names its key's alt name in field f
   --ns <db.coll>           write a schema map {"db.coll": schema} (for 'fle encrypt --schema-map') instead
   -o, --output <file>      write a new file (never an existing one) instead of stdout
+  --skip-bad               skip lines that are not a JSON document (reported on stderr; exit 1)
+  --progress               a progress bar on stderr (on by default when stderr is a terminal)
 
 ${EXIT_CODES}
 `,

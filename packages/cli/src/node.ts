@@ -771,6 +771,7 @@ async function schemaInfer(args: string[]): Promise<ExitCode> {
     ns: { type: 'string' },
     output: { type: 'string', short: 'o' },
     'skip-bad': { type: 'boolean' },
+    progress: { type: 'boolean' },
   });
   if (!p) return EXIT.OK;
   const [input, ...extra] = p.positionals;
@@ -801,7 +802,13 @@ async function schemaInfer(args: string[]): Promise<ExitCode> {
   }
   const shape = new SampleShape();
   const skips = skipReporter();
-  for await (const { doc } of readDumpAt(input, p.values['skip-bad'] === true ? skips.skip : undefined)) shape.addDocument(doc);
+  const progress = new Progress(p.values.progress === true || process.stderr.isTTY === true, fileSize(input));
+  let n = 0;
+  for await (const { doc, bytesRead } of readDumpAt(input, p.values['skip-bad'] === true ? skips.skip : undefined)) {
+    shape.addDocument(doc);
+    progress.update(++n, bytesRead);
+  }
+  progress.update(n, fileSize(input) ?? 0, true);
   const validator = inferValidator(shape, choices, keyId);
   const problems = lintSchema(validator.$jsonSchema, { base: '/$jsonSchema', remote: true });
   if (problems.length) {

@@ -135,6 +135,11 @@ describe.each(SERVERS)('fle migrate ($label)', ({ uri: uriOf, external }) => {
     expect(JSON.parse(r.stdout)).toEqual({ namespace: `${db}.dry`, dryRun: true, read: 40, encrypted: 39, unchanged: 1, conflicts: 0, failed: 0, resumed: false });
     expect((await stored('dry')).map(canonical)).toEqual(docs.map(canonical));
     expect(await client.db(db).collection('__fleMigrate').countDocuments({ _id: `${db}.dry` as never })).toBe(0);
+    // --progress: a bar over the collection's estimated count on stderr.
+    const bar = await fleAsync([...args('dry', ['--dry-run', '--batch-size', '7', '--progress'])], { cwd: dir });
+    expect(bar.status, bar.stderr).toBe(0);
+    expect(bar.stderr).toMatch(/\r\[#{20}\] 100% 40 documents, \d+ docs\/s, ETA 0s\n$/);
+    expect(bar.stdout).toBe('dry run: ' + `${db}.dry: 40 documents read, 39 would encrypt, 1 with nothing to encrypt\n`);
   });
 
   it('killed at random points and run again until done: every document decrypts to the original, none twice', async () => {

@@ -41,6 +41,10 @@ describe('fle schema infer', () => {
       },
     });
     expect(fle(['schema', 'lint', 'validator.json'], { cwd: dir })).toMatchObject({ status: 0, stdout: 'validator.json: ok, no problems\n' });
+    // --progress: the bar on stderr, the same validator on stdout.
+    const shown = fle(['schema', 'infer', 'sample.ndjson', '--encrypt', 'ssn=Deterministic', '--encrypt', 'address.zip=random', '--id', '01234567-89ab-cdef-0123-456789abcdef', '--progress'], { cwd: dir });
+    expect(shown.stderr).toMatch(/\r\[#{20}\] 100% 2 documents, \d+ docs\/s, ETA 0s\n$/);
+    expect(JSON.parse(shown.stdout)).toEqual(JSON.parse(readFileSync(join(dir, 'validator.json'), 'utf8')));
   });
 
   it('--ns writes a schema map that fle encrypt uses as written; inspect --validator then calls both fields automatic; a key alt name is resolved to its UUID', () => {
