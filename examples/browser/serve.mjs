@@ -1,5 +1,6 @@
 // Serves the browser example on http://127.0.0.1:8080 (a secure context, so WebCrypto works):
-// index.html as is, and fle-ts.js = @fle-ts/client bundled by esbuild for the browser.
+// index.html as is, and fle-ts.js = @fle-ts/client plus the runtime-neutral parts of the `fle`
+// command line (@fle-ts/cli: inspect, schema lint) bundled by esbuild for the browser.
 //   node examples/browser/serve.mjs [port]
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -9,10 +10,21 @@ import { build } from 'esbuild';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
-/** The page's library: everything @fle-ts/client exports, one minified ESM file. */
+/**
+ * The page's library, one minified ESM file: everything @fle-ts/client exports, and what `fle
+ * inspect` and `fle schema lint` run (the same functions the command line calls), and bson's EJSON.
+ */
 export async function bundleExampleLibrary() {
   const out = await build({
-    stdin: { contents: `export * from '@fle-ts/client';`, resolveDir: HERE, loader: 'js' },
+    stdin: {
+      contents: [
+        `export * from '@fle-ts/client';`,
+        `export { EncryptedFieldCollector, formatInspectReport, hasInspectFindings, lintSchemaDocument, readDump, textLines, readValidator, declarationOf } from '@fle-ts/cli';`,
+        `export { EJSON } from 'bson';`,
+      ].join('\n'),
+      resolveDir: HERE,
+      loader: 'js',
+    },
     bundle: true,
     format: 'esm',
     platform: 'browser',

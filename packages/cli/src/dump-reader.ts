@@ -9,6 +9,21 @@ export interface DumpLine {
   bytes: number;
 }
 
+/**
+ * The lines of a text already in memory (pasted into a page, a string in a test), in the shape
+ * readDump reads: what node.ts does for a file or stdin, for runtimes without files.
+ */
+export async function* textLines(text: string): AsyncGenerator<DumpLine> {
+  const encoder = new TextEncoder();
+  let bytes = 0;
+  const parts = text.split('\n');
+  if (parts[parts.length - 1] === '') parts.pop();
+  for (const [i, part] of parts.entries()) {
+    bytes += encoder.encode(part).length + (i < parts.length - 1 || text.endsWith('\n') ? 1 : 0);
+    yield { line: part.endsWith('\r') ? part.slice(0, -1) : part, bytes };
+  }
+}
+
 /** `v` as a document (a plain object, not an array or a bson value), or undefined. */
 export function asDocument(v: unknown): Record<string, unknown> | undefined {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !('_bsontype' in v) ? (v as Record<string, unknown>) : undefined;

@@ -17,7 +17,15 @@ export type CliErrorCode =
   /** No key matches the `--id` / `--key-alt-name` given (exit 4). */
   | 'KEY_NOT_FOUND'
   /** One document of an encrypt/decrypt run failed; `cause` is the error, whose code sets the exit code. */
-  | 'DOCUMENT_FAILED';
+  | 'DOCUMENT_FAILED'
+  /** `schema infer`: the sample and the choices give a schema automatic encryption refuses (exit 3). */
+  | 'SCHEMA_INVALID'
+  /** `--uri` was given but the optional `mongodb` driver is not installed (exit 3). */
+  | 'DRIVER_MISSING'
+  /** The MongoDB server could not be reached or refused a command (exit 6). */
+  | 'SERVER_FAILED'
+  /** A `fle migrate` checkpoint that does not belong to this run's collection and fields (exit 3). */
+  | 'CHECKPOINT_MISMATCH';
 
 /** Thrown by `@fle-ts/cli`. Messages name files and fields, never key bytes. */
 export class CliError extends FleError {

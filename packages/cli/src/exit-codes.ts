@@ -17,6 +17,8 @@ export const EXIT = {
   KEY: 4,
   /** An output cannot be written: the file exists (never overwritten), no permission, a failed write. */
   OUTPUT: 5,
+  /** The MongoDB server (`--uri`) could not be reached or refused a command. */
+  SERVER: 6,
   /** A bug in fle: an error nobody anticipated. */
   INTERNAL: 70,
 } as const;
@@ -38,15 +40,19 @@ const EXIT_BY_ERROR_CODE: ReadonlyMap<string, ExitCode> = new Map<string, ExitCo
   ['HMAC_MISMATCH', EXIT.KEY],
   ['KMS_PROVIDER_NOT_CONFIGURED', EXIT.KEY],
   ['KMS_PROVIDER_NOT_SUPPORTED', EXIT.KEY],
+  ['SERVER_FAILED', EXIT.SERVER],
 ]);
 
 /**
  * The exit code for an error: usage, key and output errors by their `code`; any other fle-ts
- * error is a bad input (a file or value it could not use); anything else is a bug. A failed
+ * error is a bad input (a file or value it could not use); a key vault collection the driver
+ * could not read or write is a server error; anything else is a bug. A failed
  * document (`DOCUMENT_FAILED`) exits as its cause does.
  */
 export function exitCodeFor(error: unknown): ExitCode {
   if (!isFleError(error)) return EXIT.INTERNAL;
   if (error.code === 'DOCUMENT_FAILED') return exitCodeFor(error.cause);
+  // keyvault's MongoKeyVault reports a driver error as STORE_READ/WRITE_FAILED with it as cause.
+  if (error.code.startsWith('STORE_') && /^Mongo/.test((error.cause as { name?: string } | undefined)?.name ?? '')) return EXIT.SERVER;
   return EXIT_BY_ERROR_CODE.get(error.code) ?? EXIT.BAD_INPUT;
 }

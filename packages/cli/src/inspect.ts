@@ -7,6 +7,7 @@ import type { KeyBroker } from '@fle-ts/keyvault';
 import { CliError } from './errors.js';
 import { formatUuid } from './key-id.js';
 import { ALGORITHM_BY_KIND } from './payload-kinds.js';
+import type { FieldDeclaration } from './validator.js';
 
 /** What `fle inspect --json` prints for one field path. */
 export interface FieldReport {
@@ -26,6 +27,8 @@ export interface FieldReport {
   invalid: { code: string; count: number }[];
   /** With a key vault: the decrypted sample. */
   sample?: SampleReport;
+  /** With a validator: whether it declares the path encrypted (automatic) or not (explicit). */
+  validator?: FieldDeclaration;
 }
 
 /** The outcome of decrypting up to N FLE1 values of one path. */
@@ -157,8 +160,11 @@ export class EncryptedFieldCollector {
     }
   }
 
-  /** The report: one entry per path holding subtype-6 values, in the order first seen. */
-  report(): InspectReport {
+  /**
+   * The report: one entry per path holding subtype-6 values, in the order first seen; with
+   * `declaration` (a collection validator's, see validator.ts) each path says how it is declared.
+   */
+  report(declaration?: (path: string) => FieldDeclaration): InspectReport {
     const fields = [...this.#fields].map(([path, f]): FieldReport => ({
       path,
       count: f.count,
@@ -168,6 +174,7 @@ export class EncryptedFieldCollector {
       bsonTypes: f.bsonTypes.entries((type, count) => ({ type, count })),
       invalid: f.invalid.entries((code, count) => ({ code, count })),
       ...(f.sample ? { sample: f.sample } : {}),
+      ...(declaration ? { validator: declaration(path) } : {}),
     }));
     return { documents: this.#documents, encryptedValues: this.#values, fields };
   }
@@ -191,6 +198,10 @@ export function formatInspectReport(r: InspectReport): string {
     if (f.keyIds.length) lines.push(`  key       ${tallies(f.keyIds, (k: { id: string }) => k.id)}`);
     if (f.indexKeyIds.length) lines.push(`  index key ${tallies(f.indexKeyIds, (k: { id: string }) => k.id)}`);
     if (f.invalid.length) lines.push(`  invalid   ${tallies(f.invalid, (k: { code: string }) => k.code)}`);
+    if (f.validator) {
+      const v = f.validator;
+      lines.push(`  validator ${v.mode === 'automatic' ? `automatic (declared in ${v.by}${v.algorithm ? `: ${v.algorithm}` : ''})` : 'explicit (not declared: the application encrypted it)'}`);
+    }
     if (f.sample) {
       const s = f.sample;
       lines.push(`  decrypted ${s.decrypted}${s.types.length ? `: ${tallies(s.types, (t: { type: string }) => t.type)}` : ''}${s.failed.length ? `; failed: ${tallies(s.failed, (c: { code: string }) => c.code)}` : ''}`);

@@ -11,19 +11,23 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { Binary, EJSON } from 'bson';
 import { AutoEncrypter, ClientEncryption, type ClientEncryptOptions } from '@fle-ts/client';
 import { isFleError, randomBytes, wipe } from '@fle-ts/crypto-core';
-import { KeyBroker, KmsProviders, parseProviderId, type KmsProvidersOptions } from '@fle-ts/keyvault';
+import { KeyBroker, KmsProviders, parseProviderId, type KeyVault, type KmsProvidersOptions } from '@fle-ts/keyvault';
 import { FileKeyVault } from '@fle-ts/keyvault/node';
-import { changeAltName, createKey, deleteKey, listKeys, rewrapKeys, type KeySelector, type KeySummary } from './datakey.js';
+import { changeAltName, createKey, deleteKey, findKey, listKeys, rewrapKeys, type KeySelector, type KeySummary } from './datakey.js';
 import { CliError } from './errors.js';
 import { EXIT, exitCodeFor, type ExitCode } from './exit-codes.js';
 import { asDocument, readDump, type DumpDocument, type DumpLine } from './dump-reader.js';
 import { HELP } from './help.js';
 import { formatProgress } from './progress.js';
 import { EncryptedFieldCollector, formatInspectReport, hasInspectFindings } from './inspect.js';
-import { parseUuid } from './key-id.js';
+import { formatUuid, parseUuid } from './key-id.js';
 import { decodeMasterKeyFile, encodeMasterKeyFile, MASTER_KEY_LENGTH } from './master-key-file.js';
-import { lintSchema, type LintFinding } from './schema-lint.js';
-import { automaticEncryptTransform, decryptTransform, explicitEncryptTransform, type DocumentTransform } from './transform.js';
+import { lintSchema, lintSchemaDocument, type LintFinding } from './schema-lint.js';
+import { causeMessage, connect, DEFAULT_KEY_VAULT_NS, openMongoKeyVault, serverFailed, splitNamespace, type Connection } from './mongo-connection.js';
+import { declarationOf, readValidator, type CollectionValidator } from './validator.js';
+import { inferValidator, parseEncryptChoice, SampleShape, type InferKeyId } from './schema-infer.js';
+import { automaticEncryptTransform, decryptTransform, explicitEncryptTransform, needsExplicitEncryption, type DocumentTransform } from './transform.js';
+import { CHECKPOINT_COLLECTION, migrateCollection, type MigrateResult } from './migrate.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -93,6 +97,41 @@ function openKeyVault(path: string, mustExist: boolean): FileKeyVault {
   return new FileKeyVault(path);
 }
 
+/** What is closed when the command ends (the driver's connection), in main's finally. */
+const cleanups: (() => Promise<void>)[] = [];
+
+/** The MongoDB connection of `--uri`, opened once per run and closed when the command ends. */
+let connection: Promise<Connection> | undefined;
+function connectOnce(uri: string): Promise<Connection> {
+  if (!connection) {
+    connection = connect(uri);
+    cleanups.push(async () => (await connection!).close());
+  }
+  return connection;
+}
+
+/** The options that name a key vault: a file, or a collection of the `--uri` deployment. */
+const VAULT_OPTIONS: Options = { 'key-vault': { type: 'string' }, uri: { type: 'string' }, 'key-vault-ns': { type: 'string' } };
+
+/**
+ * The key vault of a command: `--key-vault <file>`, else with `--uri` the collection
+ * `--key-vault-ns` (default encryption.__keyVault) through the driver. `create` makes the file,
+ * or the keyAltNames unique index of the collection (the spec's key vault index; a refusal is a warning).
+ */
+async function vaultOf(command: string, values: Values, mode: { create: boolean } = { create: false }): Promise<KeyVault> {
+  const file = values['key-vault'];
+  const uri = values.uri;
+  const ns = values['key-vault-ns'];
+  if (typeof file === 'string') {
+    if (typeof ns === 'string') throw usage(command, 'give --key-vault <file> or --key-vault-ns <db.coll> (with --uri), not both');
+    return openKeyVault(file, !mode.create);
+  }
+  if (typeof uri !== 'string') throw usage(command, 'name the key vault: --key-vault <file>, or --uri <mongodb://...> [--key-vault-ns <db.coll>]');
+  const keyVaultNs = typeof ns === 'string' ? ns : DEFAULT_KEY_VAULT_NS;
+  splitNamespace(keyVaultNs, '--key-vault-ns');
+  return openMongoKeyVault(await connectOnce(uri), keyVaultNs, mode.create, (m) => process.stderr.write(`fle: warning: ${m}\n`));
+}
+
 function localProvider(command: string, values: Values): string {
   const provider = typeof values.provider === 'string' ? values.provider : 'local';
   let type: string;
@@ -134,16 +173,21 @@ function keyLine(k: KeySummary): string {
  * are then hard-linked to `path` (link(2) fails with EEXIST instead of replacing, unlike rename).
  */
 function writeNewPrivateFile(path: string, content: Uint8Array): void {
+  writeNewFile(path, content, 0o600, 'a key file');
+}
+
+/** writeNewPrivateFile with any `mode`; `what` names the file in the FILE_EXISTS message. */
+function writeNewFile(path: string, content: Uint8Array, mode: number, what: string): void {
   const tmp = join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
   let fd: number;
   try {
-    fd = openSync(tmp, 'wx', 0o600);
+    fd = openSync(tmp, 'wx', mode);
   } catch (e) {
     throw new CliError('WRITE_FAILED', `cannot create a file in ${dirname(path)}: ${(e as { code?: string }).code ?? 'write error'}`, { cause: e });
   }
   try {
     try {
-      fchmodSync(fd, 0o600); // exact mode whatever the umask
+      fchmodSync(fd, mode); // exact mode whatever the umask
       writeSync(fd, content);
       fsyncSync(fd);
     } finally {
@@ -152,7 +196,7 @@ function writeNewPrivateFile(path: string, content: Uint8Array): void {
     linkSync(tmp, path);
   } catch (e) {
     const code = (e as { code?: string }).code;
-    if (code === 'EEXIST') throw new CliError('FILE_EXISTS', `${path} exists: fle never overwrites a key file; choose another name or remove it yourself`, { cause: e });
+    if (code === 'EEXIST') throw new CliError('FILE_EXISTS', `${path} exists: fle never overwrites ${what}; choose another name or remove it yourself`, { cause: e });
     throw new CliError('WRITE_FAILED', `cannot write ${path}: ${code ?? 'write error'}`, { cause: e });
   } finally {
     rmSync(tmp, { force: true });
@@ -183,7 +227,7 @@ function keygen(args: string[]): ExitCode {
 
 async function datakey(args: string[]): Promise<ExitCode> {
   const [sub, ...rest] = args;
-  const common: Options = { 'key-vault': { type: 'string' }, json: { type: 'boolean' } };
+  const common: Options = { ...VAULT_OPTIONS, json: { type: 'boolean' } };
   const select: Options = { id: { type: 'string' }, 'key-alt-name': { type: 'string' } };
   switch (sub) {
     case undefined:
@@ -198,9 +242,9 @@ async function datakey(args: string[]): Promise<ExitCode> {
       const p = parse(cmd, rest, { ...common, 'master-key': { type: 'string' }, 'key-alt-name': { type: 'string', multiple: true }, provider: { type: 'string' } });
       if (!p) return EXIT.OK;
       if (p.positionals.length) throw usage(cmd, `unexpected argument '${p.positionals[0]}'`);
-      const vault = openKeyVault(requireString(cmd, p.values, 'key-vault'), false);
       const provider = localProvider(cmd, p.values);
       const masterKey = readMasterKey(requireString(cmd, p.values, 'master-key'));
+      const vault = await vaultOf(cmd, p.values, { create: true });
       try {
         const key = await createKey(vault, masterKey, provider, (p.values['key-alt-name'] as string[] | undefined) ?? []);
         if (p.values.json) printJson(key);
@@ -215,7 +259,7 @@ async function datakey(args: string[]): Promise<ExitCode> {
       const p = parse(cmd, rest, common);
       if (!p) return EXIT.OK;
       if (p.positionals.length) throw usage(cmd, `unexpected argument '${p.positionals[0]}'`);
-      const keys = await listKeys(openKeyVault(requireString(cmd, p.values, 'key-vault'), true));
+      const keys = await listKeys(await vaultOf(cmd, p.values));
       if (p.values.json) printJson(keys);
       else out(keys.length ? `${keys.map(keyLine).join('\n')}\n` : 'no keys\n');
       return EXIT.OK;
@@ -228,8 +272,8 @@ async function datakey(args: string[]): Promise<ExitCode> {
       if (action !== 'add' && action !== 'remove') throw usage(cmd, `expected 'add' or 'remove', got ${action === undefined ? 'nothing' : `'${action}'`}`);
       if (!name) throw usage(cmd, `give the alt name to ${action}`);
       if (extra.length) throw usage(cmd, `unexpected argument '${extra[0]}'`);
-      const vault = openKeyVault(requireString(cmd, p.values, 'key-vault'), true);
-      const r = await changeAltName(vault, selector(cmd, p.values, true)!, action, name);
+      const which = selector(cmd, p.values, true)!;
+      const r = await changeAltName(await vaultOf(cmd, p.values), which, action, name);
       if (p.values.json) printJson(r);
       else out(`${r.changed ? (action === 'add' ? 'added' : 'removed') : 'unchanged'}: ${keyLine(r.key)}\n`);
       return EXIT.OK;
@@ -239,14 +283,13 @@ async function datakey(args: string[]): Promise<ExitCode> {
       const p = parse(cmd, rest, { ...common, ...select, 'master-key': { type: 'string' }, 'new-master-key': { type: 'string' }, provider: { type: 'string' } });
       if (!p) return EXIT.OK;
       if (p.positionals.length) throw usage(cmd, `unexpected argument '${p.positionals[0]}'`);
-      const vault = openKeyVault(requireString(cmd, p.values, 'key-vault'), true);
       const provider = localProvider(cmd, p.values);
       const which = selector(cmd, p.values, false);
       const oldKey = readMasterKey(requireString(cmd, p.values, 'master-key'));
       let newKey: Uint8Array | undefined;
       try {
         newKey = readMasterKey(requireString(cmd, p.values, 'new-master-key'));
-        const r = await rewrapKeys(vault, oldKey, newKey, provider, which);
+        const r = await rewrapKeys(await vaultOf(cmd, p.values), oldKey, newKey, provider, which);
         if (p.values.json) printJson(r);
         else out(`rewrapped ${r.rewrapped} key${r.rewrapped === 1 ? '' : 's'}${r.keyIds.length ? `: ${r.keyIds.join(', ')}` : ''}\n`);
       } finally {
@@ -260,10 +303,9 @@ async function datakey(args: string[]): Promise<ExitCode> {
       const p = parse(cmd, rest, { ...common, ...select, yes: { type: 'boolean' } });
       if (!p) return EXIT.OK;
       if (p.positionals.length) throw usage(cmd, `unexpected argument '${p.positionals[0]}'`);
-      const vault = openKeyVault(requireString(cmd, p.values, 'key-vault'), true);
       const which = selector(cmd, p.values, true)!;
       if (!p.values.yes) throw usage(cmd, 'deleting a data key makes every value encrypted with it undecryptable forever; add --yes to confirm');
-      const key = await deleteKey(vault, which);
+      const key = await deleteKey(await vaultOf(cmd, p.values), which);
       if (p.values.json) printJson(key);
       else out(`deleted ${keyLine(key)}\n`);
       return EXIT.OK;
@@ -334,37 +376,104 @@ function skipReporter(): { skip: (where: string, why: string) => void; count: ()
   };
 }
 
+/** `--sample`/`--limit`-style whole numbers. */
+function wholeNumber(command: string, values: Values, name: string, fallback: number | undefined): number | undefined {
+  const v = values[name];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'string' || !/^\d+$/.test(v)) throw usage(command, `--${name} must be a whole number, got '${String(v)}'`);
+  return Number(v);
+}
+
+/** Reads `--validator <file>` (collection options, a validator or encryptedFields, in Extended JSON). */
+function readValidatorFile(path: string): CollectionValidator {
+  let parsed: unknown;
+  try {
+    parsed = EJSON.parse(new TextDecoder().decode(readFile(path, 'validator file')), { relaxed: true });
+  } catch (e) {
+    if (isFleError(e)) throw e;
+    throw new CliError('BAD_INPUT', `${path} is not valid JSON / Extended JSON`, { cause: e });
+  }
+  return readValidator(parsed, path);
+}
+
+/** The documents of `ns` through the driver (`limit` 0 = all), in the DumpDocument shape of a dump. */
+async function* collectionDocuments(conn: Connection, ns: string, limit: number): AsyncGenerator<DumpDocument> {
+  let n = 0;
+  try {
+    for await (const doc of conn.collection(ns).find({}, limit > 0 ? { limit } : {})) {
+      n++;
+      yield { doc: doc as Record<string, unknown>, where: `${ns} document ${n}`, bytesRead: n };
+    }
+  } catch (e) {
+    throw serverFailed(`reading ${ns}`, e);
+  }
+}
+
 async function inspect(args: string[]): Promise<ExitCode> {
   const cmd = 'inspect';
   const p = parse(cmd, args, {
+    ...VAULT_OPTIONS,
     json: { type: 'boolean' },
     'skip-bad': { type: 'boolean' },
-    'key-vault': { type: 'string' },
     'master-key': { type: 'string' },
     sample: { type: 'string' },
+    ns: { type: 'string' },
+    limit: { type: 'string' },
+    validator: { type: 'string' },
+    progress: { type: 'boolean' },
   });
   if (!p) return EXIT.OK;
   const [path, ...extra] = p.positionals;
   if (extra.length) throw usage(cmd, `unexpected argument '${extra[0]}'`);
-  const kvPath = p.values['key-vault'];
+  const uri = typeof p.values.uri === 'string' ? p.values.uri : undefined;
+  const ns = typeof p.values.ns === 'string' ? p.values.ns : undefined;
+  if (ns !== undefined && uri === undefined) throw usage(cmd, '--ns reads a collection: give --uri <mongodb://...> with it');
+  if (ns !== undefined && path !== undefined) throw usage(cmd, 'give a dump or --uri with --ns (a collection), not both');
+  if (ns !== undefined) splitNamespace(ns, '--ns');
   const mkPath = p.values['master-key'];
-  if ((kvPath === undefined) !== (mkPath === undefined)) throw usage(cmd, '--key-vault and --master-key go together');
-  const sampleText = typeof p.values.sample === 'string' ? p.values.sample : '10';
-  if (!/^\d+$/.test(sampleText)) throw usage(cmd, `--sample must be a whole number, got '${sampleText}'`);
-  const decrypting = typeof kvPath === 'string' && typeof mkPath === 'string';
-  // Read the key files before the dump, so a bad key file fails before a long read.
+  // Without --ns or a key to read there, --uri would leave inspect waiting for a dump on stdin.
+  if (uri !== undefined && ns === undefined && mkPath === undefined) throw usage(cmd, '--uri reads a collection: give --ns <db.collection> (or --master-key, to decrypt a dump\'s sample with the key vault there)');
+  const hasVault = p.values['key-vault'] !== undefined || p.values['key-vault-ns'] !== undefined || uri !== undefined;
+  if (mkPath !== undefined && !hasVault) throw usage(cmd, '--master-key needs a key vault: --key-vault <file>, or --uri [--key-vault-ns <db.coll>]');
+  if (mkPath === undefined && p.values['key-vault'] !== undefined) throw usage(cmd, '--key-vault and --master-key go together');
+  const sampleSize = wholeNumber(cmd, p.values, 'sample', 10)!;
+  const limit = wholeNumber(cmd, p.values, 'limit', 0)!;
+  const decrypting = typeof mkPath === 'string';
+  // Read the key and validator files before the documents, so a bad file fails before a long read.
   const masterKey = decrypting ? readMasterKey(mkPath) : undefined;
   try {
-    const vault = decrypting ? openKeyVault(kvPath, true) : undefined;
-    const collector = new EncryptedFieldCollector({ sampleSize: decrypting ? Number(sampleText) : 0 });
+    let validator = typeof p.values.validator === 'string' ? readValidatorFile(p.values.validator) : undefined;
+    const vault = decrypting ? await vaultOf(cmd, p.values) : undefined;
+    const conn = ns !== undefined ? await connectOnce(uri!) : undefined;
+    let total = fileSize(path);
+    if (conn && ns !== undefined) {
+      const options = await conn.collectionOptions(ns);
+      if (options === undefined) throw new CliError('BAD_INPUT', `${ns} does not exist on the server (check --ns)`);
+      validator ??= readValidator(options, `${ns}'s options`);
+      try {
+        total = await conn.collection(ns).estimatedDocumentCount();
+      } catch (e) {
+        throw serverFailed(`counting ${ns}`, e);
+      }
+      if (limit > 0) total = Math.min(total, limit);
+    }
+    const progress = new Progress(p.values.progress === true || process.stderr.isTTY === true, total);
+    const collector = new EncryptedFieldCollector({ sampleSize: decrypting ? sampleSize : 0 });
     const skips = skipReporter();
-    for await (const { doc } of readDumpAt(path, p.values['skip-bad'] === true ? skips.skip : undefined)) collector.addDocument(doc);
+    const docs = conn && ns !== undefined ? collectionDocuments(conn, ns, limit) : readDumpAt(path, p.values['skip-bad'] === true ? skips.skip : undefined);
+    let n = 0;
+    for await (const { doc, bytesRead } of docs) {
+      collector.addDocument(doc);
+      progress.update(++n, bytesRead);
+    }
+    progress.update(n, total ?? 0, true);
     const skipped = skips.count();
     if (vault && masterKey) {
       const source = await keySource(vault, masterKey);
       await collector.decryptSamples(new KeyBroker({ keyVault: source.keyVault, kmsProviders: new KmsProviders(source.kmsProviders), keyExpirationMS: 0 }));
     }
-    const report = collector.report();
+    const v = validator;
+    const report = collector.report(v ? (field) => declarationOf(v, field) : undefined);
     if (p.values.json) printJson(skipped ? { ...report, skippedLines: skipped } : report);
     else out(formatInspectReport(report) + (skipped ? `\n${skipped} bad lines skipped\n` : ''));
     return hasInspectFindings(report) || skipped > 0 ? EXIT.FINDINGS : EXIT.OK;
@@ -462,6 +571,16 @@ class DocumentSink {
   }
 }
 
+/** The size of the input file, undefined for stdin (or a file that cannot be read: reading it will say why). */
+function fileSize(path: string | undefined): number | undefined {
+  if (path === undefined || path === '-') return undefined;
+  try {
+    return statSync(path).size;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Progress on stderr: share of the input read, documents, rate and ETA; at most 5 times a second. */
 class Progress {
   readonly #total: number | undefined;
@@ -469,8 +588,9 @@ class Progress {
   #last = 0;
   #shown = false;
 
-  constructor(readonly enabled: boolean, inputPath: string | undefined) {
-    this.#total = enabled && inputPath !== undefined && inputPath !== '-' ? statSync(inputPath).size : undefined;
+  /** `total`: the input's size in bytes (a file), or the documents expected (a collection); undefined when unknown (stdin). */
+  constructor(readonly enabled: boolean, total: number | undefined) {
+    this.#total = enabled ? total : undefined;
   }
 
   update(docs: number, bytesRead: number, final = false): void {
@@ -492,7 +612,7 @@ class Progress {
  * local provider its keys name (`local`, `local:<name>`); a key wrapped by another master key
  * fails with UNWRAP_FAILED when it is used.
  */
-async function keySource(keyVault: FileKeyVault, masterKey: Uint8Array): Promise<{ keyVault: FileKeyVault; kmsProviders: KmsProvidersOptions }> {
+async function keySource(keyVault: KeyVault, masterKey: Uint8Array): Promise<{ keyVault: KeyVault; kmsProviders: KmsProvidersOptions }> {
   const providers = new Set((await keyVault.findAll()).map((k) => k.masterKey.provider).filter((n) => n === 'local' || n.startsWith('local:')));
   const options: Record<string, { key: Uint8Array }> = { local: { key: masterKey } };
   for (const n of providers) options[n] = { key: masterKey };
@@ -542,8 +662,8 @@ async function transformDump(
 }
 
 const TRANSFORM_OPTIONS: Options = {
+  ...VAULT_OPTIONS,
   output: { type: 'string', short: 'o' },
-  'key-vault': { type: 'string' },
   'master-key': { type: 'string' },
   'skip-bad': { type: 'boolean' },
   progress: { type: 'boolean' },
@@ -558,7 +678,7 @@ async function encryptOrDecrypt(cmd: 'encrypt' | 'decrypt', args: string[]): Pro
   if (!p) return EXIT.OK;
   const [input, ...rest] = p.positionals;
   if (rest.length) throw usage(cmd, `unexpected argument '${rest[0]}'`);
-  const vaultPath = requireString(cmd, p.values, 'key-vault');
+  if (p.values['key-vault'] === undefined && p.values.uri === undefined) throw usage(cmd, 'name the key vault: --key-vault <file>, or --uri <mongodb://...> [--key-vault-ns <db.coll>]');
   const masterKeyPath = requireString(cmd, p.values, 'master-key');
   const output = typeof p.values.output === 'string' ? p.values.output : undefined;
   // Everything about the arguments is checked before a key file is read or an output created.
@@ -589,9 +709,9 @@ async function encryptOrDecrypt(cmd: 'encrypt' | 'decrypt', args: string[]): Pro
     plan = { kind: 'explicit', fields, options };
   }
   const masterKey = readMasterKey(masterKeyPath);
-  const progress = new Progress(p.values.progress === true || (process.stderr.isTTY === true && output !== undefined), input);
+  const progress = new Progress(p.values.progress === true || (process.stderr.isTTY === true && output !== undefined), fileSize(input));
   try {
-    const source = await keySource(openKeyVault(vaultPath, true), masterKey);
+    const source = await keySource(await vaultOf(cmd, p.values), masterKey);
     let transform: DocumentTransform;
     if (plan.kind === 'decrypt') transform = decryptTransform(new AutoEncrypter(source));
     else if (plan.kind === 'auto') transform = automaticEncryptTransform(new AutoEncrypter({ ...source, schemaMap: plan.schemaMap }), plan.ns);
@@ -605,10 +725,6 @@ async function encryptOrDecrypt(cmd: 'encrypt' | 'decrypt', args: string[]): Pro
 }
 
 // ---- schema lint ----
-
-function pointerToken(s: string): string {
-  return s.replace(/~/g, '~0').replace(/\//g, '~1');
-}
 
 function schemaLint(args: string[]): ExitCode {
   const cmd = 'schema lint';
@@ -625,17 +741,12 @@ function schemaLint(args: string[]): ExitCode {
     throw new CliError('BAD_INPUT', `${path} is not valid JSON / Extended JSON${e instanceof SyntaxError ? '' : ` (${(e as Error).message})`}`, { cause: e });
   }
   if (p.values.remote && p.values.local) throw usage(cmd, 'give --remote or --local, not both');
-  const problems: LintFinding[] = [];
-  const top = asDocument(parsed);
-  if (p.values['schema-map']) {
-    // A schema map is what a client passes to automatic encryption: local rules unless --remote.
-    if (!top) throw new CliError('BAD_INPUT', `${path}: a schema map is a JSON object {"db.coll": schema, ...}`);
-    for (const ns of Object.keys(top)) problems.push(...lintSchema(top[ns], { base: `/${pointerToken(ns)}`, remote: p.values.remote === true }));
-  } else if (top && Object.hasOwn(top, '$jsonSchema')) {
-    // A collection validator: mongocryptd reads it as a remote schema unless --local.
-    problems.push(...lintSchema(top.$jsonSchema, { base: '/$jsonSchema', remote: p.values.local !== true }));
-  } else {
-    problems.push(...lintSchema(parsed, { remote: p.values.remote === true }));
+  let problems: LintFinding[];
+  try {
+    problems = lintSchemaDocument(parsed, { schemaMap: p.values['schema-map'] === true, remote: p.values.remote === true, local: p.values.local === true });
+  } catch (e) {
+    if (isFleError(e) && e.code === 'BAD_INPUT') throw new CliError('BAD_INPUT', `${path}: ${e.message}`, { cause: e });
+    throw e;
   }
   if (p.values.json) {
     printJson({ file: path, ok: problems.length === 0, problems });
@@ -645,6 +756,159 @@ function schemaLint(args: string[]): ExitCode {
     out(`${problems.map((f) => `${path}:${f.pointer || '/'}: ${f.message}`).join('\n')}\n${problems.length} problem${problems.length === 1 ? '' : 's'}\n`);
   }
   return problems.length ? EXIT.FINDINGS : EXIT.OK;
+}
+
+// ---- schema infer ----
+
+async function schemaInfer(args: string[]): Promise<ExitCode> {
+  const cmd = 'schema infer';
+  const p = parse(cmd, args, {
+    ...VAULT_OPTIONS,
+    encrypt: { type: 'string', multiple: true },
+    id: { type: 'string' },
+    'key-alt-name': { type: 'string' },
+    'key-id-pointer': { type: 'string' },
+    ns: { type: 'string' },
+    output: { type: 'string', short: 'o' },
+    'skip-bad': { type: 'boolean' },
+    progress: { type: 'boolean' },
+  });
+  if (!p) return EXIT.OK;
+  const [input, ...extra] = p.positionals;
+  if (extra.length) throw usage(cmd, `unexpected argument '${extra[0]}'`);
+  const choices = ((p.values.encrypt as string[] | undefined) ?? []).map((t) => {
+    try {
+      return parseEncryptChoice(t);
+    } catch (e) {
+      throw usage(cmd, (e as Error).message);
+    }
+  });
+  if (choices.length === 0) throw usage(cmd, 'choose the fields to encrypt: --encrypt <path>=Deterministic|Random (repeatable)');
+  const pointer = p.values['key-id-pointer'];
+  const named = [p.values.id, p.values['key-alt-name'], pointer].filter((v) => v !== undefined).length;
+  if (named !== 1) throw usage(cmd, 'name the data key once: --id <uuid>, --key-alt-name <name> (looked up in the key vault), or --key-id-pointer </field> (a field holding a key alt name)');
+  if (typeof pointer === 'string' && !/^\/[^/]/.test(pointer)) throw usage(cmd, `--key-id-pointer must be a JSON pointer to a field, like /owner; got '${pointer}'`);
+  const ns = typeof p.values.ns === 'string' ? p.values.ns : undefined;
+  if (ns !== undefined) splitNamespace(ns, '--ns');
+  const output = typeof p.values.output === 'string' ? p.values.output : undefined;
+  if (output !== undefined && existsSync(output)) throw new CliError('FILE_EXISTS', `${output} exists: fle never overwrites an output file; choose another name or remove it yourself`);
+  let keyId: InferKeyId;
+  if (typeof pointer === 'string') keyId = { pointer };
+  else {
+    const which = selector(cmd, p.values, true)!;
+    // An alt name is resolved to the key's UUID: a $jsonSchema keyId is a UUID or a pointer, never a name.
+    const id = 'id' in which ? which.id : (await findKey(await vaultOf(cmd, p.values), which))._id.buffer.subarray(0, 16);
+    keyId = { id: new Binary(new Uint8Array(id), 4) };
+  }
+  const shape = new SampleShape();
+  const skips = skipReporter();
+  const progress = new Progress(p.values.progress === true || process.stderr.isTTY === true, fileSize(input));
+  let n = 0;
+  for await (const { doc, bytesRead } of readDumpAt(input, p.values['skip-bad'] === true ? skips.skip : undefined)) {
+    shape.addDocument(doc);
+    progress.update(++n, bytesRead);
+  }
+  progress.update(n, fileSize(input) ?? 0, true);
+  const validator = inferValidator(shape, choices, keyId);
+  const problems = lintSchema(validator.$jsonSchema, { base: '/$jsonSchema', remote: true });
+  if (problems.length) {
+    // What automatic encryption would refuse is not written: say why, per choice.
+    process.stderr.write(`${problems.map((f) => `fle: the inferred validator ${f.pointer}: ${f.message}`).join('\n')}\n`);
+    throw new CliError('SCHEMA_INVALID', `no validator written: the sample and the --encrypt choices give ${problems.length} problem${problems.length === 1 ? '' : 's'} (above); change the algorithm or the sample`);
+  }
+  const result = ns !== undefined ? { [ns]: validator.$jsonSchema } : validator;
+  const text = `${EJSON.stringify(result, undefined, 2, { relaxed: false })}\n`;
+  if (output === undefined || output === '-') out(text);
+  else {
+    writeNewFile(output, new TextEncoder().encode(text), 0o644, 'an output file');
+    process.stderr.write(`wrote ${ns !== undefined ? `a schema map for ${ns}` : 'a validator'} from ${shape.documents} documents to ${output}${skips.count() ? `; ${skips.count()} bad lines skipped` : ''}\n`);
+  }
+  return skips.count() > 0 ? EXIT.FINDINGS : EXIT.OK;
+}
+
+// ---- migrate ----
+
+async function migrate(args: string[]): Promise<ExitCode> {
+  const cmd = 'migrate';
+  const p = parse(cmd, args, {
+    ...VAULT_OPTIONS,
+    ns: { type: 'string' },
+    'master-key': { type: 'string' },
+    field: { type: 'string', multiple: true },
+    algorithm: { type: 'string' },
+    id: { type: 'string' },
+    'key-alt-name': { type: 'string' },
+    'batch-size': { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    restart: { type: 'boolean' },
+    'skip-bad': { type: 'boolean' },
+    progress: { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  if (!p) return EXIT.OK;
+  if (p.positionals.length) throw usage(cmd, `unexpected argument '${p.positionals[0]}'`);
+  const uri = p.values.uri;
+  if (typeof uri !== 'string') throw usage(cmd, '--uri <mongodb://...> is required: migrate encrypts a collection in place');
+  const ns = p.values.ns;
+  if (typeof ns !== 'string') throw usage(cmd, '--ns <db.collection> is required: the collection to encrypt');
+  const { db, coll } = splitNamespace(ns, '--ns');
+  if (coll === CHECKPOINT_COLLECTION) throw usage(cmd, `${CHECKPOINT_COLLECTION} holds fle's checkpoints; it is not migrated`);
+  const fields = (p.values.field as string[] | undefined) ?? [];
+  const algorithm = p.values.algorithm;
+  if (fields.length === 0 || typeof algorithm !== 'string') throw usage(cmd, 'give --field <path> (repeatable) with --algorithm and --id or --key-alt-name');
+  const which = selector(cmd, p.values, true)!;
+  const batchSize = wholeNumber(cmd, p.values, 'batch-size', 100)!;
+  if (batchSize < 1) throw usage(cmd, '--batch-size must be at least 1');
+  const masterKey = readMasterKey(requireString(cmd, p.values, 'master-key'));
+  try {
+    const source = await keySource(await vaultOf(cmd, p.values), masterKey);
+    const options: ClientEncryptOptions = 'id' in which ? { algorithm, keyId: new Binary(which.id, 4) } : { algorithm, keyAltName: which.altName };
+    const ce = new ClientEncryption(source);
+    // Bad options (algorithm name, unknown key, wrong master key) fail here, before the first document.
+    await ce.encrypt('probe', options);
+    const transform = explicitEncryptTransform(ce, fields, options);
+    const conn = await connectOnce(uri);
+    if ((await conn.collectionOptions(ns)) === undefined) throw new CliError('BAD_INPUT', `${ns} does not exist on the server (check --ns)`);
+    const collection = conn.collection(ns);
+    let total: number | undefined;
+    try {
+      total = await collection.estimatedDocumentCount();
+    } catch (e) {
+      throw serverFailed(`counting ${ns}`, e);
+    }
+    const progress = new Progress(p.values.progress === true || process.stderr.isTTY === true, total);
+    const dryRun = p.values['dry-run'] === true;
+    const plan = `fields ${[...fields].sort().join(',')} ${algorithm} key ${'id' in which ? formatUuid(which.id) : `alt name ${which.altName}`}`;
+    let result: MigrateResult;
+    try {
+      result = await migrateCollection({
+        collection,
+        checkpoints: conn.collection(`${db}.${CHECKPOINT_COLLECTION}`),
+        namespace: ns,
+        plan,
+        transform,
+        needsWork: needsExplicitEncryption(fields),
+        batchSize,
+        dryRun,
+        restart: p.values.restart === true,
+        ...(p.values['skip-bad'] ? { skipBad: (id: unknown, e: Error) => process.stderr.write(`fle: document _id ${JSON.stringify(id)} left as it is: ${e.message} [${(e as { code?: string }).code ?? '?'}]\n`) } : {}),
+        onBatch: (c) => progress.update(c.read, c.read),
+      });
+    } catch (e) {
+      if (progress.shown) process.stderr.write('\n');
+      if (isFleError(e)) throw e;
+      throw serverFailed(`migrating ${ns}`, e);
+    }
+    progress.update(result.read, total ?? result.read, true);
+    if (p.values.json) printJson({ namespace: ns, dryRun, ...result });
+    else {
+      const verb = dryRun ? 'would encrypt' : 'encrypted';
+      out(`${dryRun ? 'dry run: ' : ''}${ns}: ${result.read} documents read${result.resumed ? ' (resumed from the checkpoint)' : ''}, ${result.encrypted} ${verb}, ${result.unchanged} with nothing to encrypt${result.conflicts ? `, ${result.conflicts} changed by another client on every try (left as they are; run again)` : ''}${result.failed ? `, ${result.failed} failed (left as they are)` : ''}\n`);
+    }
+    return result.conflicts > 0 || result.failed > 0 ? EXIT.FINDINGS : EXIT.OK;
+  } finally {
+    wipe(masterKey);
+  }
 }
 
 // ---- entry ----
@@ -669,8 +933,11 @@ async function dispatch(argv: string[]): Promise<ExitCode> {
     case 'encrypt':
     case 'decrypt':
       return encryptOrDecrypt(command, rest);
+    case 'migrate':
+      return migrate(rest);
     case 'schema':
       if (rest[0] === 'lint') return schemaLint(rest.slice(1));
+      if (rest[0] === 'infer') return schemaInfer(rest.slice(1));
       if (rest[0] === undefined) {
         process.stderr.write(HELP.schema!);
         return EXIT.USAGE;
@@ -698,13 +965,23 @@ export async function main(argv: string[]): Promise<ExitCode> {
   try {
     return await dispatch(argv);
   } catch (e) {
-    if (isFleError(e)) {
-      // A failed document shows the code of what failed in it (e.g. BSON_TYPE_MISMATCH).
-      const code = e.code === 'DOCUMENT_FAILED' && isFleError(e.cause) ? e.cause.code : e.code;
-      process.stderr.write(`fle: ${e.message} [${code}]\n`);
-    } else {
-      process.stderr.write(`fle: internal error (${e instanceof Error ? e.name : typeof e}): ${e instanceof Error ? e.message : ''}\n`);
-    }
-    return exitCodeFor(e);
+    return reportError(e);
+  } finally {
+    for (const close of cleanups.splice(0)) await close().catch(() => undefined);
+    connection = undefined;
   }
+}
+
+/** Prints `e` as one line on stderr and returns its exit code. */
+function reportError(e: unknown): ExitCode {
+  if (isFleError(e)) {
+    // A failed document shows the code of what failed in it (e.g. BSON_TYPE_MISMATCH).
+    const code = e.code === 'DOCUMENT_FAILED' && isFleError(e.cause) ? e.cause.code : e.code;
+    // A key vault collection's failure (STORE_*_FAILED from MongoKeyVault) says what the server said.
+    const server = e.code.startsWith('STORE_') && exitCodeFor(e) === EXIT.SERVER ? `: ${causeMessage(e)}` : '';
+    process.stderr.write(`fle: ${e.message}${server} [${code}]\n`);
+  } else {
+    process.stderr.write(`fle: internal error (${e instanceof Error ? e.name : typeof e}): ${e instanceof Error ? e.message : ''}\n`);
+  }
+  return exitCodeFor(e);
 }

@@ -1,6 +1,7 @@
 // `fle schema lint`: the findings of @fle-ts/client's schema compiler (the one engine that decides
 // what automatic encryption accepts), all of them rather than only the first.
 import { compileSchema, isFleError } from '@fle-ts/client';
+import { CliError } from './errors.js';
 
 /** One problem of a schema. */
 export interface LintFinding {
@@ -161,4 +162,40 @@ export function lintSchema(schema: unknown, options: LintOptions = {}): LintFind
     }
   }
   return findings;
+}
+
+/** How {@link lintSchemaDocument} reads a parsed schema file. */
+export interface LintDocumentOptions {
+  /** The document is a schema map `{"db.coll": schema, …}`: each schema is linted (local rules unless `remote`). */
+  schemaMap?: boolean;
+  /** Read schemas as collection validators (remote rules). */
+  remote?: boolean;
+  /** Read a `{"$jsonSchema": …}` validator with local rules. */
+  local?: boolean;
+}
+
+function pointerToken(s: string): string {
+  return s.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/**
+ * `fle schema lint` on a parsed file (Extended JSON already read): a schema (local rules), a
+ * validator `{"$jsonSchema": …}` (remote rules), or with `schemaMap` a schema map; pointers are
+ * into the file. BAD_INPUT for a schema map that is not an object. Shared by the command line and
+ * the browser example.
+ */
+export function lintSchemaDocument(parsed: unknown, options: LintDocumentOptions = {}): LintFinding[] {
+  const top = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && !('_bsontype' in parsed) ? (parsed as Record<string, unknown>) : undefined;
+  const problems: LintFinding[] = [];
+  if (options.schemaMap) {
+    // A schema map is what a client passes to automatic encryption: local rules unless remote.
+    if (!top) throw new CliError('BAD_INPUT', 'a schema map is a JSON object {"db.coll": schema, ...}');
+    for (const ns of Object.keys(top)) problems.push(...lintSchema(top[ns], { base: `/${pointerToken(ns)}`, remote: options.remote === true }));
+  } else if (top && Object.hasOwn(top, '$jsonSchema')) {
+    // A collection validator: mongocryptd reads it as a remote schema unless local.
+    problems.push(...lintSchema(top.$jsonSchema, { base: '/$jsonSchema', remote: options.local !== true }));
+  } else {
+    problems.push(...lintSchema(parsed, { remote: options.remote === true }));
+  }
+  return problems;
 }

@@ -64,3 +64,22 @@ export function decryptTransform(auto: AutoEncrypter): DocumentTransform {
     return plain;
   };
 }
+
+/**
+ * True when `doc` has something for explicitEncryptTransform to do at one of `paths`: a value that
+ * is not BinData subtype 6 yet, or an array on the way (which the transform reports as an error).
+ * `fle migrate` leaves a document without either untouched.
+ */
+export function needsExplicitEncryption(paths: readonly string[]): (doc: Record<string, unknown>) => boolean {
+  const split = paths.map((p) => p.split('.'));
+  return (doc) =>
+    split.some((parts) => {
+      let cur: unknown = doc;
+      for (const part of parts) {
+        if (Array.isArray(cur)) return true;
+        if (!isPlainObject(cur) || !Object.hasOwn(cur, part)) return false;
+        cur = cur[part];
+      }
+      return !isEncrypted(cur);
+    });
+}

@@ -18,6 +18,8 @@ const COMMANDS: [string[], string][] = [
   [['decrypt'], 'decrypt'],
   [['schema'], 'schema'],
   [['schema', 'lint'], 'schema lint'],
+  [['schema', 'infer'], 'schema infer'],
+  [['migrate'], 'migrate'],
 ];
 
 describe('fle --help', () => {

@@ -181,4 +181,45 @@ describe('fle inspect', () => {
       expect({ args, status: r.status, stderr: r.stderr }).toEqual({ args, status, stderr });
     }
   });
+  it('--validator: a $jsonSchema validator (validation keywords kept) and QE encryptedFields say per field automatic or explicit', () => {
+    const keyA = { $binary: { base64: Buffer.from(fx.keyA.replace(/-/g, ''), 'hex').toString('base64'), subType: '04' } };
+    writeFileSync(join(fx.dir, 'options.json'), JSON.stringify({
+      validator: { $jsonSchema: {
+        bsonType: 'object', required: ['name'], encryptMetadata: { keyId: [keyA] },
+        properties: {
+          required: { bsonType: 'string', minLength: 1 }, // a field named like a keyword stays a field
+          ssn: { encrypt: { bsonType: 'string', algorithm: DET } },
+          billing: { bsonType: 'object', properties: { card: { encrypt: { algorithm: RND } } } },
+        },
+      } },
+      encryptedFields: { fields: [{ path: 'qeU', keyId: keyA, bsonType: 'string' }, { path: 'qeI', keyId: keyA, bsonType: 'int', queries: { queryType: 'equality' } }] },
+    }));
+    const r = fleJson<{ fields: { path: string; validator: unknown }[] }>(['inspect', 'all.ndjson', '--validator', 'options.json', '--json'], { cwd: fx.dir, expectStatus: 1 });
+    expect(r.fields.map((f) => [f.path, f.validator])).toEqual([
+      ['ssn', { mode: 'automatic', by: '$jsonSchema', algorithm: DET }],
+      ['dob', { mode: 'explicit' }],
+      ['billing.card', { mode: 'automatic', by: '$jsonSchema', algorithm: RND }],
+      ['meds[]', { mode: 'explicit' }],
+      ['extra.deep.score', { mode: 'explicit' }],
+      ['bad', { mode: 'explicit' }],
+      ['qeU', { mode: 'automatic', by: 'encryptedFields', algorithm: 'Unindexed' }],
+      ['qeI', { mode: 'automatic', by: 'encryptedFields', algorithm: 'Indexed' }],
+    ]);
+    // A validator automatic encryption would refuse is an error naming the problem (exit 3), not a guess.
+    writeFileSync(join(fx.dir, 'broken.json'), JSON.stringify({ $jsonSchema: { bsonType: 'object', properties: { ssn: { encrypt: { bsonType: 'double', algorithm: DET } } } } }));
+    const broken = fle(['inspect', 'good.ndjson', '--validator', 'broken.json'], { cwd: fx.dir });
+    expect(broken.status).toBe(3);
+    expect(broken.stderr).toMatch(/^fle: .*properties\.ssn\.encrypt.*\[SCHEMA_INVALID\]\n$/);
+    expect(broken.stdout).toBe('');
+  });
+
+  it('--progress: a bar with share read, documents, rate and ETA on stderr; stdout is the same report', () => {
+    const withBar = fle(['inspect', 'good.ndjson', '--json', '--progress'], { cwd: fx.dir });
+    expect(withBar.status).toBe(0);
+    // Redrawn in place (\r), at most 5 times a second, the last line complete.
+    expect(withBar.stderr).toMatch(/^(\r\[[#.]{20}\] +\d+% \d documents, \d+ docs\/s, ETA \d+s)*\r\[#{20}\] 100% 4 documents, \d+ docs\/s, ETA 0s\n$/);
+    expect(withBar.stdout).toBe(fle(['inspect', 'good.ndjson', '--json'], { cwd: fx.dir }).stdout);
+    // Not a terminal and no --progress: nothing on stderr.
+    expect(fle(['inspect', 'good.ndjson'], { cwd: fx.dir }).stderr).toBe('');
+  });
 });

@@ -1,6 +1,6 @@
 // Runs the real `fle` binary (bin/fle.mjs) in a child process, as a user would: sources through
 // tsx and the @fle-ts/source condition (as `pnpm demo` runs scripts/demo.ts), so no build is needed.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -29,6 +29,24 @@ export function fle(args: string[], options: { cwd?: string; input?: string | Ui
   });
   if (r.error) throw r.error;
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Runs `fle ...args` without blocking this process (for tests whose server runs in it: the
+ * test wire server); `onSpawn` gets the child (e.g. to kill it at some point).
+ */
+export function fleAsync(args: string[], options: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv; onSpawn?: (child: ChildProcess) => void } = {}): Promise<FleRun & { signal: NodeJS.Signals | null }> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(process.execPath, ['--import', TSX, '--conditions=@fle-ts/source', FLE_BIN, ...args], { cwd: options.cwd, env: options.env ?? process.env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status, signal) => resolveRun({ status, signal, stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+    options.onSpawn?.(child);
+  });
 }
 
 /** Runs `fle ...args --json`-style commands and parses stdout; fails the test on a bad exit. */
