@@ -1,6 +1,6 @@
 // The end-to-end suites against a real MongoDB-wire server (FerretDB, scripts/ferretdb.sh) rather
 // than the in-repo test wire server: the official drivers + @fle-ts/mongodb-client-encryption
-// (driver-e2e) and the pymongo peer. .ci/run runs this as its own step; it ends with the plain
+// (driver-e2e), the pymongo peer and the CLI over --uri. .ci/run runs this as its own step; it ends with the plain
 // `N passed, N failed` line. Not the whole `pnpm test`: the unified runner's many collections in
 // one FerretDB process trip FerretDB's own leak check (packages/mongodb-client-encryption/README.md).
 import { spawnSync } from 'node:child_process';
@@ -10,7 +10,13 @@ import { fileURLToPath } from 'node:url';
 import { summarizeVitest } from './test-summary.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SUITES = ['packages/mongodb-client-encryption/test/driver-e2e.test.ts', 'packages/mongodb-client-encryption/test/pymongo-peer.test.ts'];
+const SUITES = [
+  'packages/mongodb-client-encryption/test/driver-e2e.test.ts',
+  'packages/mongodb-client-encryption/test/pymongo-peer.test.ts',
+  // The fle CLI's --uri key vaults and migrate (killed and resumed) against a real server.
+  'packages/cli/test/mongo-uri.test.ts',
+  'packages/cli/test/migrate.test.ts',
+];
 
 const start = spawnSync('bash', [join(root, 'scripts/ferretdb.sh')], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 const uri = start.stdout.trim();
