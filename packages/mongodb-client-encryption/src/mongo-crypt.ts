@@ -1,5 +1,6 @@
 // The `MongoCrypt` class the mongodb driver loads with require('mongodb-client-encryption')
 // (driver-dropin.md Q1, API table). Every call is synchronous, as the native binding's are.
+import type { Document } from 'bson';
 import { readDocument } from './bson-io.js';
 import { MongoCryptContext, readyStep, wrapError, type ErrorWrapper, type MongoCryptStatus, type Step } from './context.js';
 import { dataKeyStep, rewrapStep, type DataKeyContextOptions } from './data-keys.js';
@@ -12,6 +13,7 @@ import { KeyCache } from './key-cache.js';
 import { withMongocryptdTexts } from './mongocryptd-errors.js';
 import { SchemaMap } from './schema-map.js';
 import { LocalMasterKeys } from './local-kms.js';
+import { checkEncryptedFieldsMap } from './qe-auto.js';
 
 /** Constructor options, as the driver's AutoEncrypter and ClientEncryption pass them. */
 export interface MongoCryptOptions {
@@ -19,7 +21,7 @@ export interface MongoCryptOptions {
   kmsProviders?: Uint8Array;
   /** BSON `{"db.coll": $jsonSchema}`. */
   schemaMap?: Uint8Array;
-  /** BSON; Queryable Encryption, refused when it names any collection. */
+  /** BSON `{"db.coll": encryptedFields}` (Queryable Encryption); a namespace may not also be in schemaMap. */
   encryptedFieldsMap?: Uint8Array;
   /** Send commands unanalysed (values encrypted explicitly); replies are still decrypted. */
   bypassQueryAnalysis?: boolean;
@@ -64,6 +66,7 @@ export class MongoCrypt {
   readonly #schemas: SchemaMap;
   readonly #bypassQueryAnalysis: boolean;
   readonly #collInfos = new CollInfoCache();
+  readonly #encryptedFieldsMap: ReadonlyMap<string, Document>;
 
   constructor(options: MongoCryptOptions) {
     const wrapper = typeof options?.errorWrapper === 'function' ? options.errorWrapper : undefined;
@@ -73,9 +76,8 @@ export class MongoCrypt {
       if (options.kmsProviders === undefined) throw new MongoCryptBindingError('INVALID_ARGUMENT', 'kmsProviders is required (BSON {local: {key: <96 bytes>}})');
       this.#kms = new LocalMasterKeys(readDocument(options.kmsProviders, 'kmsProviders', false));
       this.#schemas = new SchemaMap(options.schemaMap === undefined ? {} : readDocument(options.schemaMap, 'schemaMap', false));
-      if (options.encryptedFieldsMap !== undefined && Object.keys(readDocument(options.encryptedFieldsMap, 'encryptedFieldsMap', false)).length > 0) {
-        throw new MongoCryptBindingError('NOT_SUPPORTED', 'encryptedFieldsMap is Queryable Encryption, which fle-ts does not support yet: use schemaMap (CSFLE)');
-      }
+      // Exact types: encryptedFields go out again verbatim as encryptionInformation (contention stays a Long).
+      this.#encryptedFieldsMap = checkEncryptedFieldsMap(options.encryptedFieldsMap === undefined ? {} : readDocument(options.encryptedFieldsMap, 'encryptedFieldsMap', true), this.#schemas);
       this.#cache = new KeyCache(options.keyExpirationMS);
       this.#bypassQueryAnalysis = options.bypassQueryAnalysis === true;
     } catch (e) {
@@ -112,8 +114,9 @@ export class MongoCrypt {
 
   /** Auto encryption of one command sent to database `db` (the command's BSON). */
   makeEncryptionContext(db: string, command: Uint8Array): MongoCryptContext {
-    if (this.#bypassQueryAnalysis) return this.#context(() => readyStep(() => command));
-    return this.#context(() => withMongocryptdTexts(() => encryptionStep(db, command, { schemas: this.#schemas, cache: this.#cache, kms: this.#kms, collInfos: this.#collInfos })));
+    const setup = { schemas: this.#schemas, cache: this.#cache, kms: this.#kms, collInfos: this.#collInfos, encryptedFieldsMap: this.#encryptedFieldsMap, bypassQueryAnalysis: this.#bypassQueryAnalysis };
+    if (this.#bypassQueryAnalysis) return this.#context(() => encryptionStep(db, command, setup));
+    return this.#context(() => withMongocryptdTexts(() => encryptionStep(db, command, setup)));
   }
 
   /** Auto decryption of one whole server reply (BSON). */
