@@ -4,7 +4,7 @@
 // (query-analysis.md §1: what libmongocrypt + the analyzer do together).
 import type { Document } from 'bson';
 import { encryptValue } from '@fle-ts/fle-format';
-import { KeyNeedsCollector, resolvePath, walkFilter, type SchemaNode, type ValueSink } from '@fle-ts/client';
+import { KeyNeedsCollector, parseEncryptedFields, resolvePath, walkFilter, type QeCollection, type SchemaNode, type ValueSink } from '@fle-ts/client';
 import { readDocument, writeDocument } from './bson-io.js';
 import { BYPASS_COMMANDS, COLLECTION_COMMANDS } from './command-tables.js';
 import { checkInsertedValue, explained, rewriteCommand } from './command-rewrite.js';
@@ -19,7 +19,7 @@ import type { LocalMasterKeys } from './local-kms.js';
 import { isDoc, refuse } from './refuse.js';
 import { mentionsEncryption, schemaFromCollInfo } from './remote-schema.js';
 import { MONGOCRYPT_CTX_NEED_MONGO_COLLINFO } from './states.js';
-import { qeBypassStep, qeDefinitionStep, qeEncryptStep, resolveKeyAltNames } from './qe-auto.js';
+import { QE_STATE_COMMANDS, qeBypassStep, qeDefinitionStep, qeEncryptStep, qeStateCommandStep, resolveKeyAltNames, withStateCollections } from './qe-auto.js';
 
 /** What an encryption context needs from its MongoCrypt. */
 export interface AutoEncryptionSetup {
@@ -94,7 +94,7 @@ export function encryptionStep(db: string, cmdBson: Uint8Array, setup: AutoEncry
   if (name === undefined) throw new MongoCryptBindingError('INVALID_ARGUMENT', 'the command is an empty document');
   if (BYPASS_COMMANDS.has(name)) return readyStep(() => cmdBson);
   // libmongocrypt's text for commands outside the allow-list (query-analysis.md §2).
-  if (!COLLECTION_COMMANDS.has(name)) {
+  if (!COLLECTION_COMMANDS.has(name) && !QE_STATE_COMMANDS.has(name)) {
     if (bypass) return readyStep(() => cmdBson);
     refuse(`command not supported for auto encryption: ${name}`);
   }
@@ -107,21 +107,27 @@ export function encryptionStep(db: string, cmdBson: Uint8Array, setup: AutoEncry
   }
   const ns = `${db}.${coll}`;
   const withSchema = (root: SchemaNode | undefined): Step => {
+    // compact / cleanup on a collection without encryptedFields: sent as is (the server answers).
+    if (QE_STATE_COMMANDS.has(name)) return readyStep(() => cmdBson);
     if (bypass || !root?.hasEncryption) return bypass ? readyStep(() => cmdBson) : passThrough(name, cmd, cmdBson);
     if (name === 'create' || name === 'collMod' || name === 'createIndexes') return checkedDefinition(name, cmd, root, cmdBson);
     return analyseAndEncrypt(name, cmd, root, setup, cmdBson);
   };
   // Queryable Encryption: keyAltName fields resolved first (NEED_MONGO_KEYS), then the command.
-  const withEncryptedFields = (ef: Document): Step =>
-    resolveKeyAltNames(ns, ef, setup, (translated, qe) => {
-      if (bypass) return qeBypassStep(ns, cmd, qe, cmdBson);
+  const withEncryptedFields = (ef: Document): Step => {
+    // bypassQueryAnalysis skips analysis, not the compaction tokens (they are no query analysis).
+    if (bypass && !QE_STATE_COMMANDS.has(name)) return qeBypassStep(ns, cmd, ef, cmdBson);
+    return resolveKeyAltNames(ns, ef, setup, (translated, qe) => {
+      const withState = (): QeCollection => parseEncryptedFields(ns, withStateCollections(ns, translated));
+      if (QE_STATE_COMMANDS.has(name)) return qeStateCommandStep(name, ns, cmd, translated, withState(), setup);
       if (name === 'create' || name === 'collMod' || name === 'createIndexes') {
         // create carries the encryptedFields itself: keyAltNames go out translated to keyIds (spec fle2v2-InsertFind-keyAltName.json).
         const out = name === 'create' && translated !== ef && isDoc(cmd.encryptedFields) ? writeDocument({ ...cmd, encryptedFields: translated }) : cmdBson;
         return qeDefinitionStep(name, cmd, qe, out);
       }
-      return qeEncryptStep(ns, cmd, qe, setup);
+      return qeEncryptStep(ns, cmd, withState(), setup);
     });
+  };
   const mapped = setup.encryptedFieldsMap?.get(ns);
   if (mapped !== undefined) return withEncryptedFields(mapped);
   if (name === 'create') {

@@ -3,7 +3,8 @@
 import { Binary } from 'bson';
 import { decryptBsonDocument, encryptValue, normalizeAlgorithm } from '@fle-ts/fle-format';
 import { checkEncryptOptions, isFle1Ciphertext, KeyNeedsCollector, type KeyNeeds, type QeEncryptRequest } from '@fle-ts/client';
-import { decryptQeRaw, encryptQe, encryptQeExpression, isQeDecryptable, type QeRangeOptions } from '@fle-ts/qe';
+import { decryptQeRaw, encryptQe, encryptQeExpression, type QeRangeOptions } from '@fle-ts/qe';
+import { decryptQeValue, isQeValue } from './qe-v1.js';
 import { qeKeysThen } from './qe-keys.js';
 import { isBytes, readDocument, writeDocument } from './bson-io.js';
 import { readyStep, type Step } from './context.js';
@@ -63,7 +64,7 @@ export function explicitDecryptStep(blobBson: Uint8Array, cache: KeyCache, kms: 
   const doc = readDocument(blobBson, 'the value to decrypt');
   const blob = doc.v as Binary | undefined;
   const b = blob as { _bsontype?: string; sub_type?: number; buffer?: Uint8Array; position?: number } | undefined;
-  if (b?._bsontype === 'Binary' && b.sub_type === 6 && b.buffer !== undefined && isQeDecryptable(b.buffer.subarray(0, b.position))) {
+  if (b?._bsontype === 'Binary' && b.sub_type === 6 && b.buffer !== undefined && isQeValue(b.buffer.subarray(0, b.position))) {
     return qeExplicitDecryptStep(blobBson, new Uint8Array(b.buffer.subarray(0, b.position)), cache, kms);
   }
   if (!isFle1Ciphertext(blob)) {
@@ -149,5 +150,5 @@ function qeExplicitEncryptStep(valueBson: Uint8Array, options: ExplicitEncryptio
  * with its exact BSON type, BSON to BSON.
  */
 function qeExplicitDecryptStep(blobBson: Uint8Array, blob: Uint8Array, cache: KeyCache, kms: LocalMasterKeys): Step {
-  return qeKeysThen(new KeyNeedsCollector(), [blob], cache, kms, (keys) => readyStep(() => decryptBsonDocument(blobBson, (id) => keys.aead(id), (b) => decryptQeRaw(b, keys.qe))));
+  return qeKeysThen(new KeyNeedsCollector(), [blob], cache, kms, (keys) => readyStep(() => decryptBsonDocument(blobBson, (id) => keys.aead(id), (b) => decryptQeValue(b, keys.qe))));
 }

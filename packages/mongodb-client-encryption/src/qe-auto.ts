@@ -10,6 +10,7 @@ import type { KeyCache } from './key-cache.js';
 import type { LocalMasterKeys } from './local-kms.js';
 import { MongoCryptBindingError } from './errors.js';
 import { writeDocument } from './bson-io.js';
+import { compactionTokens } from '@fle-ts/qe';
 import { qeKeysThen } from './qe-keys.js';
 import { isDoc, refuse } from './refuse.js';
 
@@ -55,11 +56,12 @@ function holdsPayload(v: unknown, depth = 0): boolean {
  * encryptionInformation is still appended when it holds an explicitly made insert or find
  * payload (spec fle2v2-BypassQueryAnalysis.json: the insert goes out with it).
  */
-export function qeBypassStep(ns: string, cmd: Record<string, unknown>, coll: QeCollection, original: Uint8Array): Step {
+export function qeBypassStep(ns: string, cmd: Record<string, unknown>, encryptedFields: Document, original: Uint8Array): Step {
   if (!holdsPayload(cmd)) return readyStep(() => original);
   const out: Record<string, unknown> = { ...cmd };
   delete out.encryptionInformation;
-  out.encryptionInformation = { type: 1, schema: { [ns]: coll.encryptedFields } };
+  // Not analysed, so not parsed either: the fields go to the server as they are (any query type).
+  out.encryptionInformation = { type: 1, schema: { [ns]: withStateCollections(ns, encryptedFields) } };
   return readyStep(() => writeDocument(out));
 }
 
@@ -115,7 +117,28 @@ export function qeEncryptStep(ns: string, cmd: Record<string, unknown>, coll: Qe
   }
   const needs = new KeyNeedsCollector();
   for (const id of markingKeyIds(collectMarkings(marked))) needs.addKeyIdBytes(id);
-  return qeKeysThen(needs, [], setup.cache, setup.kms, (keys) => readyStep(() => writeDocument(encryptMarkedCommand(marked, ns, coll, keys.qe, undefined) as Document)));
+  return qeKeysThen(needs, [], setup.cache, setup.kms, (keys) => readyStep(() => {
+    const out = encryptMarkedCommand(marked, ns, coll, keys.qe, undefined);
+    // A payload the user encrypted explicitly (no marking) also makes libmongocrypt append it
+    // (spec fle2v2-EncryptedFieldsMap-defaults.json: an insert with a ready-made payload).
+    if (out.encryptionInformation === undefined && holdsPayload(out)) out.encryptionInformation = encryptionInformation(ns, coll);
+    return writeDocument(out as Document);
+  }));
+}
+
+/** `{type: 1, schema: {<ns>: encryptedFields}}` as libmongocrypt appends it. */
+function encryptionInformation(ns: string, coll: QeCollection): Document {
+  return { type: 1, schema: { [ns]: coll.encryptedFields } };
+}
+
+/**
+ * encryptedFields with the state collection names the server uses when they are not given
+ * (`enxcol_.<coll>.esc` / `.ecoc`), as libmongocrypt writes them into encryptionInformation
+ * (`mc-efc.c`; spec fle2v2-EncryptedFieldsMap-defaults.json). The fields are untouched.
+ */
+export function withStateCollections(ns: string, ef: Document): Document {
+  const coll = ns.slice(ns.indexOf('.') + 1);
+  return { escCollection: `enxcol_.${coll}.esc`, ecocCollection: `enxcol_.${coll}.ecoc`, ...ef };
 }
 
 /** A field entry with its keyAltName replaced, in place, by the keyId it names (libmongocrypt keeps the position). */
@@ -144,4 +167,33 @@ export function resolveKeyAltNames(ns: string, ef: Document, setup: QeSetup, the
     const translated: Document = { ...ef, fields: fields.map((f) => (named(f) ? withKeyId(f, new Binary(keys.byAltName(f.keyAltName).keyId, Binary.SUBTYPE_UUID)) : f)) };
     return then(translated, parseEncryptedFields(ns, translated));
   });
+}
+
+/** The two commands that carry per-field tokens for the server's state collections. */
+export const QE_STATE_COMMANDS: ReadonlySet<string> = new Set(['compactStructuredEncryptionData', 'cleanupStructuredEncryptionData']);
+
+function hasRangeOrText(ef: Document): boolean {
+  const fields = Array.isArray(ef.fields) ? (ef.fields as unknown[]) : [];
+  return fields.some((f) => {
+    const q = isDoc(f) ? f.queries : undefined;
+    return (Array.isArray(q) ? q : q === undefined || q === null ? [] : [q]).some((x) => isDoc(x) && x.queryType !== 'equality');
+  });
+}
+
+/**
+ * compactStructuredEncryptionData / cleanupStructuredEncryptionData on a QE collection, as
+ * libmongocrypt sends them (`_fle2_append_compactionTokens`): every field's key fetched, the
+ * qe package's `compactionTokens` appended as `compactionTokens` (compact) or `cleanupTokens`
+ * (cleanup); encryptionInformation only on compact and only with range or text fields (7.0
+ * rejects it otherwise; queryable-encryption.md §4).
+ */
+export function qeStateCommandStep(name: string, ns: string, cmd: Record<string, unknown>, ef: Document, coll: QeCollection, setup: QeSetup): Step {
+  const needs = new KeyNeedsCollector();
+  for (const f of coll.fields) needs.addKeyIdBytes(f.keyId.buffer.subarray(0, 16));
+  return qeKeysThen(needs, [], setup.cache, setup.kms, (keys) => readyStep(() => {
+    const out: Record<string, unknown> = { ...cmd, [name === 'compactStructuredEncryptionData' ? 'compactionTokens' : 'cleanupTokens']: { ...compactionTokens(ef, keys.qe) } };
+    delete out.encryptionInformation;
+    if (name === 'compactStructuredEncryptionData' && hasRangeOrText(ef)) out.encryptionInformation = encryptionInformation(ns, coll);
+    return writeDocument(out as Document);
+  }));
 }

@@ -4,7 +4,8 @@
 import type { AeadKey } from '@fle-ts/crypto-core';
 import { bytesToHex, wipe } from '@fle-ts/crypto-core';
 import { KeyNeedsCollector, type KeyNeeds } from '@fle-ts/client';
-import { qeKeyIdsForDecrypt, type QeKeyLookup } from '@fle-ts/qe';
+import type { QeKeyLookup } from '@fle-ts/qe';
+import { qeValueKeyIds } from './qe-v1.js';
 import { readyStep, type Step } from './context.js';
 import type { KeyCache, ReadyKey } from './key-cache.js';
 import { KeyRequest, keysThen } from './key-step.js';
@@ -57,7 +58,7 @@ export function qeKeysThen(needs: KeyNeeds, blobs: readonly Uint8Array[], cache:
   const first = new KeyNeedsCollector();
   for (const id of needs.ids) first.addKeyIdBytes(id.buffer.subarray(0, 16));
   for (const n of needs.altNames) first.add({ keyAltName: n });
-  for (const b of blobs) for (const id of qeKeyIdsForDecrypt(b, none)) first.addKeyIdBytes(id);
+  for (const b of blobs) for (const id of qeValueKeyIds(b, none)) first.addKeyIdBytes(id);
   const finish = (): Step => {
     const step = then(gathered);
     if (step.state !== MONGOCRYPT_CTX_READY) return step;
@@ -82,7 +83,7 @@ export function qeKeysThen(needs: KeyNeeds, blobs: readonly Uint8Array[], cache:
         held.set(bytesToHex(k.keyId), k);
       }
       const more = new KeyNeedsCollector();
-      for (const b of blobs) for (const id of qeKeyIdsForDecrypt(b, lookup)) if (!held.has(bytesToHex(id))) more.addKeyIdBytes(id);
+      for (const b of blobs) for (const id of qeValueKeyIds(b, lookup)) if (!held.has(bytesToHex(id))) more.addKeyIdBytes(id);
       return more.size > 0 ? round(more) : finish();
     });
   return round(first);

@@ -282,6 +282,13 @@ class Engine {
         if (body.validator) c.options.validator = body.validator;
         return { ok: 1 };
       }
+      case 'compactStructuredEncryptionData': case 'cleanupStructuredEncryptionData': {
+        // mongod's required-field check; the compaction itself is not emulated (ESC/ECOC untouched).
+        const field = name === 'compactStructuredEncryptionData' ? 'compactionTokens' : 'cleanupTokens';
+        if (typeof body[field] !== 'object' || body[field] === null) throw new CommandError(40414, 'Location40414', `BSON field '${name}.${field}' is missing but a required field`);
+        const stats = { read: Long.ZERO, inserted: Long.ZERO, updated: Long.ZERO, deleted: Long.ZERO };
+        return { stats: { ecoc: stats, esc: stats }, ok: 1 };
+      }
       case 'explain': return { queryPlanner: { namespace: `${db}.${Object.values(body.explain as Document)[0]}`, winningPlan: { stage: 'COLLSCAN' } }, explainVersion: '1', ok: 1 };
       case 'listCollections': {
         const d = this.dbs.get(db) ?? new Map<string, Collection>();
