@@ -2,7 +2,7 @@
 // (driver-dropin.md Q1, API table). Every call is synchronous, as the native binding's are.
 import type { Document } from 'bson';
 import { readDocument } from './bson-io.js';
-import { MongoCryptContext, readyStep, wrapError, type ErrorWrapper, type MongoCryptStatus, type Step } from './context.js';
+import { MongoCryptContext, wrapError, type ErrorWrapper, type MongoCryptStatus, type Step } from './context.js';
 import { dataKeyStep, rewrapStep, type DataKeyContextOptions } from './data-keys.js';
 import { decryptionStep } from './auto-decrypt.js';
 import { encryptionStep } from './auto-encrypt.js';
@@ -41,15 +41,17 @@ export interface MongoCryptOptions {
 
 // What the driver reads to decide against mongocryptd (auto_encrypter.ts): a non-null value
 // means "crypt_shared is loaded", so no mongocryptd client and no spawn. The version is the
-// query-analysis level fle-ts answers for: FLE1 as crypt_shared 7.0 (version = major<<48 | minor<<32).
-const CRYPT_SHARED_VERSION = Object.freeze({ version: 0x0007_0000_0000_0000n, versionStr: 'fle-ts (pure TypeScript query analysis, FLE1; plays mongo_crypt_v1 7.0.0)' });
+// query-analysis level fle-ts answers for: as crypt_shared 7.0 (version = major<<48 | minor<<32).
+const CRYPT_SHARED_VERSION = Object.freeze({ version: 0x0007_0000_0000_0000n, versionStr: 'fle-ts (pure TypeScript query analysis, FLE1 and Queryable Encryption; plays mongo_crypt_v1 7.0.0)' });
 
 const OK_STATUS: MongoCryptStatus = Object.freeze({ type: 0, code: 0, message: '' });
 
 /**
  * libmongocrypt's `MongoCrypt` for the official `mongodb` driver, in pure TypeScript: CSFLE
- * (FLE1) with local and aws KMS (aws through NEED_KMS), explicit and automatic encryption, automatic decryption, data keys and
- * rewrap. Install it under the name `mongodb-client-encryption` (README).
+ * (FLE1) and Queryable Encryption (v2: encryptedFieldsMap or remote encryptedFields, explicit
+ * Indexed / Unindexed / Range), with local and remote KMS (through NEED_KMS), explicit and
+ * automatic encryption, automatic decryption, data keys and rewrap. Install it under the name
+ * `mongodb-client-encryption` (README).
  *
  * @example
  * const crypt = new MongoCrypt({ kmsProviders: serialize({ local: { key } }), errorWrapper: (e) => e });
@@ -57,8 +59,8 @@ const OK_STATUS: MongoCryptStatus = Object.freeze({ type: 0, code: 0, message: '
  * const keyDoc = deserialize(ctx.finalize()); // READY at once for local KMS
  */
 export class MongoCrypt {
-  /** The libmongocrypt API level this binding answers for (the driver only prints it). */
-  static readonly libmongocryptVersion = '1.15.0+fle-ts';
+  /** The libmongocrypt API level this binding answers for (the driver only prints it); 1.15.1 for keyAltName in encryptedFields. */
+  static readonly libmongocryptVersion = '1.15.1+fle-ts';
 
   readonly #wrap: ErrorWrapper | undefined;
   readonly #kms: LocalMasterKeys;
