@@ -4,7 +4,7 @@
 // (query-analysis.md §1: what libmongocrypt + the analyzer do together).
 import type { Document } from 'bson';
 import { encryptValue } from '@fle-ts/fle-format';
-import { KeyNeedsCollector, parseEncryptedFields, resolvePath, walkFilter, type QeCollection, type SchemaNode, type ValueSink } from '@fle-ts/client';
+import { KeyNeedsCollector, parseEncryptedFields, resolvePath, walkFilter, type SchemaNode, type ValueSink } from '@fle-ts/client';
 import { readDocument, writeDocument } from './bson-io.js';
 import { BYPASS_COMMANDS, COLLECTION_COMMANDS } from './command-tables.js';
 import { checkInsertedValue, explained, rewriteCommand } from './command-rewrite.js';
@@ -117,15 +117,14 @@ export function encryptionStep(db: string, cmdBson: Uint8Array, setup: AutoEncry
   const withEncryptedFields = (ef: Document): Step => {
     // bypassQueryAnalysis skips analysis, not the compaction tokens (they are no query analysis).
     if (bypass && !QE_STATE_COMMANDS.has(name)) return qeBypassStep(ns, cmd, ef, cmdBson);
-    return resolveKeyAltNames(ns, ef, setup, (translated, qe) => {
-      const withState = (): QeCollection => parseEncryptedFields(ns, withStateCollections(ns, translated));
-      if (QE_STATE_COMMANDS.has(name)) return qeStateCommandStep(name, ns, cmd, translated, withState(), setup);
+    return resolveKeyAltNames(ef, setup, (translated) => {
+      if (QE_STATE_COMMANDS.has(name)) return qeStateCommandStep(name, ns, cmd, translated, setup);
       if (name === 'create' || name === 'collMod' || name === 'createIndexes') {
         // create carries the encryptedFields itself: keyAltNames go out translated to keyIds (spec fle2v2-InsertFind-keyAltName.json).
         const out = name === 'create' && translated !== ef && isDoc(cmd.encryptedFields) ? writeDocument({ ...cmd, encryptedFields: translated }) : cmdBson;
-        return qeDefinitionStep(name, cmd, qe, out);
+        return qeDefinitionStep(name, cmd, translated, out);
       }
-      return qeEncryptStep(ns, cmd, withState(), setup);
+      return qeEncryptStep(ns, cmd, parseEncryptedFields(ns, withStateCollections(ns, translated)), setup);
     });
   };
   const mapped = setup.encryptedFieldsMap?.get(ns);

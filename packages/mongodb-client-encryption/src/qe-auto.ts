@@ -71,12 +71,13 @@ export function qeBypassStep(ns: string, cmd: Record<string, unknown>, encrypted
  * (spec fle2v2-validatorAndPartialFieldExpression.json); otherwise the command goes out unchanged,
  * without encryptionInformation (libmongocrypt omits it on these commands).
  */
-export function qeDefinitionStep(name: string, cmd: Record<string, unknown>, coll: QeCollection, original: Uint8Array): Step {
+export function qeDefinitionStep(name: string, cmd: Record<string, unknown>, encryptedFields: Document, original: Uint8Array): Step {
   const filters: unknown[] = [];
   if (name === 'createIndexes') {
     for (const ix of Array.isArray(cmd.indexes) ? cmd.indexes : []) if (isDoc(ix) && ix.partialFilterExpression !== undefined) filters.push(ix.partialFilterExpression);
   } else if (cmd.validator !== undefined) filters.push(cmd.validator);
-  const paths = coll.fields.map((f) => f.path);
+  // The paths only (any query type): the fields themselves are the server's to check here.
+  const paths = (Array.isArray(encryptedFields.fields) ? (encryptedFields.fields as unknown[]) : []).flatMap((f) => (isDoc(f) && typeof f.path === 'string' ? [f.path] : []));
   const check = (f: unknown, depth: number): void => {
     if (depth > 100) refuse(`${name}: the filter is nested too deeply to be checked`);
     if (Array.isArray(f)) return f.forEach((x) => check(x, depth + 1));
@@ -155,17 +156,16 @@ function withKeyId(field: Record<string, unknown>, keyId: Binary): Record<string
  * encryptedFields whose fields name their key by `keyAltName` (libmongocrypt 1.15: spec
  * fle2v2-InsertFind-keyAltName.json): those keys are fetched by alt name (NEED_MONGO_KEYS, or the
  * cache), each keyAltName is replaced by the key's `_id`, and `then` gets the translated document
- * (the same object when nothing needed translating) and its parse.
+ * (the same object when nothing needed translating).
  */
-export function resolveKeyAltNames(ns: string, ef: Document, setup: QeSetup, then: (translated: Document, coll: QeCollection) => Step): Step {
+export function resolveKeyAltNames(ef: Document, setup: QeSetup, then: (translated: Document) => Step): Step {
   const fields = Array.isArray(ef.fields) ? (ef.fields as unknown[]) : [];
   const named = (f: unknown): f is Record<string, unknown> & { keyAltName: string } => isDoc(f) && f.keyId === undefined && typeof f.keyAltName === 'string';
-  if (!fields.some(named)) return then(ef, parseEncryptedFields(ns, ef));
+  if (!fields.some(named)) return then(ef);
   const needs = new KeyNeedsCollector();
   for (const f of fields) if (named(f)) needs.add({ keyAltName: f.keyAltName });
   return qeKeysThen(needs, [], setup.cache, setup.kms, (keys) => {
-    const translated: Document = { ...ef, fields: fields.map((f) => (named(f) ? withKeyId(f, new Binary(keys.byAltName(f.keyAltName).keyId, Binary.SUBTYPE_UUID)) : f)) };
-    return then(translated, parseEncryptedFields(ns, translated));
+    return then({ ...ef, fields: fields.map((f) => (named(f) ? withKeyId(f, new Binary(keys.byAltName(f.keyAltName).keyId, Binary.SUBTYPE_UUID)) : f)) });
   });
 }
 
@@ -187,13 +187,17 @@ function hasRangeOrText(ef: Document): boolean {
  * (cleanup); encryptionInformation only on compact and only with range or text fields (7.0
  * rejects it otherwise; queryable-encryption.md §4).
  */
-export function qeStateCommandStep(name: string, ns: string, cmd: Record<string, unknown>, ef: Document, coll: QeCollection, setup: QeSetup): Step {
+export function qeStateCommandStep(name: string, ns: string, cmd: Record<string, unknown>, ef: Document, setup: QeSetup): Step {
+  // Only each field's key is needed (the qe package checks the fields): any query type compacts.
   const needs = new KeyNeedsCollector();
-  for (const f of coll.fields) needs.addKeyIdBytes(f.keyId.buffer.subarray(0, 16));
+  for (const f of Array.isArray(ef.fields) ? (ef.fields as unknown[]) : []) {
+    const id = isDoc(f) ? (f.keyId as { _bsontype?: string; sub_type?: number; buffer?: Uint8Array; position?: number } | undefined) : undefined;
+    if (id?._bsontype === 'Binary' && id.sub_type === Binary.SUBTYPE_UUID && id.position === 16) needs.addKeyIdBytes(id.buffer!.subarray(0, 16));
+  }
   return qeKeysThen(needs, [], setup.cache, setup.kms, (keys) => readyStep(() => {
     const out: Record<string, unknown> = { ...cmd, [name === 'compactStructuredEncryptionData' ? 'compactionTokens' : 'cleanupTokens']: { ...compactionTokens(ef, keys.qe) } };
     delete out.encryptionInformation;
-    if (name === 'compactStructuredEncryptionData' && hasRangeOrText(ef)) out.encryptionInformation = encryptionInformation(ns, coll);
+    if (name === 'compactStructuredEncryptionData' && hasRangeOrText(ef)) out.encryptionInformation = { type: 1, schema: { [ns]: withStateCollections(ns, ef) } };
     return writeDocument(out as Document);
   }));
 }

@@ -5,7 +5,7 @@
 import { Binary, deserialize, Double, Int32, Long, serialize, type Document } from 'bson';
 import { describe, expect, it } from 'vitest';
 import { AeadKey, bytesToHex } from '@fle-ts/crypto-core';
-import { decryptQe, encryptQe, keyLookupFrom, parseFindEqualityPayloadV2, parseInsertUpdatePayloadV2 } from '@fle-ts/qe';
+import { compactionTokens, decryptQe, encryptQe, keyLookupFrom, parseFindEqualityPayloadV2, parseInsertUpdatePayloadV2 } from '@fle-ts/qe';
 import {
   MongoCrypt,
   MONGOCRYPT_CTX_NEED_MONGO_COLLINFO,
@@ -148,6 +148,27 @@ describe('automatic Queryable Encryption (encryptedFieldsMap, remote encryptedFi
     expect(() => drive(c.makeEncryptionContext('db', serialize({ createIndexes: 'people', indexes: [{ key: { a: 1 }, name: 'a', partialFilterExpression: { $and: [{ notes: 'x' }] } }] })), [])).toThrow(/Comparison to encrypted fields not supported/);
     const ok = serialize({ collMod: 'people', validator: { other: 1 } });
     expect(Buffer.from(serialize(drive(c.makeEncryptionContext('db', ok), [])))).toEqual(Buffer.from(ok));
+  });
+
+  it('compactStructuredEncryptionData / cleanupStructuredEncryptionData: every field\'s key, the qe package\'s tokens; encryptionInformation only on compact with a range field', () => {
+    const c = crypt({ encryptedFieldsMap: serialize({ 'db.people': encryptedFields }) });
+    const trace: Trace = { collinfo: [], keys: [] };
+    const compact = drive(c.makeEncryptionContext('db', serialize({ compactStructuredEncryptionData: 'people' })), [k1.doc, k2.doc], [], trace);
+    expect(trace.keys[0]!.$or[0]._id.$in.map((b: Binary) => bytesToHex(bytes(b)))).toEqual([bytesToHex(bytes(k1.id)), bytesToHex(bytes(k2.id))]);
+    expect(serialize(compact.compactionTokens)).toEqual(serialize(compactionTokens(encryptedFields, keys)));
+    expect(compact.encryptionInformation).toBeUndefined();
+    const cleanup = drive(c.makeEncryptionContext('db', serialize({ cleanupStructuredEncryptionData: 'people' })), [], [], trace);
+    expect(serialize(cleanup.cleanupTokens)).toEqual(serialize(compactionTokens(encryptedFields, keys)));
+    expect(cleanup.encryptionInformation).toBeUndefined();
+    // A range field (remote encryptedFields): {ecoc, anchorPaddingToken}, and encryptionInformation goes along.
+    const rangeFields = { fields: [{ keyId: k1.id, path: 'age', bsonType: 'int', queries: { queryType: 'range', contention: new Long(0), min: new Int32(0), max: new Int32(9), sparsity: new Long(1), trimFactor: new Int32(1) } }] };
+    const info = { name: 'ages', type: 'collection', options: { encryptedFields: rangeFields } };
+    const rc = drive(crypt().makeEncryptionContext('db', serialize({ compactStructuredEncryptionData: 'ages' })), [k1.doc], [info]);
+    expect(Object.keys(rc.compactionTokens.age)).toEqual(['ecoc', 'anchorPaddingToken']);
+    expect(rc.encryptionInformation.schema['db.ages'].escCollection).toBe('enxcol_.ages.esc');
+    // createIndexes on that collection: checked against the encrypted paths, then sent as it is.
+    const ok = serialize({ createIndexes: 'ages', indexes: [{ key: { __safeContent__: 1 }, name: '__safeContent___1' }] });
+    expect(Buffer.from(serialize(drive(crypt().makeEncryptionContext('db', ok), [], [info])))).toEqual(Buffer.from(ok));
   });
 
   it('decryption context: insert payloads (11), stored indexed values (14, two key rounds when index and user keys differ) and unindexed values (16)', () => {
