@@ -13,6 +13,7 @@ import { writeDocument } from './bson-io.js';
 import { compactionTokens } from '@fle-ts/qe';
 import { qeKeysThen } from './qe-keys.js';
 import { isDoc, refuse } from './refuse.js';
+import { mongocryptdShape } from './mongocryptd-shape.js';
 
 // Stands in for a keyAltName's key while the map is checked at construction (the real id is
 // fetched when a command first reaches the collection).
@@ -114,12 +115,22 @@ export function qeEncryptStep(ns: string, cmd: Record<string, unknown>, coll: Qe
     if (e instanceof FleClientError && e.code === 'INVALID_ARGUMENT' && /not supported yet/.test(e.message)) {
       throw new MongoCryptBindingError('COMMAND_NOT_SUPPORTED', e.message, { cause: e });
     }
+    // An inserted value of the wrong type: crypt_shared's text in front, as for CSFLE
+    // (mongocryptd-errors.ts; spec fle2v2-Rangev2-*-Correctness.json "Wrong type: Insert").
+    const wrongType = e instanceof FleClientError && e.code === 'BSON_TYPE_MISMATCH' && Object.keys(cmd)[0] === 'insert' ? /is declared bsonType '\w+' in encryptedFields, got an? (\w+)/.exec(e.message) : null;
+    if (wrongType) throw new FleClientError('BSON_TYPE_MISMATCH', `Cannot encrypt element of type: ${wrongType[1]}: ${(e as Error).message}`, { cause: e });
     throw e;
   }
   const needs = new KeyNeedsCollector();
   for (const id of markingKeyIds(collectMarkings(marked))) needs.addKeyIdBytes(id);
   return qeKeysThen(needs, [], setup.cache, setup.kms, (keys) => readyStep(() => {
-    const out = encryptMarkedCommand(marked, ns, coll, keys.qe, undefined);
+    // With encrypted fields, crypt_shared writes the whole command back re-serialized (filters as
+    // match expressions, update statements with multi/upsert), as for CSFLE (mongocryptd-shape.ts;
+    // spec fle2v2-InsertFind-Unindexed.json: `{_id: 1}` goes out as `{_id: {$eq: 1}}`); with
+    // `fields: []` it needs no encryption and libmongocrypt sends the command as it was
+    // (fle2v2-EncryptedFields-vs-EncryptedFieldsMap.json).
+    const shaped = coll.fields.length > 0 ? mongocryptdShape(Object.keys(marked)[0] ?? '', marked) : marked;
+    const out = encryptMarkedCommand(shaped, ns, coll, keys.qe, undefined);
     // A payload the user encrypted explicitly (no marking) also makes libmongocrypt append it
     // (spec fle2v2-EncryptedFieldsMap-defaults.json: an insert with a ready-made payload).
     if (out.encryptionInformation === undefined && holdsPayload(out)) out.encryptionInformation = encryptionInformation(ns, coll);

@@ -107,6 +107,16 @@ describe('automatic Queryable Encryption (encryptedFieldsMap, remote encryptedFi
     expect(trace.keys).toHaveLength(1);
   });
 
+  it('the command goes out in crypt_shared\'s re-serialized shape, unless encryptedFields has no fields (then as it was)', () => {
+    const c = crypt({ encryptedFieldsMap: serialize({ 'db.people': encryptedFields, 'db.plain': { fields: [] } }) });
+    const out = drive(c.makeEncryptionContext('db', serialize({ find: 'people', filter: { _id: 1, ssn: '123' } })), [k1.doc]);
+    expect(Object.keys(out.filter)).toEqual(['$and']);
+    expect(out.filter.$and[0]).toEqual({ _id: { $eq: new Int32(1) } });
+    expect(out.filter.$and[1].ssn.$eq.buffer[0]).toBe(12);
+    const plain = serialize({ find: 'plain', filter: { _id: 1 } });
+    expect(Buffer.from(serialize(drive(c.makeEncryptionContext('db', plain), [])))).toEqual(Buffer.from(plain));
+  });
+
   it('remote encryptedFields: listCollections once (cached), QE preferred over a $jsonSchema validator', () => {
     const c = crypt();
     const trace: Trace = { collinfo: [], keys: [] };
@@ -246,6 +256,6 @@ describe('explicit Queryable Encryption (makeExplicitEncryptionContext / makeExp
     expect(inner(() => encrypt(new Int32(1), { algorithm: 'Range', contentionFactor: 0, rangeOptions: serialize({ min: new Int32(9), max: new Int32(0) }) }))).toMatchObject({ code: 'BAD_RANGE_OPTIONS' });
     // The same through automatic encryption: a value of the wrong type for its encryptedFields entry.
     const auto = crypt({ encryptedFieldsMap: serialize({ 'db.people': encryptedFields }) });
-    expect(inner(() => drive(auto.makeEncryptionContext('db', serialize({ insert: 'people', documents: [{ ssn: new Int32(1) }] })), [k1.doc]))).toMatchObject({ code: 'BSON_TYPE_MISMATCH' });
+    expect(inner(() => drive(auto.makeEncryptionContext('db', serialize({ insert: 'people', documents: [{ ssn: new Int32(1) }] })), [k1.doc]))).toMatchObject({ code: 'BSON_TYPE_MISMATCH', message: expect.stringMatching(/^Cannot encrypt element of type: int: field 'ssn' is declared bsonType 'string'/) });
   });
 });

@@ -19,15 +19,13 @@ interface Result { file: string; test: string; ok: boolean; skipped?: boolean; e
 /**
  * Why a test cannot pass here, by the error it gives. The first group is this branch's
  * `@fle-ts/client` (its markQeCommand analyses insert and find on equality and unindexed fields;
- * the client's range and update/delete/findAndModify analysis is another branch); the rest are
- * shape differences of that analysis from crypt_shared, and the one test that needs a 6.x server.
+ * the client's range and update/delete/findAndModify analysis is another branch); then a
+ * crypt_shared error text, and the one test that needs a 6.x server.
  */
 const REASONS: { reason: string; error: RegExp }[] = [
   { reason: "the client's markQeCommand does not analyse this command on a QE collection yet (update, delete, findAndModify: the client's QE command analysis, a separate change)", error: /is not supported yet on a collection with encryptedFields/ },
   { reason: "the client's parseEncryptedFields does not take range fields yet (the client's QE range analysis, a separate change)", error: /queryType 'range' is not supported yet/ },
-  { reason: "crypt_shared rewrites every predicate of a QE command to {$eq: v}; the client's markQeCommand leaves plain predicates as they are (command shape only)", error: /\.filter\._id: not a document; expected \{"\$eq":1\}/ },
-  { reason: "crypt_shared adds multi: false, upsert: false to update statements; the client's markQeCommand does not (command shape only)", error: /\.updates\[0\]: missing key (multi|upsert)/ },
-  { reason: "libmongocrypt's text for a value of the wrong type differs from the client's BSON_TYPE_MISMATCH message", error: /expected to contain "(Cannot encrypt element|field type is not supported|value type is a date)", got "field '[^']+' is declared bsonType/ },
+  { reason: "crypt_shared's text for a query value of the wrong type on a range field is not known here (the spec checks only a fragment); the client's BSON_TYPE_MISMATCH message is given", error: /expected to contain "(field type is not supported|value type is a date)", got "field '[^']+' is declared bsonType/ },
   { reason: 'needs a 6.x server (the driver refuses to create a QE v2 collection there); the test server answers as 7.0', error: /^needs server <= 6\.3\.99$/ },
 ];
 
@@ -62,6 +60,7 @@ const REQUIRED = [
   "fle2v2-EncryptedFields-vs-jsonSchema#encryptedFields is preferred over jsonSchema",
   "fle2v2-EncryptedFieldsMap-defaults#default state collections are applied to encryptionInformation",
   "fle2v2-InsertFind-Indexed#Insert and find FLE2 indexed field",
+  "fle2v2-InsertFind-Unindexed#Insert and find FLE2 unindexed field",
   "fle2v2-InsertFind-Unindexed#Query with an unindexed field fails",
   "fle2v2-InsertFind-keyAltName#Insert and find FLE2 indexed field",
   "fle2v2-InsertFind-keyAltName#Create translates keyAltName",
