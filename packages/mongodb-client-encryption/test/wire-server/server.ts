@@ -249,10 +249,11 @@ class Engine {
         const { create: _, ...options } = body;
         for (const k of ['lsid', '$db', '$clusterTime', 'writeConcern', 'txnNumber', '$readPreference']) delete options[k];
         if (options.encryptedFields) {
-          // mongod checks the state collection names and stores their defaults (listCollections shows them).
+          // mongod checks the state collection names (the spec's text; the code here is a generic BadValue)
+          // and stores their defaults (listCollections shows them).
           const ef = options.encryptedFields as Document;
           for (const [key, suffix, what] of [['escCollection', 'esc', 'Encrypted State Collection'], ['ecocCollection', 'ecoc', 'Encrypted Compaction Collection']] as const) {
-            if (ef[key] !== undefined && ef[key] !== `enxcol_.${body.create}.${suffix}`) throw new CommandError(6371107, 'Location6371107', `${what} name should follow enxcol_.<collection>.${suffix} naming pattern`);
+            if (ef[key] !== undefined && ef[key] !== `enxcol_.${body.create}.${suffix}`) throw new CommandError(2, 'BadValue', `${what} name should follow enxcol_.<collection>.${suffix} naming pattern`);
           }
           options.encryptedFields = { escCollection: `enxcol_.${body.create}.esc`, ecocCollection: `enxcol_.${body.create}.ecoc`, ...ef };
         }
