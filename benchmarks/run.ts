@@ -14,6 +14,10 @@ import { decryptValueLite, encryptValueLite, LiteKeyCache } from './fle1-lite.js
 import { Mcoracle } from './mcoracle.js';
 import { breakdown, type BreakdownRow } from './breakdown.js';
 import { bundleSizeTable, measureBundleSizes, type BundleSizeRow } from '../scripts/runtimes/bundle-size.mjs';
+import type { BenchHarness } from './harness.js';
+import { nativeDriverMarkdown, nativeDriverRows, nativeDriverTargets, type NativeResult } from './native-driver.js';
+import { qeRangeMarkdown, qeRangeRows } from './qe-range.js';
+import { dynamodbMarkdown, dynamodbRows } from './dynamodb.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -352,7 +356,7 @@ interface Target {
 }
 
 /** Issue 18's targets, each from the medians of the alternated rounds of this run. */
-function targets(core: CoreRow[], values: ValueRow[], b: BulkResult, h: HeapResult): Target[] {
+function targets(core: CoreRow[], values: ValueRow[], b: BulkResult, h: HeapResult, native: NativeResult): Target[] {
   const r = (row: CoreRow, a: string) => row.ops[a]! / row.ops['node:crypto']!;
   const lowest = (rows: CoreRow[], a: string) => rows.reduce((w, x) => (r(x, a) < r(w, a) ? x : w));
   const out: Target[] = [];
@@ -380,7 +384,7 @@ function targets(core: CoreRow[], values: ValueRow[], b: BulkResult, h: HeapResu
     });
     out.push({ target: 'bulk decryption: AutoEncrypter.decryptDocument >= 0.8x libmongocrypt', measured: ratio(b.client, b.libmongocrypt), met: (b.client ?? 0) >= 0.8 * b.libmongocrypt });
   }
-  out.push({ target: 'against the official driver + native addon (bulk >= 1.1x, value level >= 3x)', measured: 'not measured by `pnpm bench`: the addon needs a node-gyp build and a wire-protocol test server (../shared/docs/native-anchor.md)', met: false });
+  out.push(...nativeDriverTargets(native));
   out.push({
     target: 'heap flat over 100k encryptions',
     measured: `${h.beforeMiB.toFixed(1)} MiB before, ${h.afterMiB.toFixed(1)} MiB after${h.gc ? ' (after full GC)' : ' (no --expose-gc)'}`,
@@ -389,7 +393,7 @@ function targets(core: CoreRow[], values: ValueRow[], b: BulkResult, h: HeapResu
   return out;
 }
 
-function markdown(machine: string, check: string, core: CoreRow[], values: ValueRow[], b: BulkResult, h: HeapResult, parts: BreakdownRow[], t: Target[], bundles: readonly BundleSizeRow[]): string {
+function markdown(machine: string, check: string, core: CoreRow[], values: ValueRow[], b: BulkResult, h: HeapResult, parts: BreakdownRow[], t: Target[], bundles: readonly BundleSizeRow[], rows: string[]): string {
   const L: string[] = [];
   L.push(`Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine}; load average ${loadavg().map((x) => x.toFixed(2)).join(' / ')} (1/5/15 min) at the end of the run. The machine is shared: a load above ~0.5 besides the benchmark makes single numbers noisy.`, '');
   L.push(`Baselines verified before timing: ${check}.`, '');
@@ -421,8 +425,9 @@ function markdown(machine: string, check: string, core: CoreRow[], values: Value
   L.push(`| AutoEncrypter.decryptDocument ÷ libmongocrypt | ${ratio(b.client, b.libmongocrypt)} | ${ratio(best(b.clientRounds), best(b.libmongocryptRounds))} | per round: ${roundRatio(b.clientRounds, b.libmongocryptRounds)} |`);
   L.push(`| AutoEncrypter.decryptBson ÷ libmongocrypt | ${ratio(b.clientBson, b.libmongocrypt)} | ${ratio(best(b.clientBsonRounds), best(b.libmongocryptRounds))} | per round: ${roundRatio(b.clientBsonRounds, b.libmongocryptRounds)} |`);
   L.push(`| decryptBsonDocument ÷ libmongocrypt | ${ratio(b.fleTs, b.libmongocrypt)} | ${ratio(best(b.fleTsRounds), best(b.libmongocryptRounds))} | per round: ${roundRatio(b.fleTsRounds, b.libmongocryptRounds)}${b.crossChecked ? '; blobs byte-identical to libmongocrypt (checked on "value 0001")' : ''} |`);
-  L.push('', 'Rounds alternate: each fle-ts contender and one `mcoracle bulk` call (ten short rounds, their median) in turn, order reversed every other round. The official driver with the native addon is not a column: building it needs node-gyp and a wire-protocol test server (../shared/docs/native-anchor.md has its numbers from December).');
-  L.push('', '### Per-call cost, 64-byte value (fle-ts sync)', '');
+  L.push('', 'Rounds alternate: each fle-ts contender and one `mcoracle bulk` call (ten short rounds, their median) in turn, order reversed every other round. The official driver with the native addon: its own section below.');
+  L.push('', ...rows); // native driver, QE range, DynamoDB (benchmarks/native-driver.ts, qe-range.ts, dynamodb.ts)
+  L.push('### Per-call cost, 64-byte value (fle-ts sync)', '');
   L.push('| step | ns per call | when |', '| --- | ---: | --- |');
   for (const p of parts) L.push(`| ${p.step} | ${fmt(p.ns)} | ${p.when} |`);
   L.push('', `### Heap`, '', `${h.values.toLocaleString('en-US')} random encryptions of a 64-byte value: heap used ${h.beforeMiB.toFixed(1)} MiB before, ${h.afterMiB.toFixed(1)} MiB after${h.gc ? ' (each after a full GC)' : ''}.`, '');
@@ -448,12 +453,22 @@ async function main(): Promise<void> {
   const values = await valueLevel(keys, keyId, oracle, client);
   process.stderr.write('bulk decryption (about 25 s)...\n');
   const b = await bulk(keys, keyId, oracle, client);
+  // Rows in their own modules, handed run.ts's round helpers (harness.ts says why).
+  const harness: BenchHarness = { alternate, oneRound, roundSeconds: ROUND_S, rounds: ROUNDS, roundRatio, fmt, median, log: (l) => process.stderr.write(`${l}\n`) };
+  process.stderr.write('official driver + native addon...\n');
+  const native = await nativeDriverRows(harness);
+  if (!native.ok) process.stderr.write(`official driver + native addon not measured: ${native.why}\n`);
+  process.stderr.write('QE range insert payloads...\n');
+  const qeRange = await qeRangeRows(harness);
+  process.stderr.write('DynamoDB items...\n');
+  const dynamodb = await dynamodbRows(harness);
+  const rows = [...nativeDriverMarkdown(harness, native), ...qeRangeMarkdown(harness, qeRange), ...dynamodbMarkdown(harness, dynamodb)];
   const h = heap();
   const parts = breakdown(QUICK);
-  const t = targets(core, values, b, h);
+  const t = targets(core, values, b, h, native);
   const bundles = await measureBundleSizes();
-  const md = markdown(machine, check, core, values, b, h, parts, t, bundles);
-  const json = { machine, date: new Date().toISOString(), quick: QUICK, baselinesVerified: check, cryptoCore: core, valueLevel: values, bulk: b, heap: h, breakdown: parts, targets: t, bundles, sink };
+  const md = markdown(machine, check, core, values, b, h, parts, t, bundles, rows);
+  const json = { machine, date: new Date().toISOString(), quick: QUICK, baselinesVerified: check, cryptoCore: core, valueLevel: values, bulk: b, nativeDriver: native, qeRange, dynamodb, heap: h, breakdown: parts, targets: t, bundles, sink };
   process.stdout.write('\n' + md);
   if (!QUICK) {
     mkdirSync(join(HERE, 'results'), { recursive: true });

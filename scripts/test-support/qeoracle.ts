@@ -1,12 +1,11 @@
 // The current libmongocrypt (1.20.2) behind ../shared/tools/qeoracle: built by its build.sh
 // (about 6 minutes on 2 cores; .ci/run does it, `pnpm test` does not), binary found through
 // FLE_QEORACLE or build.sh's default place.
-import { existsSync } from 'node:fs';
 import { describe, it } from 'vitest';
+import { QEORACLE } from './qeoracle-path.js';
 import { inCI, SHARED_DIR, sharedPresent } from './shared.js';
 
-/** Path of the qeoracle binary, or undefined when it has not been built. */
-export const QEORACLE: string | undefined = [process.env.FLE_QEORACLE, '/tmp/qeoracle-build/qeoracle'].find((p): p is string => !!p && existsSync(p));
+export { QEORACLE };
 
 const missingBecause = !sharedPresent
   ? `the oracle source (${SHARED_DIR}/tools/qeoracle) is not part of a clone`

@@ -6,7 +6,7 @@ import { documentEntries, isDocumentInput } from './document-entries.js';
 import { FleClientError } from './errors.js';
 import { BrokerCipherSource, makeKeyBroker, type KeySourceOptions } from './broker-cipher.js';
 import { compileSchema, type SchemaNode } from './schema.js';
-import { collectMarkings, encryptMarkedCommand, markingKeyIds, markQeCommand, parseEncryptedFields, type QeCollection } from './qe-command.js';
+import { bypassesAutoEncryption, encryptMarkedCommand, markQeCommand, parseEncryptedFields, qeCommandKeyIds, type QeCollection } from './qe-command.js';
 import { checkRandomOption, prepareWithQeKeys, qeLookup, type QeRandomOption } from './qe-values.js';
 import { KeyNeedsCollector } from './field-cipher.js';
 import type { RandomSource } from '@fle-ts/qe';
@@ -108,18 +108,25 @@ export class AutoEncrypter {
   }
 
   /**
-   * Encrypts a command for database `db` as libmongocrypt does before a driver sends it. For a
-   * namespace in `encryptedFieldsMap` (Queryable Encryption): `insert` documents and `find`
-   * filters (equality: `$eq`, `$ne`, `$in`, `$nin`, under `$and`/`$or`/`$nor`) get their payloads
-   * (11, 12, 16) and `encryptionInformation` is appended when an insert or find payload is present;
-   * other commands on such a namespace are refused. For a namespace in `schemaMap` (CSFLE): insert
-   * documents and the find filter through encryptDocument / encryptFilter. Others: unchanged.
+   * Encrypts a command for database `db` as libmongocrypt (with mongocryptd) does before a driver
+   * sends it. For a namespace in `encryptedFieldsMap` (Queryable Encryption: equality, range and
+   * unindexed fields): `insert`, `find`, `update`, `delete`, `findAndModify`, `count`, `distinct`,
+   * `aggregate` (leading `$match` stages) get their payloads (11, 12, 13, 16) from markings made as
+   * mongocryptd makes them; `encryptionInformation` follows libmongocrypt's rule (insert / find /
+   * aggregate / count / distinct only with an insert or find payload, update / delete /
+   * findAndModify always); the compaction commands get their tokens; `create`, `collMod` and
+   * `createIndexes` pass unchanged; `explain` of one of these is analysed inside; other commands
+   * are refused. Commands libmongocrypt bypasses (getMore, drop, listIndexes, hello, ...) come back
+   * unchanged for any namespace. For a namespace in `schemaMap`
+   * (CSFLE): insert documents and the find filter through encryptDocument / encryptFilter. Others:
+   * unchanged.
    *
    * @example
-   * const cmd = await auto.encryptCommand('db', { insert: 'people', documents: [{ ssn: '123' }] });
+   * const cmd = await auto.encryptCommand('db', { find: 'people', filter: { age: { $gte: new Int32(21) } } });
    */
   async encryptCommand(db: string, cmd: Record<string, unknown>): Promise<Record<string, unknown>> {
     this.#open();
+    if (isDocumentInput(cmd) && bypassesAutoEncryption(Object.keys(cmd)[0] ?? '')) return cmd;
     const ns = this.#commandNs(db, cmd);
     const coll = this.#qe.get(ns);
     if (coll) return this.#finishMarked(markQeCommand(cmd, coll), ns, coll);
@@ -155,15 +162,17 @@ export class AutoEncrypter {
     if (typeof db !== 'string' || db === '') throw new FleClientError('INVALID_ARGUMENT', 'db must be a database name');
     if (!isDocumentInput(cmd)) throw new FleClientError('INVALID_ARGUMENT', 'cmd must be a command document such as { insert: "coll", documents: [...] }');
     const name = Object.keys(cmd)[0];
-    const coll = name === undefined ? undefined : cmd[name];
+    // explain names its collection inside the explained command.
+    const target = name === 'explain' && isDocumentInput(cmd.explain) ? (cmd.explain as Record<string, unknown>) : cmd;
+    const inner = Object.keys(target)[0];
+    const coll = inner === undefined ? undefined : target[inner];
     if (typeof coll !== 'string') throw new FleClientError('INVALID_ARGUMENT', `the command's first field must name a collection, got ${String(name)}`);
     return `${db}.${coll}`;
   }
 
   async #finishMarked(marked: Record<string, unknown>, ns: string, coll: QeCollection): Promise<Record<string, unknown>> {
-    const markings = collectMarkings(marked);
     const needs = new KeyNeedsCollector();
-    for (const id of markingKeyIds(markings)) needs.addKeyIdBytes(id);
+    for (const id of qeCommandKeyIds(marked, coll)) needs.addKeyIdBytes(id);
     const cipher = await prepareWithQeKeys(this.#source, needs, []);
     try {
       return encryptMarkedCommand(marked, ns, coll, qeLookup(cipher), this.#random);

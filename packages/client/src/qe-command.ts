@@ -1,177 +1,134 @@
-// Automatic Queryable Encryption (v2) of insert and find commands from an `encryptedFieldsMap`:
-// our own analysis writes markings (FLE2EncryptionPlaceholder, first byte 3) where mongocryptd /
-// crypt_shared would, then the marked command is encrypted as libmongocrypt encrypts a
-// mongocryptd reply (`mongocrypt-ctx-encrypt.c`): every marking in document order, then
-// `encryptionInformation` appended when the command holds an insert or find payload
-// (queryable-encryption.md §4, `must_omit_encryptionInformation`).
-import { BSON_TYPE_BY_ALIAS, type BsonTypeAlias } from '@fle-ts/fle-format';
-import { encryptPlaceholder, parseFle2Placeholder, type QeKeyLookup, type RandomSource } from '@fle-ts/qe';
-import { Binary, Long, serialize } from 'bson';
-import { bsonTypeOf, hasBinaryBytes, isPlainDocument, isSubtype6 } from './bson-types.js';
+// Automatic Queryable Encryption (v2) of commands from an `encryptedFieldsMap`: our own analysis
+// writes markings (FLE2EncryptionPlaceholder, first byte 3) where mongocryptd / crypt_shared
+// would (qe-filter.ts, qe-update.ts), then the marked command is encrypted as libmongocrypt
+// encrypts a mongocryptd reply (`mongocrypt-ctx-encrypt.c` `_fle2_finalize`): every marking in
+// document order, `encryptionInformation` stripped and appended again by the command's rule
+// (`must_omit_encryptionInformation`), and `compactionTokens` / `cleanupTokens` appended for the
+// compaction commands (`_fle2_append_compactionTokens`).
+import { compactionTokens, encryptPlaceholder, parseFle2Placeholder, type QeKeyLookup, type RandomSource } from '@fle-ts/qe';
+import type { Binary } from 'bson';
+import { hasBinaryBytes, isPlainDocument, isSubtype6 } from './bson-types.js';
 import { checkDepth, documentEntries, isDocumentInput, setField } from './document-entries.js';
 import { FleClientError } from './errors.js';
+import { markFilter, mentionsEncryptedPath, type FilterContext } from './qe-filter.js';
+import type { QeCollection, QeField } from './qe-fields.js';
+import { markDocument, markUpdate } from './qe-update.js';
 
-/** One field of `encryptedFields.fields`, checked. */
-export interface QeField {
-  readonly path: string;
-  readonly keyId: Binary;
-  /** The `$type` alias the values must have, when the entry names a known one. */
-  readonly bsonType?: string;
-  /** Equality field: its max contention (`queries.contention`, default 8 as the server's); undefined for unindexed. */
-  readonly contention?: bigint;
+export { parseEncryptedFields, type QeCollection, type QeField, type QeRangeIndex } from './qe-fields.js';
+
+// Commands that carry encryptionInformation only when they hold an insert or find payload, and
+// commands the server refuses it on (libmongocrypt 1.20 `must_omit_encryptionInformation`).
+// Every other command (update, delete, findAndModify, explain, ...) always carries it.
+const ELIGIBLE = new Set(['find', 'aggregate', 'distinct', 'count', 'insert']);
+const PROHIBITED = new Set(['cleanupStructuredEncryptionData', 'create', 'collMod', 'createIndexes']);
+// Commands libmongocrypt passes on untouched whatever the schema (`_check_cmd_for_auto_encrypt`: bypass).
+const BYPASS = new Set([
+  'getMore', 'authenticate', 'getnonce', 'logout', 'abortTransaction', 'commitTransaction', 'endSessions', 'startSession', 'drop', 'dropDatabase', 'dropIndexes',
+  'killCursors', 'listCollections', 'listDatabases', 'listIndexes', 'renameCollection', 'ping', 'saslStart', 'saslContinue', 'killAllSessions', 'killSessions',
+  'killAllSessionsByPattern', 'refreshSessions', 'hello', 'buildInfo', 'buildinfo', 'getCmdLineOpts', 'getLog', 'createSearchIndexes', 'listSearchIndexes',
+  'dropSearchIndex', 'updateSearchIndex', 'serverStatus',
+]);
+
+/** True for a command libmongocrypt sends as it is, without looking for a schema (isMaster in any case too). */
+export function bypassesAutoEncryption(name: string): boolean {
+  return BYPASS.has(name) || name.toLowerCase() === 'ismaster';
 }
 
-/** A namespace's `encryptedFields`, as given (appended verbatim as `encryptionInformation`) and parsed. */
-export interface QeCollection {
-  readonly encryptedFields: Record<string, unknown>;
-  readonly fields: readonly QeField[];
+// Commands passed on without analysis: they hold no values to encrypt.
+const NO_VALUES = new Set(['create', 'collMod', 'createIndexes', 'compactStructuredEncryptionData', 'cleanupStructuredEncryptionData']);
+// Payload kinds that make an eligible command carry encryptionInformation (`_mongocrypt_fle2_insert_update_find`, v2 ones).
+const NEEDS_INFO = new Set([11, 12, 13]);
+// Pipeline stages that read another collection, whose encryptedFields this analysis does not have.
+const OTHER_COLLECTION_STAGES = new Set(['$lookup', '$graphLookup', '$unionWith']);
+
+function filterOf(value: unknown, what: string, fields: readonly QeField[], ctx: FilterContext): unknown {
+  if (value === undefined || value === null) return value;
+  if (!isDocumentInput(value)) throw new FleClientError('INVALID_ARGUMENT', `${what} must be a document`);
+  return markFilter(value as Record<string, unknown>, fields, ctx);
 }
 
-// The server's default contention for an equality field (MongoDB 7.0+ "contention" default 8).
-const DEFAULT_CONTENTION = 8n;
-const WHERE = 'encryptedFieldsMap';
-
-function fail(message: string): never {
-  throw new FleClientError('SCHEMA_INVALID', message);
+function listOf(cmd: Record<string, unknown>, key: string, name: string): unknown[] {
+  const list = cmd[key];
+  if (!Array.isArray(list)) throw new FleClientError('INVALID_ARGUMENT', `${name} needs ${key}: [...]`);
+  return list;
 }
 
-function isBinary(x: unknown): x is Binary {
-  return x instanceof Binary || (x as { _bsontype?: string } | null)?._bsontype === 'Binary';
-}
-
-/**
- * Parses one namespace's `encryptedFields` (`{ fields: [{ keyId, path, bsonType?, queries? }] }`):
- * equality and unindexed fields; 'range' and text queries are refused until fle-ts has them.
- * Errors: SCHEMA_INVALID naming the namespace and field.
- */
-export function parseEncryptedFields(ns: string, encryptedFields: unknown): QeCollection {
-  if (!isPlainDocument(encryptedFields)) fail(`${WHERE}['${ns}'] must be an encryptedFields document { fields: [...] }`);
-  const list = encryptedFields.fields;
-  if (!Array.isArray(list)) fail(`${WHERE}['${ns}'].fields must be an array`);
-  const fields: QeField[] = [];
-  const paths = new Set<string>();
-  for (const [i, f] of list.entries()) {
-    const at = `${WHERE}['${ns}'].fields[${i}]`;
-    if (!isPlainDocument(f)) fail(`${at} must be a document { keyId, path, bsonType, queries? }`);
-    const { path, keyId, bsonType, queries } = f as Record<string, unknown>;
-    if (typeof path !== 'string' || path === '' || path.split('.').some((p) => p === '' || p.startsWith('$'))) fail(`${at}.path must be a dotted field path`);
-    if (!isBinary(keyId) || keyId.sub_type !== 4 || keyId.position !== 16) {
-      fail(`${at}.keyId must be a UUID (Binary subtype 4); keyAltName fields are not supported (create the collection with createEncryptedCollection first)`);
-    }
-    for (const p of paths) if (p === path || p.startsWith(`${path}.`) || path.startsWith(`${p}.`)) fail(`${at}.path '${path}' overlaps '${p}'`);
-    paths.add(path);
-    let contention: bigint | undefined;
-    if (queries !== undefined && queries !== null) {
-      const qs = Array.isArray(queries) ? queries : [queries];
-      if (qs.length !== 1 || !isPlainDocument(qs[0])) fail(`${at}.queries must be one { queryType: 'equality', contention? }`);
-      const q = qs[0] as Record<string, unknown>;
-      if (q.queryType !== 'equality') fail(`${at}.queries.queryType '${String(q.queryType)}' is not supported yet: only 'equality' (and unindexed fields without queries)`);
-      // EJSON / js-bson give Int32 and Long objects; plain numbers and bigints are accepted too.
-      const t = (q.contention as { _bsontype?: string } | null)?._bsontype;
-      const c = t === 'Int32' ? Number((q.contention as { value: number }).value) : q.contention;
-      if (c === undefined) contention = DEFAULT_CONTENTION;
-      else if (typeof c === 'number' && Number.isSafeInteger(c) && c >= 0) contention = BigInt(c);
-      else if (typeof c === 'bigint' && c >= 0n) contention = c;
-      else if ((c instanceof Long || t === 'Long') && !(c as Long).isNegative()) contention = (c as Long).toBigInt();
-      else fail(`${at}.queries.contention must be a non-negative integer`);
-    }
-    const known = typeof bsonType === 'string' && BSON_TYPE_BY_ALIAS.has(bsonType as BsonTypeAlias);
-    fields.push({ path, keyId, ...(known ? { bsonType: bsonType as string } : {}), ...(contention !== undefined ? { contention } : {}) });
-  }
-  return { encryptedFields, fields };
-}
-
-/** The marking mongocryptd writes for a value (`0x03 ‖ BSON{t, a, ki, ku, v, cm}`; ki = ku = the field's keyId). */
-function marking(field: QeField, type: 1 | 2, value: unknown): Binary {
-  if (field.bsonType !== undefined && bsonTypeOf(value) !== (field.bsonType as BsonTypeAlias)) {
-    throw new FleClientError('BSON_TYPE_MISMATCH', `field '${field.path}' is declared bsonType '${field.bsonType}' in encryptedFields, got a ${bsonTypeOf(value)}`);
-  }
-  const body = serialize({ t: type, a: field.contention === undefined ? 1 : 2, ki: field.keyId, ku: field.keyId, v: value, cm: Long.fromBigInt(field.contention ?? 0n) });
-  const bytes = new Uint8Array(body.length + 1);
-  bytes[0] = 3;
-  bytes.set(body, 1);
-  return new Binary(bytes, 6);
-}
-
-/** Marks the encrypted fields of one document (copies along changed paths; the input is not modified). */
-function markDocument(doc: Record<string, unknown>, fields: readonly QeField[], prefix: string): Record<string, unknown> {
-  let out: Record<string, unknown> | undefined;
-  for (const [k, v] of documentEntries(doc, 'the document')) {
-    const path = prefix ? `${prefix}.${k}` : k;
-    const exact = fields.find((f) => f.path === path);
-    let r = v;
-    if (exact) {
-      r = marking(exact, 1, v);
-    } else if (fields.some((f) => f.path.startsWith(`${path}.`))) {
-      if (Array.isArray(v)) throw new FleClientError('ARRAY_IN_ENCRYPTED_PATH', `an array at '${path}' lies on the path to an encrypted field`);
-      if (isPlainDocument(v)) r = markDocument(v, fields, path);
-    }
-    if (r !== v) setField((out ??= { ...(doc instanceof Map ? Object.fromEntries(doc) : doc) }), k, r);
-  }
-  return out ?? doc;
-}
-
-const QUERY_OPS = new Set(['$eq', '$ne', '$in', '$nin']);
-
-/** Marks the values a filter compares with encrypted equality fields (find markings, t = 2). */
-function markFilter(filter: Record<string, unknown>, fields: readonly QeField[]): Record<string, unknown> {
-  let out: Record<string, unknown> | undefined;
-  for (const [k, v] of documentEntries(filter, 'the filter')) {
-    let r = v;
-    if (k === '$and' || k === '$or' || k === '$nor') {
-      if (!Array.isArray(v)) throw new FleClientError('INVALID_ARGUMENT', `${k} needs an array of filters`);
-      r = v.map((x) => (isDocumentInput(x) ? markFilter(x as Record<string, unknown>, fields) : x));
-    } else if (k.startsWith('$')) {
-      throw new FleClientError('UNSUPPORTED_QUERY_OPERATOR', `${k} is not supported yet in a filter on a Queryable Encryption collection`);
-    } else {
-      const field = fields.find((f) => f.path === k);
-      if (field === undefined) {
-        const inside = fields.find((f) => f.path.startsWith(`${k}.`) || k.startsWith(`${f.path}.`));
-        if (inside) throw new FleClientError('ENCRYPTED_FIELD_QUERY_NOT_ALLOWED', `'${k}' compares a value holding or inside encrypted field '${inside.path}': query the encrypted field itself`);
-      } else {
-        if (field.contention === undefined) throw new FleClientError('ENCRYPTED_FIELD_QUERY_NOT_ALLOWED', `'${k}' is encrypted without queries (unindexed): it cannot be queried`);
-        r = markCondition(field, v);
-      }
-    }
-    if (r !== v) setField((out ??= { ...(filter instanceof Map ? Object.fromEntries(filter) : filter) }), k, r);
-  }
-  return out ?? filter;
-}
-
-function markCondition(field: QeField, v: unknown): unknown {
-  const ops = isPlainDocument(v) ? Object.keys(v) : [];
-  if (ops.length === 0 || !ops[0]!.startsWith('$')) return { $eq: marking(field, 2, v) };
-  const out: Record<string, unknown> = {};
-  for (const op of ops) {
-    const x = (v as Record<string, unknown>)[op];
-    if (!QUERY_OPS.has(op)) throw new FleClientError('UNSUPPORTED_QUERY_OPERATOR', `${op} on encrypted field '${field.path}' is not supported (equality fields take $eq, $ne, $in, $nin)`);
-    if (op === '$in' || op === '$nin') {
-      if (!Array.isArray(x)) throw new FleClientError('INVALID_ARGUMENT', `${op} needs an array`);
-      setField(out, op, x.map((e) => marking(field, 2, e)));
-    } else setField(out, op, marking(field, 2, x));
-  }
-  return out;
+/** The pipeline with its leading `$match` stages marked; later stages may not name an encrypted path. */
+function markPipeline(pipeline: unknown, fields: readonly QeField[], ctx: FilterContext): unknown[] {
+  if (!Array.isArray(pipeline)) throw new FleClientError('INVALID_ARGUMENT', 'aggregate needs pipeline: [...]');
+  let leading = true;
+  return pipeline.map((stage, i) => {
+    if (!isPlainDocument(stage) || Object.keys(stage).length !== 1) throw new FleClientError('INVALID_ARGUMENT', `pipeline stage ${i} must be a document with one stage operator`);
+    const [name] = Object.keys(stage) as [string];
+    if (OTHER_COLLECTION_STAGES.has(name)) throw new FleClientError('UNSUPPORTED_QUERY_OPERATOR', `${name} reads another collection, which automatic Queryable Encryption here cannot analyse`);
+    if (leading && name === '$match') return { $match: filterOf(stage.$match, '$match', fields, ctx) };
+    leading = false;
+    const hit = mentionsEncryptedPath(stage, fields);
+    if (hit) throw new FleClientError('UNSUPPORTED_QUERY_OPERATOR', `pipeline stage ${i} (${name}) names encrypted field '${hit}': only leading $match stages can query encrypted fields`);
+    return stage;
+  });
 }
 
 /**
- * The command with markings in place of the values to encrypt, for `insert` (`documents`) and
- * `find` (`filter`): what mongocryptd would answer, made from the collection's encryptedFields.
- * Other commands on a QE collection are refused (never sent in clear).
+ * The command with markings in place of the values to encrypt, as mongocryptd would answer it,
+ * made from the collection's encryptedFields: `insert` documents; the filters of `find`, `count`,
+ * `distinct`, `delete`, `update`, `findAndModify` and the leading `$match` stages of `aggregate`
+ * (find markings); what `update` / `findAndModify` write (insert markings); the command inside
+ * `explain`. `create`, `collMod`,
+ * `createIndexes` and the compaction commands pass unchanged. Anything else is refused (never
+ * sent in clear). Errors: FleClientError with codes UNSUPPORTED_QUERY_OPERATOR,
+ * ENCRYPTED_FIELD_QUERY_NOT_ALLOWED, UNSUPPORTED_UPDATE_OPERATOR, BSON_TYPE_MISMATCH,
+ * ARRAY_IN_ENCRYPTED_PATH, INVALID_ARGUMENT.
  */
 export function markQeCommand(cmd: Record<string, unknown>, coll: QeCollection): Record<string, unknown> {
   const name = Object.keys(cmd)[0];
-  if (name === 'insert') {
-    const docs = cmd.documents;
-    if (!Array.isArray(docs)) throw new FleClientError('INVALID_ARGUMENT', 'insert needs documents: [...]');
-    return { ...cmd, documents: docs.map((d) => (isPlainDocument(d) ? markDocument(d, coll.fields, '') : d)) };
+  const { fields } = coll;
+  const ctx: FilterContext = { nextPayloadId: 0 };
+  switch (name) {
+    case 'insert':
+      return { ...cmd, documents: listOf(cmd, 'documents', 'insert').map((d) => (isPlainDocument(d) ? markDocument(d, fields, '') : d)) };
+    case 'find':
+      return cmd.filter === undefined ? cmd : { ...cmd, filter: filterOf(cmd.filter, 'find filter', fields, ctx) };
+    case 'count':
+      return cmd.query === undefined ? cmd : { ...cmd, query: filterOf(cmd.query, 'count query', fields, ctx) };
+    case 'distinct': {
+      const key = cmd.key;
+      if (typeof key !== 'string') throw new FleClientError('INVALID_ARGUMENT', 'distinct needs key: "<field>"');
+      const hit = fields.find((f) => f.path === key || f.path.startsWith(`${key}.`) || key.startsWith(`${f.path}.`));
+      if (hit) throw new FleClientError('ENCRYPTED_FIELD_QUERY_NOT_ALLOWED', `distinct on '${key}' would read encrypted field '${hit.path}': the server cannot list the distinct values of a ciphertext`);
+      return cmd.query === undefined ? cmd : { ...cmd, query: filterOf(cmd.query, 'distinct query', fields, ctx) };
+    }
+    case 'aggregate':
+      return { ...cmd, pipeline: markPipeline(cmd.pipeline, fields, ctx) };
+    case 'delete':
+      return {
+        ...cmd,
+        deletes: listOf(cmd, 'deletes', 'delete').map((d) => (isPlainDocument(d) ? { ...d, q: filterOf(d.q, 'delete q', fields, ctx) } : d)),
+      };
+    case 'update':
+      return {
+        ...cmd,
+        updates: listOf(cmd, 'updates', 'update').map((u) => {
+          if (!isPlainDocument(u)) throw new FleClientError('INVALID_ARGUMENT', 'each update must be a document { q, u }');
+          return { ...u, q: filterOf(u.q, 'update q', fields, ctx), u: markUpdate(u.u, fields) };
+        }),
+      };
+    case 'findAndModify': {
+      const out: Record<string, unknown> = { ...cmd };
+      if (cmd.query !== undefined) out.query = filterOf(cmd.query, 'findAndModify query', fields, ctx);
+      if (cmd.update !== undefined) out.update = markUpdate(cmd.update, fields);
+      return out;
+    }
+    case 'explain': {
+      // The explained command is analysed as it is; encryptionInformation goes inside it.
+      const inner = cmd.explain;
+      if (!isPlainDocument(inner) || Object.keys(inner)[0] === 'explain') throw new FleClientError('INVALID_ARGUMENT', 'explain needs the command to explain as a document');
+      return { ...cmd, explain: markQeCommand(inner, coll) };
+    }
+    default:
+      if (name !== undefined && NO_VALUES.has(name)) return cmd;
+      throw new FleClientError('INVALID_ARGUMENT', `automatic Queryable Encryption does not support '${String(name)}' on a collection with encryptedFields`);
   }
-  if (name === 'find') {
-    const filter = cmd.filter;
-    if (filter === undefined) return cmd;
-    if (!isDocumentInput(filter)) throw new FleClientError('INVALID_ARGUMENT', 'find filter must be a document');
-    return { ...cmd, filter: markFilter(filter as Record<string, unknown>, coll.fields) };
-  }
-  throw new FleClientError('INVALID_ARGUMENT', `automatic Queryable Encryption supports insert and find; '${String(name)}' is not supported yet on a collection with encryptedFields`);
 }
 
 /** True for a marking (BinData 6, first byte 3). */
@@ -214,20 +171,75 @@ function replaceMarkings(value: unknown, f: (m: Binary) => Binary): unknown {
 }
 
 /**
+ * `encryptedFields` as libmongocrypt sends them to the server (`mc-schema-broker.c`
+ * `append_encryptedFields`): as given, then `escCollection` / `ecocCollection`
+ * (`enxcol_.<coll>.esc|ecoc`) and `fields: []` when missing.
+ */
+export function encryptedFieldsForServer(ns: string, encryptedFields: Record<string, unknown>): Record<string, unknown> {
+  const coll = ns.slice(ns.indexOf('.') + 1);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of documentEntries(encryptedFields, 'encryptedFields')) setField(out, k, v);
+  if (!('escCollection' in out)) out.escCollection = `enxcol_.${coll}.esc`;
+  if (!('ecocCollection' in out)) out.ecocCollection = `enxcol_.${coll}.ecoc`;
+  if (!('fields' in out)) out.fields = [];
+  return out;
+}
+
+/**
+ * Whether libmongocrypt sends `encryptionInformation` with a command (`must_omit_encryptionInformation`):
+ * compactStructuredEncryptionData only with range fields; never create, collMod, createIndexes,
+ * cleanupStructuredEncryptionData; find, aggregate, distinct, count and insert only with an
+ * insert or find payload; every other command always.
+ */
+export function carriesEncryptionInformation(name: string, hasPayload: boolean, coll: QeCollection): boolean {
+  if (name === 'compactStructuredEncryptionData') return coll.fields.some((f) => f.range !== undefined);
+  if (PROHIBITED.has(name)) return false;
+  return ELIGIBLE.has(name) ? hasPayload : true;
+}
+
+/**
+ * Every key a marked command needs: the markings' key ids, and for the compaction commands the
+ * key of every field (their tokens come from each field's key).
+ */
+export function qeCommandKeyIds(marked: Record<string, unknown>, coll: QeCollection): Uint8Array[] {
+  const ids = markingKeyIds(collectMarkings(marked));
+  const name = Object.keys(marked)[0];
+  if (name === 'compactStructuredEncryptionData' || name === 'cleanupStructuredEncryptionData') {
+    for (const f of coll.fields) ids.push(new Uint8Array(f.keyId.buffer.subarray(0, 16)));
+  }
+  return ids;
+}
+
+/**
  * Encrypts every marking of a marked command in document order (so random bytes are drawn in
- * libmongocrypt's order), drops any `encryptionInformation` the marked command carried, and
- * appends `encryptionInformation: {type: 1, schema: {<ns>: encryptedFields}}` when the result
- * holds an insert (11) or find (12) payload, as libmongocrypt does for insert and find.
+ * libmongocrypt's order), strips any `encryptionInformation` the marked command carried and
+ * appends `{type: 1, schema: {<ns>: encryptedFields}}` again where libmongocrypt does
+ * ({@link carriesEncryptionInformation}; nested in `explain`), appends `compactionTokens` /
+ * `cleanupTokens` for the compaction commands (after `encryptionInformation`, as libmongocrypt).
+ * `keys` must hold every key of {@link qeCommandKeyIds}.
  */
 export function encryptMarkedCommand(marked: Record<string, unknown>, ns: string, coll: QeCollection, keys: QeKeyLookup, random: RandomSource | undefined): Record<string, unknown> {
   collectMarkings(marked); // the depth check before the unchecked rebuild below
-  let needsInfo = false;
+  const name = Object.keys(marked)[0] ?? '';
+  if (name === 'bulkWrite') throw new FleClientError('INVALID_ARGUMENT', 'bulkWrite on a Queryable Encryption collection is not supported here (libmongocrypt puts encryptionInformation in nsInfo)');
+  let hasPayload = false;
   const out = replaceMarkings(marked, (m) => {
     const b = encryptPlaceholder(m, { keys, ...(random ? { random } : {}) });
-    if (b.buffer[0] === 11 || b.buffer[0] === 12) needsInfo = true;
+    if (NEEDS_INFO.has(b.buffer[0]!)) hasPayload = true;
     return b;
   }) as Record<string, unknown>;
   delete out.encryptionInformation;
-  if (needsInfo) setField(out, 'encryptionInformation', { type: 1, schema: { [ns]: coll.encryptedFields } });
+  const info = { type: 1, schema: { [ns]: encryptedFieldsForServer(ns, coll.encryptedFields) } };
+  const explained = name === 'explain' && isPlainDocument(out.explain) ? { ...out.explain } : undefined;
+  if (explained) {
+    // explain always carries it, inside the explained command (`insert_encryptionInformation`).
+    delete explained.encryptionInformation;
+    setField(explained, 'encryptionInformation', info);
+    out.explain = explained;
+  } else if (carriesEncryptionInformation(name, hasPayload, coll)) setField(out, 'encryptionInformation', info);
+  if (name === 'compactStructuredEncryptionData' || name === 'cleanupStructuredEncryptionData') {
+    const tokens = compactionTokens(coll.encryptedFields, keys);
+    setField(out, name === 'cleanupStructuredEncryptionData' ? 'cleanupTokens' : 'compactionTokens', tokens);
+  }
   return out;
 }

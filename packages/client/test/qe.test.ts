@@ -206,6 +206,8 @@ describe('automatic QE: AutoEncrypter.encryptCommand with encryptedFieldsMap (in
     ],
   });
   const make = () => new AutoEncrypter({ keyVault, kmsProviders, encryptedFieldsMap: { 'db.people': efc() } });
+  // libmongocrypt 1.20 sends the state collection names it defaults (mc-schema-broker.c append_encryptedFields).
+  const sent = () => ({ ...efc(), escCollection: 'enxcol_.people.esc', ecocCollection: 'enxcol_.people.ecoc' });
 
   it('insert: every encrypted field becomes its payload (11 equality, 16 unindexed), nested paths too; encryptionInformation appended; the stored values decrypt back', async () => {
     const a = make();
@@ -216,7 +218,7 @@ describe('automatic QE: AutoEncrypter.encryptCommand with encryptedFieldsMap (in
     expect(first((d.info as Record<string, unknown>).age as Binary)).toBe(11);
     expect(first(d.notes as Binary)).toBe(16);
     expect(Object.keys(cmd)).toEqual(['insert', 'documents', 'ordered', 'encryptionInformation']);
-    expect(cmd.encryptionInformation).toEqual({ type: 1, schema: { 'db.people': efc() } });
+    expect(cmd.encryptionInformation).toEqual({ type: 1, schema: { 'db.people': sent() } });
     expect(hex(await a.decryptDocument(d))).toBe(hex(doc));
     expect(doc.ssn).toBe('123-45-6789'); // the input is not modified
   });
@@ -229,11 +231,11 @@ describe('automatic QE: AutoEncrypter.encryptCommand with encryptedFieldsMap (in
     expect(hex(f.$or[1]['info.age'].$in[1])).toBe(hex(await explicitFind(2, 8, indexKeyId))); // default contention 8
     expect(hex(f.ssn.$ne)).toBe(hex(await explicitFind('3', 2, keyId)));
     expect(f.notes2).toBe(5);
-    expect(cmd.encryptionInformation).toEqual({ type: 1, schema: { 'db.people': efc() } });
+    expect(cmd.encryptionInformation).toEqual({ type: 1, schema: { 'db.people': sent() } });
     // No encrypted field in the filter: no payload, no encryptionInformation (libmongocrypt omits it).
     expect(await a.encryptCommand('db', { find: 'people', filter: { other: 1 } })).toEqual({ find: 'people', filter: { other: 1 } });
   });
-  it('refusals: unindexed field queried, range operators, a parent of an encrypted field, an array on the path, a bsonType mismatch, other commands, range fields, a namespace in both maps', async () => {
+  it('refusals: unindexed field queried, range operators on an equality field, a parent of an encrypted field, an array on the path, a bsonType mismatch, other commands, rangePreview fields, a namespace in both maps', async () => {
     const a = make();
     const code = (p: Promise<unknown>) => codeOf(p);
     expect(await code(a.encryptCommand('db', { find: 'people', filter: { notes: 'x' } }))).toBe('FleClientError:ENCRYPTED_FIELD_QUERY_NOT_ALLOWED');
@@ -242,10 +244,10 @@ describe('automatic QE: AutoEncrypter.encryptCommand with encryptedFieldsMap (in
     expect(await code(a.encryptCommand('db', { find: 'people', filter: { $expr: { $eq: ['$ssn', 'a'] } } }))).toBe('FleClientError:UNSUPPORTED_QUERY_OPERATOR');
     expect(await code(a.encryptCommand('db', { insert: 'people', documents: [{ info: [{ age: 1 }] }] }))).toBe('FleClientError:ARRAY_IN_ENCRYPTED_PATH');
     expect(await code(a.encryptCommand('db', { insert: 'people', documents: [{ ssn: 5 }] }))).toBe('FleClientError:BSON_TYPE_MISMATCH');
-    expect(await code(a.encryptCommand('db', { update: 'people', updates: [] }))).toBe('FleClientError:INVALID_ARGUMENT');
+    expect(await code(a.encryptCommand('db', { mapReduce: 'people', map: 'f' }))).toBe('FleClientError:INVALID_ARGUMENT');
     expect(await code(a.encryptCommand('db', { insert: 'people', documents: [{ ssn: null }] }))).toBe('FleClientError:BSON_TYPE_MISMATCH');
-    const range = { fields: [{ keyId, path: 'n', bsonType: 'int', queries: { queryType: 'range' } }] };
-    expect(() => new AutoEncrypter({ keyVault, kmsProviders, encryptedFieldsMap: { 'db.c': range } })).toThrow(/not supported yet/);
+    const preview = { fields: [{ keyId, path: 'n', bsonType: 'int', queries: { queryType: 'rangePreview' } }] };
+    expect(() => new AutoEncrypter({ keyVault, kmsProviders, encryptedFieldsMap: { 'db.c': preview } })).toThrow(/rangePreview/);
     expect(() => new AutoEncrypter({ keyVault, kmsProviders, encryptedFieldsMap: { 'db.c': { fields: [{ keyAltName: 'x', path: 'a' }] } } })).toThrow(/UUID/);
     expect(() => new AutoEncrypter({ keyVault, kmsProviders, schemaMap: { 'db.c': {} }, encryptedFieldsMap: { 'db.c': { fields: [] } } })).toThrow(/both/);
     // A collection in neither map: unchanged.

@@ -35,7 +35,17 @@ export type DynamoDbEncryptionErrorCode =
   /** The materials provider cannot give materials for this operation. */
   | 'DDB_NO_MATERIALS'
   /** AWS KMS could not be reached or refused the request (credentials, key, encryption context). */
-  | 'DDB_KMS_FAILED';
+  | 'DDB_KMS_FAILED'
+  /** EncryptedClient: a request the helpers cannot serve on signed items (projections, Select of some attributes). */
+  | 'DDB_UNSUPPORTED_REQUEST'
+  /** EncryptedClient: a condition, filter or key condition reads an ENCRYPT_AND_SIGN attribute (only ciphertext is stored). */
+  | 'DDB_ENCRYPTED_ATTRIBUTE_IN_EXPRESSION'
+  /** EncryptedClient: an update would change a signed attribute (only DO_NOTHING attributes can be updated in place). */
+  | 'DDB_SIGNED_ATTRIBUTE_UPDATE'
+  /** EncryptedClient: the table's key schema is unknown (DescribeTable failed or returned no key schema). */
+  | 'DDB_TABLE_INFO'
+  /** EncryptedTable: batch requests stayed unprocessed after every retry. */
+  | 'DDB_BATCH_INCOMPLETE';
 
 /** Every error of `@fle-ts/dynamodb`. */
 export class DynamoDbEncryptionError extends FleError {

@@ -29,3 +29,34 @@ export { AwsKmsCryptographicMaterialsProvider, type AwsKmsProviderOptions } from
 export { hkdfSha256 } from './hkdf.js';
 export { MetaStore, MemoryMetaStoreTable, type MetaStoreTable } from './meta-store.js';
 export { MostRecentProvider, type MostRecentProviderOptions } from './most-recent-provider.js';
+export { TableInfoCache, tableInfoFromDescription, type TableInfo, type DescribeTableClient, type DescribeTableOutputLike, type KeySchemaElementLike } from './table-info.js';
+export {
+  EncryptedClient,
+  type EncryptedClientOptions,
+  type DynamoDbClientLike,
+  type RequestOptions,
+  type PutItemInput,
+  type GetItemInput,
+  type DeleteItemInput,
+  type UpdateItemInput,
+  type QueryInput,
+  type ScanInput,
+  type TablePutItemInput,
+  type TableGetItemInput,
+  type TableDeleteItemInput,
+  type TableUpdateItemInput,
+  type TableQueryInput,
+  type WriteRequest,
+  type BatchWriteItemInput,
+  type BatchGetItemInput,
+  type TransactWriteItem,
+  type TransactWriteItemsInput,
+  type TransactGetItemsInput,
+  type ItemOutput,
+  type ItemsOutput,
+  type BatchWriteItemOutput,
+  type BatchGetItemOutput,
+  type TransactGetItemsOutput,
+} from './encrypted-client.js';
+export { EncryptedTable, type EncryptedTableOptions } from './encrypted-table.js';
+export { checkConditionExpression, checkUpdateExpression, type ExpressionAttributeNames } from './expressions.js';

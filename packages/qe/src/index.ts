@@ -81,3 +81,7 @@ export {
 export { rangeEdges, edgesOfLeaf, bitstring, type RangeEdges } from './range-edges.js';
 export { rangeMincover, minCover, trimFactorFor, type RangeQuery } from './range-mincover.js';
 export { decodeDec128, dec128Compare, type Dec128 } from './range-decimal.js';
+// Raw BSON pieces for callers that write range markings themselves (the client's query analysis:
+// a date bound of +-2^63 ms has no JS Date, so it cannot go through js-bson).
+export { rawDocument, raw, rangeValueOfElement, type RawField } from './range-bson.js';
+export type { RawElement } from './bson-elements.js';
