@@ -19,7 +19,7 @@ import type { LocalMasterKeys } from './local-kms.js';
 import { isDoc, refuse } from './refuse.js';
 import { mentionsEncryption, schemaFromCollInfo } from './remote-schema.js';
 import { MONGOCRYPT_CTX_NEED_MONGO_COLLINFO } from './states.js';
-import { QE_STATE_COMMANDS, qeBypassStep, qeDefinitionStep, qeEncryptStep, qeStateCommandStep, resolveKeyAltNames, withStateCollections } from './qe-auto.js';
+import { QE_STATE_COMMANDS, qeBypassStep, qeDefinitionStep, qeEncryptStep, resolveKeyAltNames } from './qe-auto.js';
 
 /** What an encryption context needs from its MongoCrypt. */
 export interface AutoEncryptionSetup {
@@ -118,13 +118,12 @@ export function encryptionStep(db: string, cmdBson: Uint8Array, setup: AutoEncry
     // bypassQueryAnalysis skips analysis, not the compaction tokens (they are no query analysis).
     if (bypass && !QE_STATE_COMMANDS.has(name)) return qeBypassStep(ns, cmd, ef, cmdBson);
     return resolveKeyAltNames(ef, setup, (translated) => {
-      if (QE_STATE_COMMANDS.has(name)) return qeStateCommandStep(name, ns, cmd, translated, setup);
       if (name === 'create' || name === 'collMod' || name === 'createIndexes') {
         // create carries the encryptedFields itself: keyAltNames go out translated to keyIds (spec fle2v2-InsertFind-keyAltName.json).
         const out = name === 'create' && translated !== ef && isDoc(cmd.encryptedFields) ? writeDocument({ ...cmd, encryptedFields: translated }) : cmdBson;
         return qeDefinitionStep(name, cmd, translated, out);
       }
-      return qeEncryptStep(ns, cmd, parseEncryptedFields(ns, withStateCollections(ns, translated)), setup);
+      return qeEncryptStep(ns, cmd, parseEncryptedFields(ns, translated), setup);
     });
   };
   const mapped = setup.encryptedFieldsMap?.get(ns);

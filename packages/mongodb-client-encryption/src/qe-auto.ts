@@ -4,13 +4,12 @@
 // crypt_shared would write (markQeCommand), the keys they name are fetched in NEED_MONGO_KEYS, and
 // encryptMarkedCommand turns them into payloads and appends `encryptionInformation`.
 import { Binary, type Document } from 'bson';
-import { collectMarkings, encryptMarkedCommand, FleClientError, KeyNeedsCollector, markingKeyIds, markQeCommand, parseEncryptedFields, type QeCollection } from '@fle-ts/client';
+import { encryptedFieldsForServer, encryptMarkedCommand, FleClientError, KeyNeedsCollector, markQeCommand, parseEncryptedFields, qeCommandKeyIds, type QeCollection } from '@fle-ts/client';
 import { readyStep, type Step } from './context.js';
 import type { KeyCache } from './key-cache.js';
 import type { LocalMasterKeys } from './local-kms.js';
 import { MongoCryptBindingError } from './errors.js';
 import { writeDocument } from './bson-io.js';
-import { compactionTokens } from '@fle-ts/qe';
 import { qeKeysThen } from './qe-keys.js';
 import { isDoc, refuse } from './refuse.js';
 import { mongocryptdShape } from './mongocryptd-shape.js';
@@ -62,7 +61,7 @@ export function qeBypassStep(ns: string, cmd: Record<string, unknown>, encrypted
   const out: Record<string, unknown> = { ...cmd };
   delete out.encryptionInformation;
   // Not analysed, so not parsed either: the fields go to the server as they are (any query type).
-  out.encryptionInformation = { type: 1, schema: { [ns]: withStateCollections(ns, encryptedFields) } };
+  out.encryptionInformation = { type: 1, schema: { [ns]: encryptedFieldsForServer(ns, encryptedFields) } };
   return readyStep(() => writeDocument(out));
 }
 
@@ -102,9 +101,10 @@ export interface QeSetup {
 
 /**
  * A command on a Queryable Encryption collection: marked by the client package's analysis
- * (markQeCommand; what it does not support is refused there, nothing is sent in clear), the
- * markings' keys (ki, ku) fetched in one NEED_MONGO_KEYS round, then encrypted in document order
- * with encryptionInformation appended (encryptMarkedCommand).
+ * (markQeCommand; what it does not support is refused there, nothing is sent in clear), the keys
+ * it needs (qeCommandKeyIds: the markings' ki and ku; every field's key for compact / cleanup)
+ * fetched in one NEED_MONGO_KEYS round, then encrypted in document order with
+ * encryptionInformation and, for compact / cleanup, the compaction tokens (encryptMarkedCommand).
  */
 export function qeEncryptStep(ns: string, cmd: Record<string, unknown>, coll: QeCollection, setup: QeSetup): Step {
   let marked: Record<string, unknown>;
@@ -121,8 +121,9 @@ export function qeEncryptStep(ns: string, cmd: Record<string, unknown>, coll: Qe
     if (wrongType) throw new FleClientError('BSON_TYPE_MISMATCH', `Cannot encrypt element of type: ${wrongType[1]}: ${(e as Error).message}`, { cause: e });
     throw e;
   }
+  // The markings' keys, and for compact / cleanup every field's key (their tokens come from them).
   const needs = new KeyNeedsCollector();
-  for (const id of markingKeyIds(collectMarkings(marked))) needs.addKeyIdBytes(id);
+  for (const id of qeCommandKeyIds(marked, coll)) needs.addKeyIdBytes(id);
   return qeKeysThen(needs, [], setup.cache, setup.kms, (keys) => readyStep(() => {
     // With encrypted fields, crypt_shared writes the whole command back re-serialized (filters as
     // match expressions, update statements with multi/upsert), as for CSFLE (mongocryptd-shape.ts;
@@ -138,20 +139,11 @@ export function qeEncryptStep(ns: string, cmd: Record<string, unknown>, coll: Qe
   }));
 }
 
-/** `{type: 1, schema: {<ns>: encryptedFields}}` as libmongocrypt appends it. */
+/** `{type: 1, schema: {<ns>: encryptedFields}}` as libmongocrypt appends it (state collection names defaulted). */
 function encryptionInformation(ns: string, coll: QeCollection): Document {
-  return { type: 1, schema: { [ns]: coll.encryptedFields } };
+  return { type: 1, schema: { [ns]: encryptedFieldsForServer(ns, coll.encryptedFields) } };
 }
 
-/**
- * encryptedFields with the state collection names the server uses when they are not given
- * (`enxcol_.<coll>.esc` / `.ecoc`), as libmongocrypt writes them into encryptionInformation
- * (`mc-efc.c`; spec fle2v2-EncryptedFieldsMap-defaults.json). The fields are untouched.
- */
-export function withStateCollections(ns: string, ef: Document): Document {
-  const coll = ns.slice(ns.indexOf('.') + 1);
-  return { escCollection: `enxcol_.${coll}.esc`, ecocCollection: `enxcol_.${coll}.ecoc`, ...ef };
-}
 
 /** A field entry with its keyAltName replaced, in place, by the keyId it names (libmongocrypt keeps the position). */
 function withKeyId(field: Record<string, unknown>, keyId: Binary): Record<string, unknown> {
@@ -182,33 +174,3 @@ export function resolveKeyAltNames(ef: Document, setup: QeSetup, then: (translat
 
 /** The two commands that carry per-field tokens for the server's state collections. */
 export const QE_STATE_COMMANDS: ReadonlySet<string> = new Set(['compactStructuredEncryptionData', 'cleanupStructuredEncryptionData']);
-
-function hasRangeOrText(ef: Document): boolean {
-  const fields = Array.isArray(ef.fields) ? (ef.fields as unknown[]) : [];
-  return fields.some((f) => {
-    const q = isDoc(f) ? f.queries : undefined;
-    return (Array.isArray(q) ? q : q === undefined || q === null ? [] : [q]).some((x) => isDoc(x) && x.queryType !== 'equality');
-  });
-}
-
-/**
- * compactStructuredEncryptionData / cleanupStructuredEncryptionData on a QE collection, as
- * libmongocrypt sends them (`_fle2_append_compactionTokens`): every field's key fetched, the
- * qe package's `compactionTokens` appended as `compactionTokens` (compact) or `cleanupTokens`
- * (cleanup); encryptionInformation only on compact and only with range or text fields (7.0
- * rejects it otherwise; queryable-encryption.md §4).
- */
-export function qeStateCommandStep(name: string, ns: string, cmd: Record<string, unknown>, ef: Document, setup: QeSetup): Step {
-  // Only each field's key is needed (the qe package checks the fields): any query type compacts.
-  const needs = new KeyNeedsCollector();
-  for (const f of Array.isArray(ef.fields) ? (ef.fields as unknown[]) : []) {
-    const id = isDoc(f) ? (f.keyId as { _bsontype?: string; sub_type?: number; buffer?: Uint8Array; position?: number } | undefined) : undefined;
-    if (id?._bsontype === 'Binary' && id.sub_type === Binary.SUBTYPE_UUID && id.position === 16) needs.addKeyIdBytes(id.buffer!.subarray(0, 16));
-  }
-  return qeKeysThen(needs, [], setup.cache, setup.kms, (keys) => readyStep(() => {
-    const out: Record<string, unknown> = { ...cmd, [name === 'compactStructuredEncryptionData' ? 'compactionTokens' : 'cleanupTokens']: { ...compactionTokens(ef, keys.qe) } };
-    delete out.encryptionInformation;
-    if (name === 'compactStructuredEncryptionData' && hasRangeOrText(ef)) out.encryptionInformation = { type: 1, schema: { [ns]: withStateCollections(ns, ef) } };
-    return writeDocument(out as Document);
-  }));
-}

@@ -4,7 +4,8 @@
 // (test/wire-server/qe-server.ts: stored values 14/15, __safeContent__ tags, ESC counts, tag
 // matching). Command events (payload bytes where the spec fixes them: find payloads, tags),
 // results and outcomes are checked by test/e2e/unified-runner.ts. Every test that does not pass
-// is printed with the reason it cannot here; a test failing for a reason not listed fails the suite.
+// is printed with the reason it cannot here (9 of 235); a test failing for a reason not listed
+// fails the suite.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -17,15 +18,11 @@ const PKG = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 interface Result { file: string; test: string; ok: boolean; skipped?: boolean; error?: string }
 
 /**
- * Why a test cannot pass here, by the error it gives. The first group is this branch's
- * `@fle-ts/client` (its markQeCommand analyses insert and find on equality and unindexed fields;
- * the client's range and update/delete/findAndModify analysis is another branch); then a
- * crypt_shared error text, and the one test that needs a 6.x server.
+ * The only reasons a test may not pass here, by the error it gives; any other failure fails the
+ * suite. (The client's QE analysis covers every command and range field these files use.)
  */
 const REASONS: { reason: string; error: RegExp }[] = [
-  { reason: "the client's markQeCommand does not analyse this command on a QE collection yet (update, delete, findAndModify: the client's QE command analysis, a separate change)", error: /is not supported yet on a collection with encryptedFields/ },
-  { reason: "the client's parseEncryptedFields does not take range fields yet (the client's QE range analysis, a separate change)", error: /queryType 'range' is not supported yet/ },
-  { reason: "crypt_shared's text for a query value of the wrong type on a range field is not known here (the spec checks only a fragment); the client's BSON_TYPE_MISMATCH message is given", error: /expected to contain "(field type is not supported|value type is a date)", got "field '[^']+' is declared bsonType/ },
+  { reason: "crypt_shared's text for a query value of the wrong type on a range field is not known here (the spec checks only a fragment of it); the client's BSON_TYPE_MISMATCH message is given instead", error: /expected to contain "(field type is not supported|value type is a date)", got "field '[^']+' is declared bsonType/ },
   { reason: 'needs a 6.x server (the driver refuses to create a QE v2 collection there); the test server answers as 7.0', error: /^needs server <= 6\.3\.99$/ },
 ];
 
@@ -40,55 +37,13 @@ function run(major: '6' | '7', files: string[]): Result[] {
   return (JSON.parse(r.stdout.trim().split('\n').pop() as string) as { results: Result[] }).results;
 }
 
-/** Equality and unindexed tests this branch must pass (every one the client's insert/find analysis reaches). */
-const REQUIRED = [
-  "fle2v2-BypassQueryAnalysis#BypassQueryAnalysis decrypts",
-  "fle2v2-Compact#Compact works",
-  "fle2v2-Compact#Compact errors on an unencrypted client",
-  "fle2v2-CreateCollection#state collections and index are created",
-  "fle2v2-CreateCollection#default state collection names are applied",
-  "fle2v2-CreateCollection#drop removes all state collections",
-  "fle2v2-CreateCollection#CreateCollection without encryptedFields.",
-  "fle2v2-CreateCollection#CreateCollection from encryptedFieldsMap.",
-  "fle2v2-CreateCollection#CreateCollection from encryptedFields.",
-  "fle2v2-CreateCollection#DropCollection from encryptedFieldsMap",
-  "fle2v2-CreateCollection#DropCollection from encryptedFields",
-  "fle2v2-CreateCollection#DropCollection from remote encryptedFields",
-  "fle2v2-CreateCollection#encryptedFields are consulted for metadata collection names",
-  "fle2v2-DecryptExistingData#FLE2 decrypt of existing data succeeds",
-  "fle2v2-EncryptedFields-vs-EncryptedFieldsMap#encryptedFieldsMap is preferred over remote encryptedFields",
-  "fle2v2-EncryptedFields-vs-jsonSchema#encryptedFields is preferred over jsonSchema",
-  "fle2v2-EncryptedFieldsMap-defaults#default state collections are applied to encryptionInformation",
-  "fle2v2-InsertFind-Indexed#Insert and find FLE2 indexed field",
-  "fle2v2-InsertFind-Unindexed#Insert and find FLE2 unindexed field",
-  "fle2v2-InsertFind-Unindexed#Query with an unindexed field fails",
-  "fle2v2-InsertFind-keyAltName#Insert and find FLE2 indexed field",
-  "fle2v2-InsertFind-keyAltName#Create translates keyAltName",
-  "fle2v2-MissingKey#FLE2 encrypt fails with missing key",
-  "fle2v2-MissingKey#FLE2 decrypt fails with missing key",
-  "fle2v2-NoEncryption#insert with no encryption succeeds",
-  "fle2v2-validatorAndPartialFieldExpression#create with a validator on an unencrypted field is OK",
-  "fle2v2-validatorAndPartialFieldExpression#create with a validator on an encrypted field is an error",
-  "fle2v2-validatorAndPartialFieldExpression#collMod with a validator on an unencrypted field is OK",
-  "fle2v2-validatorAndPartialFieldExpression#collMod with a validator on an encrypted field is an error",
-  "fle2v2-validatorAndPartialFieldExpression#createIndexes with a partialFilterExpression on an unencrypted field is OK",
-  "fle2v2-validatorAndPartialFieldExpression#createIndexes with a partialFilterExpression on an encrypted field is an error",
-
-];
-
 describeShared('spec unified Queryable Encryption tests (fle2v2-*) through the official driver + @fle-ts/mongodb-client-encryption', () => {
   const files = readdirSync(join(SHARED_VECTORS, 'spec-unified')).filter((f) => /^fle2v2-.*\.json$/.test(f)).map((f) => f.slice(0, -5)).sort();
 
   for (const major of ['6', '7'] as const) {
-    it(`mongodb ${major}.x against the test wire server: the equality and unindexed tests pass; every other test is printed with its reason`, () => {
+    it(`mongodb ${major}.x against the test wire server: every test passes but the listed ones, each printed with its reason`, () => {
       const results = run(major, files);
       expect(new Set(results.map((r) => r.file))).toEqual(new Set(files));
-      const byId = new Map(results.map((r) => [`${r.file}#${r.test}`, r]));
-      for (const id of REQUIRED) {
-        const r = byId.get(id);
-        expect(r, `${id} was not run`).toBeDefined();
-        expect(r!.ok, `${id}: ${r!.error}`).toBe(true);
-      }
       const notPassing = results.filter((r) => !r.ok);
       const lines: string[] = [];
       for (const r of notPassing) {
@@ -97,6 +52,8 @@ describeShared('spec unified Queryable Encryption tests (fle2v2-*) through the o
         lines.push(`  ${r.skipped ? 'SKIPPED' : 'NOT RUN TO THE END'} ${r.file}#${r.test}: ${why!.reason}`);
       }
       const passed = results.filter((r) => r.ok).length;
+      // The suite keeps its size: a runner that stopped running tests would pass the loop above.
+      expect(passed).toBeGreaterThanOrEqual(226);
       console.log(`[spec-unified QE] mongodb ${major}.x, test wire server: ${passed}/${results.length} fle2v2 tests passed in ${files.length} files; ${notPassing.length} not passing, each with its reason:\n${lines.join('\n')}`);
     });
   }
