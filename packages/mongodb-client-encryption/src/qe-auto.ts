@@ -8,7 +8,6 @@ import { encryptedFieldsForServer, encryptMarkedCommand, FleClientError, KeyNeed
 import { readyStep, type Step } from './context.js';
 import type { KeyCache } from './key-cache.js';
 import type { LocalMasterKeys } from './local-kms.js';
-import { MongoCryptBindingError } from './errors.js';
 import { writeDocument } from './bson-io.js';
 import { qeKeysThen } from './qe-keys.js';
 import { isDoc, refuse } from './refuse.js';
@@ -111,10 +110,6 @@ export function qeEncryptStep(ns: string, cmd: Record<string, unknown>, coll: Qe
   try {
     marked = markQeCommand(cmd, coll);
   } catch (e) {
-    // The client's refusal of a command it cannot analyse yet, as this package's refusal code.
-    if (e instanceof FleClientError && e.code === 'INVALID_ARGUMENT' && /not supported yet/.test(e.message)) {
-      throw new MongoCryptBindingError('COMMAND_NOT_SUPPORTED', e.message, { cause: e });
-    }
     // An inserted value of the wrong type: crypt_shared's text in front, as for CSFLE
     // (mongocryptd-errors.ts; spec fle2v2-Rangev2-*-Correctness.json "Wrong type: Insert").
     const wrongType = e instanceof FleClientError && e.code === 'BSON_TYPE_MISMATCH' && Object.keys(cmd)[0] === 'insert' ? /is declared bsonType '\w+' in encryptedFields, got an? (\w+)/.exec(e.message) : null;
