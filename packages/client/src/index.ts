@@ -28,6 +28,6 @@ export { KeyNeedsCollector, type KeyNeeds, type FieldEncryptOptions } from './fi
 export { isFle1Ciphertext, isPlainDocument } from './bson-types.js';
 // Queryable Encryption for the driver drop-in: the encryptedFields analysis (markings as mongocryptd
 // writes them) and the marked-command encryption with encryptionInformation, over any key lookup.
-export { parseEncryptedFields, markQeCommand, encryptMarkedCommand, collectMarkings, markingKeyIds, qeCommandKeyIds, type QeCollection, type QeField, type QeRangeIndex } from './qe-command.js';
+export { parseEncryptedFields, markQeCommand, encryptMarkedCommand, encryptedFieldsForServer, collectMarkings, markingKeyIds, qeCommandKeyIds, type QeCollection, type QeField, type QeRangeIndex } from './qe-command.js';
 export { checkEncryptOptions, type ExplicitEncryptRequest, type QeEncryptRequest } from './client-encryption.js';
 export type { QeRandomOption } from './qe-values.js';

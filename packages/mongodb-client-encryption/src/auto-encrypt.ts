@@ -4,7 +4,7 @@
 // (query-analysis.md §1: what libmongocrypt + the analyzer do together).
 import type { Document } from 'bson';
 import { encryptValue } from '@fle-ts/fle-format';
-import { KeyNeedsCollector, resolvePath, walkFilter, type SchemaNode, type ValueSink } from '@fle-ts/client';
+import { KeyNeedsCollector, parseEncryptedFields, resolvePath, walkFilter, type SchemaNode, type ValueSink } from '@fle-ts/client';
 import { readDocument, writeDocument } from './bson-io.js';
 import { BYPASS_COMMANDS, COLLECTION_COMMANDS } from './command-tables.js';
 import { checkInsertedValue, explained, rewriteCommand } from './command-rewrite.js';
@@ -19,6 +19,7 @@ import type { LocalMasterKeys } from './local-kms.js';
 import { isDoc, refuse } from './refuse.js';
 import { mentionsEncryption, schemaFromCollInfo } from './remote-schema.js';
 import { MONGOCRYPT_CTX_NEED_MONGO_COLLINFO } from './states.js';
+import { QE_STATE_COMMANDS, qeBypassStep, qeDefinitionStep, qeEncryptStep, resolveKeyAltNames } from './qe-auto.js';
 
 /** What an encryption context needs from its MongoCrypt. */
 export interface AutoEncryptionSetup {
@@ -28,6 +29,10 @@ export interface AutoEncryptionSetup {
   readonly kms: LocalMasterKeys;
   /** Schemas already read from listCollections (absent: every context asks again). */
   readonly collInfos?: CollInfoCache;
+  /** encryptedFieldsMap entries by namespace, as given (Queryable Encryption; wins over schemaMap and remote). */
+  readonly encryptedFieldsMap?: ReadonlyMap<string, Document>;
+  /** bypassQueryAnalysis: nothing analysed; a QE command still gets encryptionInformation when it holds payloads. */
+  readonly bypassQueryAnalysis?: boolean;
 }
 
 /** Two passes over the command with the same walkers: gather and check, then (keys in hand) encrypt. */
@@ -76,33 +81,64 @@ function analyseAndEncrypt(name: string, cmd: Record<string, unknown>, root: Sch
 
 /**
  * The first step of an encryption context for `cmdBson` sent to database `db`: pass-through
- * commands are READY at once; collection commands take the schemaMap entry or, without one,
- * the collection's validator (NEED_MONGO_COLLINFO with `{name: <collection>}`).
+ * commands are READY at once; collection commands take the encryptedFieldsMap entry (Queryable
+ * Encryption), the schemaMap entry or, without either, what listCollections says
+ * (NEED_MONGO_COLLINFO with `{name: <collection>}`): `options.encryptedFields` (QE) before a
+ * `$jsonSchema` validator (CSFLE). `create` reads its own encryptedFields and asks nothing.
  */
 export function encryptionStep(db: string, cmdBson: Uint8Array, setup: AutoEncryptionSetup): Step {
   if (typeof db !== 'string' || db.length === 0) throw new MongoCryptBindingError('INVALID_ARGUMENT', 'makeEncryptionContext needs the database name');
+  const bypass = setup.bypassQueryAnalysis === true;
   const cmd = readDocument(cmdBson, 'the command') as Record<string, unknown>;
   const name = Object.keys(cmd)[0];
   if (name === undefined) throw new MongoCryptBindingError('INVALID_ARGUMENT', 'the command is an empty document');
   if (BYPASS_COMMANDS.has(name)) return readyStep(() => cmdBson);
   // libmongocrypt's text for commands outside the allow-list (query-analysis.md §2).
-  if (!COLLECTION_COMMANDS.has(name)) refuse(`command not supported for auto encryption: ${name}`);
+  if (!COLLECTION_COMMANDS.has(name) && !QE_STATE_COMMANDS.has(name)) {
+    if (bypass) return readyStep(() => cmdBson);
+    refuse(`command not supported for auto encryption: ${name}`);
+  }
   // explain names its collection in the command it wraps.
   const target = name === 'explain' ? explained(cmd) : { name, cmd };
   const coll = target.cmd[target.name];
   if (typeof coll !== 'string') {
+    if (bypass) return readyStep(() => cmdBson);
     refuse(`non-collection command not supported for auto encryption: ${target.name}`);
   }
   const ns = `${db}.${coll}`;
   const withSchema = (root: SchemaNode | undefined): Step => {
-    if (!root?.hasEncryption) return passThrough(name, cmd, cmdBson);
+    // compact / cleanup on a collection without encryptedFields: sent as is (the server answers).
+    if (QE_STATE_COMMANDS.has(name)) return readyStep(() => cmdBson);
+    if (bypass || !root?.hasEncryption) return bypass ? readyStep(() => cmdBson) : passThrough(name, cmd, cmdBson);
     if (name === 'create' || name === 'collMod' || name === 'createIndexes') return checkedDefinition(name, cmd, root, cmdBson);
     return analyseAndEncrypt(name, cmd, root, setup, cmdBson);
   };
-  if (setup.schemas.has(ns)) return withSchema(setup.schemas.get(ns));
+  // Queryable Encryption: keyAltName fields resolved first (NEED_MONGO_KEYS), then the command.
+  const withEncryptedFields = (ef: Document): Step => {
+    // bypassQueryAnalysis skips analysis, not the compaction tokens (they are no query analysis).
+    if (bypass && !QE_STATE_COMMANDS.has(name)) return qeBypassStep(ns, cmd, ef, cmdBson);
+    return resolveKeyAltNames(ef, setup, (translated) => {
+      if (name === 'create' || name === 'collMod' || name === 'createIndexes') {
+        // create carries the encryptedFields itself: keyAltNames go out translated to keyIds (spec fle2v2-InsertFind-keyAltName.json).
+        const out = name === 'create' && translated !== ef && isDoc(cmd.encryptedFields) ? writeDocument({ ...cmd, encryptedFields: translated }) : cmdBson;
+        return qeDefinitionStep(name, cmd, translated, out);
+      }
+      return qeEncryptStep(ns, cmd, parseEncryptedFields(ns, translated), setup);
+    });
+  };
+  const mapped = setup.encryptedFieldsMap?.get(ns);
+  if (mapped !== undefined) return withEncryptedFields(mapped);
+  if (name === 'create') {
+    // A collection being created has no listCollections entry: libmongocrypt reads the command
+    // itself (spec fle2v2-CreateCollection.json: no listCollections before any create).
+    if (isDoc(cmd.encryptedFields)) return withEncryptedFields(cmd.encryptedFields);
+    if (!setup.schemas.has(ns)) return withSchema(undefined);
+  }
+  if (setup.schemas.has(ns)) return withSchema(bypass ? undefined : setup.schemas.get(ns));
   const cached = setup.collInfos?.get(ns);
-  if (cached) return withSchema(cached.schema);
+  if (cached) return cached.encryptedFields ? withEncryptedFields(cached.encryptedFields) : withSchema(cached.schema);
   let remote: SchemaNode | undefined;
+  let remoteFields: Document | undefined;
   let seen = 0;
   return {
     state: MONGOCRYPT_CTX_NEED_MONGO_COLLINFO,
@@ -111,11 +147,15 @@ export function encryptionStep(db: string, cmdBson: Uint8Array, setup: AutoEncry
       const info = readDocument(document, 'collection info', true);
       if (info.name !== coll) return;
       if (++seen > 1) refuse(`listCollections returned more than one collection named '${coll}'`);
-      remote = schemaFromCollInfo(info, ns);
+      const ef = (info.options as Document | undefined)?.encryptedFields;
+      if (isDoc(ef)) {
+        if (info.type === 'view') refuse(`cannot auto encrypt a view: '${ns}' is a view`);
+        remoteFields = ef;
+      } else if (!bypass) remote = schemaFromCollInfo(info, ns);
     },
     finish: () => {
-      setup.collInfos?.put(ns, remote);
-      return withSchema(remote);
+      setup.collInfos?.put(ns, remote, remoteFields);
+      return remoteFields ? withEncryptedFields(remoteFields) : withSchema(remote);
     },
   };
 }

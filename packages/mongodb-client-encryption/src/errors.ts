@@ -4,7 +4,7 @@ import { FleError } from '@fle-ts/crypto-core';
 export type MongoCryptBindingErrorCode =
   /** A constructor or make*Context argument is missing, of the wrong type, or not valid BSON. */
   | 'INVALID_ARGUMENT'
-  /** Something fle-ts does not implement yet: Queryable Encryption, remote KMS, an algorithm. */
+  /** Something fle-ts does not implement yet: text search options, the kmip provider here, an algorithm. */
   | 'NOT_SUPPORTED'
   /** A command that automatic encryption refuses, or one fle-ts cannot yet analyse on an encrypted collection. */
   | 'COMMAND_NOT_SUPPORTED'

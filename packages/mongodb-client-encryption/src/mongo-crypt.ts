@@ -1,7 +1,8 @@
 // The `MongoCrypt` class the mongodb driver loads with require('mongodb-client-encryption')
 // (driver-dropin.md Q1, API table). Every call is synchronous, as the native binding's are.
+import type { Document } from 'bson';
 import { readDocument } from './bson-io.js';
-import { MongoCryptContext, readyStep, wrapError, type ErrorWrapper, type MongoCryptStatus, type Step } from './context.js';
+import { MongoCryptContext, wrapError, type ErrorWrapper, type MongoCryptStatus, type Step } from './context.js';
 import { dataKeyStep, rewrapStep, type DataKeyContextOptions } from './data-keys.js';
 import { decryptionStep } from './auto-decrypt.js';
 import { encryptionStep } from './auto-encrypt.js';
@@ -12,6 +13,7 @@ import { KeyCache } from './key-cache.js';
 import { withMongocryptdTexts } from './mongocryptd-errors.js';
 import { SchemaMap } from './schema-map.js';
 import { LocalMasterKeys } from './local-kms.js';
+import { checkEncryptedFieldsMap } from './qe-auto.js';
 
 /** Constructor options, as the driver's AutoEncrypter and ClientEncryption pass them. */
 export interface MongoCryptOptions {
@@ -19,7 +21,7 @@ export interface MongoCryptOptions {
   kmsProviders?: Uint8Array;
   /** BSON `{"db.coll": $jsonSchema}`. */
   schemaMap?: Uint8Array;
-  /** BSON; Queryable Encryption, refused when it names any collection. */
+  /** BSON `{"db.coll": encryptedFields}` (Queryable Encryption); a namespace may not also be in schemaMap. */
   encryptedFieldsMap?: Uint8Array;
   /** Send commands unanalysed (values encrypted explicitly); replies are still decrypted. */
   bypassQueryAnalysis?: boolean;
@@ -39,15 +41,17 @@ export interface MongoCryptOptions {
 
 // What the driver reads to decide against mongocryptd (auto_encrypter.ts): a non-null value
 // means "crypt_shared is loaded", so no mongocryptd client and no spawn. The version is the
-// query-analysis level fle-ts answers for: FLE1 as crypt_shared 7.0 (version = major<<48 | minor<<32).
-const CRYPT_SHARED_VERSION = Object.freeze({ version: 0x0007_0000_0000_0000n, versionStr: 'fle-ts (pure TypeScript query analysis, FLE1; plays mongo_crypt_v1 7.0.0)' });
+// query-analysis level fle-ts answers for: as crypt_shared 7.0 (version = major<<48 | minor<<32).
+const CRYPT_SHARED_VERSION = Object.freeze({ version: 0x0007_0000_0000_0000n, versionStr: 'fle-ts (pure TypeScript query analysis, FLE1 and Queryable Encryption; plays mongo_crypt_v1 7.0.0)' });
 
 const OK_STATUS: MongoCryptStatus = Object.freeze({ type: 0, code: 0, message: '' });
 
 /**
  * libmongocrypt's `MongoCrypt` for the official `mongodb` driver, in pure TypeScript: CSFLE
- * (FLE1) with local and aws KMS (aws through NEED_KMS), explicit and automatic encryption, automatic decryption, data keys and
- * rewrap. Install it under the name `mongodb-client-encryption` (README).
+ * (FLE1) and Queryable Encryption (v2: encryptedFieldsMap or remote encryptedFields, explicit
+ * Indexed / Unindexed / Range), with local and remote KMS (through NEED_KMS), explicit and
+ * automatic encryption, automatic decryption, data keys and rewrap. Install it under the name
+ * `mongodb-client-encryption` (README).
  *
  * @example
  * const crypt = new MongoCrypt({ kmsProviders: serialize({ local: { key } }), errorWrapper: (e) => e });
@@ -55,8 +59,8 @@ const OK_STATUS: MongoCryptStatus = Object.freeze({ type: 0, code: 0, message: '
  * const keyDoc = deserialize(ctx.finalize()); // READY at once for local KMS
  */
 export class MongoCrypt {
-  /** The libmongocrypt API level this binding answers for (the driver only prints it). */
-  static readonly libmongocryptVersion = '1.15.0+fle-ts';
+  /** The libmongocrypt API level this binding answers for (the driver only prints it); 1.15.1 for keyAltName in encryptedFields. */
+  static readonly libmongocryptVersion = '1.15.1+fle-ts';
 
   readonly #wrap: ErrorWrapper | undefined;
   readonly #kms: LocalMasterKeys;
@@ -64,6 +68,7 @@ export class MongoCrypt {
   readonly #schemas: SchemaMap;
   readonly #bypassQueryAnalysis: boolean;
   readonly #collInfos = new CollInfoCache();
+  readonly #encryptedFieldsMap: ReadonlyMap<string, Document>;
 
   constructor(options: MongoCryptOptions) {
     const wrapper = typeof options?.errorWrapper === 'function' ? options.errorWrapper : undefined;
@@ -73,9 +78,8 @@ export class MongoCrypt {
       if (options.kmsProviders === undefined) throw new MongoCryptBindingError('INVALID_ARGUMENT', 'kmsProviders is required (BSON {local: {key: <96 bytes>}})');
       this.#kms = new LocalMasterKeys(readDocument(options.kmsProviders, 'kmsProviders', false));
       this.#schemas = new SchemaMap(options.schemaMap === undefined ? {} : readDocument(options.schemaMap, 'schemaMap', false));
-      if (options.encryptedFieldsMap !== undefined && Object.keys(readDocument(options.encryptedFieldsMap, 'encryptedFieldsMap', false)).length > 0) {
-        throw new MongoCryptBindingError('NOT_SUPPORTED', 'encryptedFieldsMap is Queryable Encryption, which fle-ts does not support yet: use schemaMap (CSFLE)');
-      }
+      // Exact types: encryptedFields go out again verbatim as encryptionInformation (contention stays a Long).
+      this.#encryptedFieldsMap = checkEncryptedFieldsMap(options.encryptedFieldsMap === undefined ? {} : readDocument(options.encryptedFieldsMap, 'encryptedFieldsMap', true), this.#schemas);
       this.#cache = new KeyCache(options.keyExpirationMS);
       this.#bypassQueryAnalysis = options.bypassQueryAnalysis === true;
     } catch (e) {
@@ -112,8 +116,9 @@ export class MongoCrypt {
 
   /** Auto encryption of one command sent to database `db` (the command's BSON). */
   makeEncryptionContext(db: string, command: Uint8Array): MongoCryptContext {
-    if (this.#bypassQueryAnalysis) return this.#context(() => readyStep(() => command));
-    return this.#context(() => withMongocryptdTexts(() => encryptionStep(db, command, { schemas: this.#schemas, cache: this.#cache, kms: this.#kms, collInfos: this.#collInfos })));
+    const setup = { schemas: this.#schemas, cache: this.#cache, kms: this.#kms, collInfos: this.#collInfos, encryptedFieldsMap: this.#encryptedFieldsMap, bypassQueryAnalysis: this.#bypassQueryAnalysis };
+    if (this.#bypassQueryAnalysis) return this.#context(() => encryptionStep(db, command, setup));
+    return this.#context(() => withMongocryptdTexts(() => encryptionStep(db, command, setup)));
   }
 
   /** Auto decryption of one whole server reply (BSON). */

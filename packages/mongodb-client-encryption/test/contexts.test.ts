@@ -80,11 +80,12 @@ describe('MongoCrypt constructor and static surface', () => {
     expect(() => crypt({ cryptSharedLibSearchPaths: ['$SYSTEM'], cryptSharedLibPath: '/x/mongo_crypt_v1.so', logger: () => undefined, keyExpirationMS: 0, bypassQueryAnalysis: false, keyVaultClient: { any: 'object' }, encryptedFieldsMap: serialize({}) })).not.toThrow();
   });
 
-  it('refuses, through errorWrapper: no kmsProviders, a short local key, a non-empty encryptedFieldsMap, a negative keyExpirationMS, a bad schema', () => {
+  it('refuses, through errorWrapper: no kmsProviders, a short local key, a bad encryptedFieldsMap, a negative keyExpirationMS, a bad schema', () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ kmsProviders: undefined }, 'kmsProviders is required'],
       [{ kmsProviders: serialize({ local: { key: new Uint8Array(10) } }) }, '96 bytes'],
-      [{ encryptedFieldsMap: serialize({ 'db.c': { fields: [] } }) }, 'Queryable Encryption'],
+      [{ encryptedFieldsMap: serialize({ 'db.c': { fields: [{ path: 'a', keyId: 'not a UUID' }] } }) }, "encryptedFieldsMap['db.c'].fields[0].keyId must be a UUID"],
+      [{ encryptedFieldsMap: serialize({ 'db.c': { fields: [] } }), schemaMap: serialize({ 'db.c': { bsonType: 'object' } }) }, 'in both schemaMap and encryptedFieldsMap'],
       [{ keyExpirationMS: -1 }, 'keyExpirationMS'],
       [{ kmsProviders: new Uint8Array([1, 2, 3]) }, 'not a valid BSON document'],
     ];
@@ -211,7 +212,7 @@ describe('explicit encryption and decryption', () => {
     expect(trace2).toEqual(['KEYS', 'READY', 'KEYS', 'READY']);
   });
 
-  it('errors: no key (libmongocrypt message), a malformed key document, the wrong master key, a QE algorithm, not a ciphertext', () => {
+  it('errors: no key (libmongocrypt message), a malformed key document, the wrong master key, bad QE options, not a ciphertext', () => {
     const none = crypt().makeExplicitEncryptionContext(serialize({ v: 'x' }), { keyId, algorithm: DET });
     expect(() => none.finishMongoOperation()).toThrow(/not all keys requested were satisfied/);
     expect(none.state).toBe(MONGOCRYPT_CTX_ERROR);
@@ -225,9 +226,12 @@ describe('explicit encryption and decryption', () => {
     const wrongKek = other.makeExplicitEncryptionContext(serialize({ v: 'x' }), { keyId, algorithm: DET });
     expect(() => wrongKek.addMongoOperationResponse(serialize(keyDoc))).toThrow(/cannot unwrap data key/);
 
-    expect(() => c.makeExplicitEncryptionContext(serialize({ v: 'x' }), { keyId, algorithm: 'Indexed' })).toThrow(/Queryable Encryption/);
-    expect(() => c.makeExplicitEncryptionContext(serialize({ v: 'x' }), { keyId, algorithm: DET, queryType: 'equality' })).toThrow(/Queryable Encryption/);
-    expect(() => c.makeExplicitDecryptionContext(serialize({ v: new Binary(new Uint8Array([3, 1, 2]), 6) }))).toThrow(/CSFLE ciphertext/);
+    // Queryable Encryption options are checked in libmongocrypt's words (the client package's checkEncryptOptions).
+    expect(() => c.makeExplicitEncryptionContext(serialize({ v: 'x' }), { keyId, algorithm: 'Indexed' })).toThrow(/contention factor is required for indexed algorithm/);
+    expect(() => c.makeExplicitEncryptionContext(serialize({ v: 'x' }), { keyId, algorithm: DET, queryType: 'equality' })).toThrow(/cannot set both algorithm and query type/);
+    // A marking (3) holds nothing to decrypt; an undefined first byte is not a payload at all: the qe package's typed errors.
+    expect(() => c.makeExplicitDecryptionContext(serialize({ v: new Binary(new Uint8Array([3, 1, 2]), 6) }))).toThrow(expect.objectContaining({ inner: expect.objectContaining({ code: 'UNSUPPORTED_PAYLOAD_KIND' }) }));
+    expect(() => c.makeExplicitDecryptionContext(serialize({ v: new Binary(new Uint8Array([200, 1, 2]), 6) }))).toThrow(expect.objectContaining({ inner: expect.objectContaining({ code: 'UNKNOWN_PAYLOAD_KIND' }) }));
   });
 
   it('without an errorWrapper (driver 6) nothing throws: the context goes to ERROR and keeps the message', () => {

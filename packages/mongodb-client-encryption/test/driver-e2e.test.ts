@@ -100,7 +100,8 @@ for (const { label, uri } of SERVERS) for (const major of ['6', '7'] as const) {
         expect(e.message).toContain(text);
       };
       expectError(report.unknownKey, 'not all keys requested were satisfied');
-      expectError(report.qeAlgorithm, 'Queryable Encryption');
+      expectError(report.qeContention, 'contention must be non-negative');
+      if (major === '7') expect(report.qeContention.causeCode).toBe('BAD_CONTENTION_FACTOR');
       expectError(report.badOperator, '$gt');
       expectError(report.whereOp, '$where');
       expectError(report.badInsertType, "Cannot encrypt field 'ssn'");

@@ -15,7 +15,10 @@ const PKG = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const semver = require('semver') as { satisfies(version: string, range: string): boolean };
 const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
-const DEPS = ['client', 'crypto-core', 'fle-format', 'keyvault', 'kms'];
+// The workspace packages this one depends on, read from its package.json (an install provides each).
+const DEPS = Object.keys((JSON.parse(readFileSync(join(PKG, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies)
+  .filter((d) => d.startsWith('@fle-ts/'))
+  .map((d) => d.slice('@fle-ts/'.length));
 const built = ['mongodb-client-encryption', ...DEPS].every((p) => existsSync(join(PKG, '..', p, 'dist/index.js')));
 const suite = built || IN_CI ? describe : describe.skip;
 if (!built && !IN_CI) console.warn('[fle-ts] packages not built: skipping the version-line packing test (pnpm test builds first and runs it).');

@@ -30,8 +30,9 @@ describe('README code blocks run as written', () => {
     rmSync(TMP, { recursive: true, force: true });
   });
 
-  it('the README has a ts example', () => {
-    expect(blocks.length).toBeGreaterThan(0);
+  it('the README has a ts example, and one for Queryable Encryption', () => {
+    expect(blocks.length).toBeGreaterThan(1);
+    expect(blocks.some((b) => b.includes('createEncryptedCollection'))).toBe(true);
   });
 
   for (const major of ['6', '7']) {
@@ -42,6 +43,12 @@ describe('README code blocks run as written', () => {
         const server: WireServer = await startWireServer();
         const r = await run(file, { MONGODB_URI: server.uri }).finally(() => server.close());
         expect(r.code, r.stderr).toBe(0);
+        if (code.includes('createEncryptedCollection')) {
+          // The Queryable Encryption example: decrypted for the application; stored as an indexed value (14) with one tag.
+          expect(r.stdout).toContain("application reads: { name: 'Ada', ssn: '123-45-6789' }");
+          expect(r.stdout).toContain('server stores: 6 14 1');
+          continue;
+        }
         expect(r.stdout).toContain("application reads: { name: 'Jon', ssn: '241-01-9876' }");
         // BinData subtype 6 whose base64 starts with a first byte 1 (deterministic).
         expect(r.stdout).toMatch(/server stores: \{\s*name: 'Jon',\s*ssn: Binary\.createFromBase64\('A[Q-Za-f][A-Za-z0-9+/=]+', 6\)\s*\}/);

@@ -64,7 +64,7 @@ const SERVERS: { label: string; uri?: string }[] = [{ label: 'the test wire serv
 if (process.env.MONGODB_URI) SERVERS.push({ label: 'MONGODB_URI', uri: process.env.MONGODB_URI });
 
 describeShared('spec unified CSFLE tests through the official driver + @fle-ts/mongodb-client-encryption', () => {
-  // Every CSFLE file; Queryable Encryption (fle2v2-*, QE-Text-*, client-bulkWrite-qe) is not supported yet.
+  // Every CSFLE file; the fle2v2-* files run in spec-unified-qe.test.ts, QE-Text-* (text preview) and client-bulkWrite-qe are not supported.
   const files = readdirSync(join(SHARED_VECTORS, 'spec-unified'))
     .filter((f) => f.endsWith('.json') && !/^(fle2v2-|QE-)/.test(f) && f !== 'client-bulkWrite-qe.json')
     .map((f) => f.slice(0, -5))

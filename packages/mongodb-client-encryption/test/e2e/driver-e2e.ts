@@ -104,9 +104,9 @@ try {
   const own = new FleClientEncryption({ keyVault: new MemoryKeyVault(JSON.parse(mongodb.BSON.EJSON.stringify(keyDocs, { relaxed: false })) as never), kmsProviders });
   report.ownDetHex = hex(await own.encrypt('123-45-6789', { keyId: new Binary(keyId.buffer.subarray(0, 16), 4), algorithm: DET }));
 
-  // Errors: an unknown key alt name; a QE algorithm.
+  // Errors: an unknown key alt name; a Queryable Encryption contention factor out of range.
   report.unknownKey = await errorOf(() => ce.encrypt('x', { keyAltName: 'nobody', algorithm: DET }));
-  report.qeAlgorithm = await errorOf(() => ce.encrypt('x', { keyId, algorithm: 'Indexed', contentionFactor: 0 }));
+  report.qeContention = await errorOf(() => ce.encrypt('x', { keyId, algorithm: 'Indexed', contentionFactor: -1 }));
 
   // Automatic encryption with a schemaMap: insert, then find by the deterministic field.
   const schemaMap = {

@@ -5,6 +5,7 @@ import { deserialize, Long, serialize, type Document } from 'bson';
 import { EXACT_DESERIALIZE_OPTIONS } from '@fle-ts/fle-format';
 import { FailCommand } from './fail-point.js';
 import { bsonEquals, compareValues, getPath, matches } from './match.js';
+import { QeCommand, tagsOfStoredValue } from './qe-server.js';
 
 const OP_REPLY = 1;
 const OP_QUERY = 2004;
@@ -91,6 +92,13 @@ class Engine {
 
   run(db: string, body: Document, sequences: Map<string, Document[]>): Document {
     const name = Object.keys(body)[0] ?? '';
+    // Queryable Encryption: a command with encryptionInformation gets mongod's server-side part
+    // emulated (qe-server.ts): payloads stored as indexed values with tags, find payloads as tag matches.
+    const qe = typeof body.encryptionInformation === 'object' && body.encryptionInformation !== null && typeof body[name] === 'string'
+      ? new QeCommand({ docs: (d, n) => (this.coll(d, n) as Collection).docs }, db, body[name] as string, body.encryptionInformation as Document)
+      : undefined;
+    if (qe) rewriteQeFilters(name, body, sequences, qe);
+    const update = (doc: Document, u: Document | Document[]): void => applyQeUpdate(doc, u, qe);
     const num = (v: unknown): number | undefined => (v === undefined || v === null ? undefined : Number((v as { valueOf(): unknown }).valueOf()));
     switch (name) {
       case 'hello': case 'isMaster': case 'ismaster': return this.hello();
@@ -105,7 +113,7 @@ class Engine {
           if (d._id !== undefined && c.docs.some((x) => matches(x, { _id: d._id }))) {
             writeErrors.push({ index, code: 11000, errmsg: `E11000 duplicate key error collection: ${db}.${body.insert} index: _id_` });
           } else {
-            c.docs.push(d);
+            c.docs.push(qe ? qe.storeDocument(d) : d);
             n++;
           }
         });
@@ -160,14 +168,15 @@ class Engine {
           const targets = s.multi ? hits : hits.slice(0, 1);
           for (const d of targets) {
             const before = serialize(d);
-            applyUpdate(d, s.u);
+            update(d, s.u);
             n++;
             if (Buffer.compare(Buffer.from(before), Buffer.from(serialize(d))) !== 0) nModified++;
           }
           if (targets.length === 0 && s.upsert) {
             const isReplacement = !Array.isArray(s.u) && !Object.keys(s.u).some((k) => k.startsWith('$'));
             const doc: Document = { ...(isReplacement ? s.u : {}) };
-            if (!isReplacement) applyUpdate(doc, s.u);
+            if (!isReplacement) update(doc, s.u);
+            else if (qe) Object.assign(doc, qe.storeDocument(doc));
             c.docs.push(doc);
             upserted.push({ index, _id: doc._id });
             n++;
@@ -190,7 +199,7 @@ class Engine {
         if (i < 0) {
           if (!body.upsert || body.remove) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null, ok: 1 };
           const doc: Document = {};
-          applyUpdate(doc, body.update);
+          update(doc, body.update);
           c.docs.push(doc);
           return { lastErrorObject: { n: 1, updatedExisting: false, upserted: doc._id }, value: body.new ? doc : null, ok: 1 };
         }
@@ -199,7 +208,7 @@ class Engine {
           c.docs.splice(i, 1);
           return { lastErrorObject: { n: 1 }, value: before, ok: 1 };
         }
-        applyUpdate(c.docs[i] as Document, body.update);
+        update(c.docs[i] as Document, body.update);
         return { lastErrorObject: { n: 1, updatedExisting: true }, value: body.new ? c.docs[i] : before, ok: 1 };
       }
       case 'aggregate': {
@@ -239,6 +248,15 @@ class Engine {
         if (d?.has(body.create)) throw new CommandError(48, 'NamespaceExists', `Collection ${db}.${body.create} already exists.`);
         const { create: _, ...options } = body;
         for (const k of ['lsid', '$db', '$clusterTime', 'writeConcern', 'txnNumber', '$readPreference']) delete options[k];
+        if (options.encryptedFields) {
+          // mongod checks the state collection names (the spec's text; the code here is a generic BadValue)
+          // and stores their defaults (listCollections shows them).
+          const ef = options.encryptedFields as Document;
+          for (const [key, suffix, what] of [['escCollection', 'esc', 'Encrypted State Collection'], ['ecocCollection', 'ecoc', 'Encrypted Compaction Collection']] as const) {
+            if (ef[key] !== undefined && ef[key] !== `enxcol_.${body.create}.${suffix}`) throw new CommandError(2, 'BadValue', `${what} name should follow enxcol_.<collection>.${suffix} naming pattern`);
+          }
+          options.encryptedFields = { escCollection: `enxcol_.${body.create}.esc`, ecocCollection: `enxcol_.${body.create}.ecoc`, ...ef };
+        }
         (this.coll(db, body.create) as Collection).options = options;
         return { ok: 1 };
       }
@@ -265,6 +283,13 @@ class Engine {
         if (body.validator) c.options.validator = body.validator;
         return { ok: 1 };
       }
+      case 'compactStructuredEncryptionData': case 'cleanupStructuredEncryptionData': {
+        // mongod's required-field check; the compaction itself is not emulated (ESC/ECOC untouched).
+        const field = name === 'compactStructuredEncryptionData' ? 'compactionTokens' : 'cleanupTokens';
+        if (typeof body[field] !== 'object' || body[field] === null) throw new CommandError(40414, 'Location40414', `BSON field '${name}.${field}' is missing but a required field`);
+        const stats = { read: Long.ZERO, inserted: Long.ZERO, updated: Long.ZERO, deleted: Long.ZERO };
+        return { stats: { ecoc: stats, esc: stats }, ok: 1 };
+      }
       case 'explain': return { queryPlanner: { namespace: `${db}.${Object.values(body.explain as Document)[0]}`, winningPlan: { stage: 'COLLSCAN' } }, explainVersion: '1', ok: 1 };
       case 'listCollections': {
         const d = this.dbs.get(db) ?? new Map<string, Collection>();
@@ -277,6 +302,41 @@ class Engine {
         throw new CommandError(59, 'CommandNotFound', `no such command: '${name}'`);
     }
   }
+}
+
+/** The filters of a QE command with their find payloads turned into tag matches (qe-server.ts). */
+function rewriteQeFilters(name: string, body: Document, sequences: Map<string, Document[]>, qe: QeCommand): void {
+  const statements = (field: string): Document[] => sequences.get(field) ?? (body[field] as Document[] | undefined) ?? [];
+  switch (name) {
+    case 'find': if (body.filter) body.filter = qe.rewriteFilter(body.filter); break;
+    case 'count': case 'distinct': if (body.query) body.query = qe.rewriteFilter(body.query); break;
+    case 'findAndModify': if (body.query) body.query = qe.rewriteFilter(body.query); break;
+    case 'delete': for (const s of statements('deletes')) s.q = qe.rewriteFilter(s.q); break;
+    case 'update': for (const s of statements('updates')) s.q = qe.rewriteFilter(s.q); break;
+    case 'aggregate': for (const stage of (body.pipeline as Document[]) ?? []) if (stage.$match) stage.$match = qe.rewriteFilter(stage.$match); break;
+    default: break;
+  }
+}
+
+/**
+ * An update on a QE collection as mongod applies it: payloads in `$set` (or a replacement) stored
+ * as indexed values, the tags of the values they overwrite removed from `__safeContent__` and
+ * theirs added.
+ */
+function applyQeUpdate(doc: Document, u: Document | Document[], qe: QeCommand | undefined): void {
+  if (!qe || Array.isArray(u)) return applyUpdate(doc, u);
+  if (!Object.keys(u).some((k) => k.startsWith('$'))) {
+    applyUpdate(doc, qe.storeDocument(u));
+    return;
+  }
+  const set = u.$set as Document | undefined;
+  if (!set) return applyUpdate(doc, u);
+  const old = Object.keys(set).flatMap((k) => tagsOfStoredValue(getPath(doc, k)));
+  const { doc: stored, tags } = qe.storeValues(set);
+  applyUpdate(doc, { ...u, $set: stored });
+  if (old.length === 0 && tags.length === 0) return;
+  const kept = ((doc.__safeContent__ as { buffer: Uint8Array }[] | undefined) ?? []).filter((t) => !old.some((o) => Buffer.from(o).equals(Buffer.from(t.buffer))));
+  doc.__safeContent__ = [...kept, ...tags];
 }
 
 /** Top-level inclusion or exclusion projection (`_id` included unless excluded). */
