@@ -32,6 +32,20 @@ function compress(state: Int32Array, data: Uint8Array, offset: number): void {
     const o = offset + 4 * i;
     W[i] = (data[o]! << 24) | (data[o + 1]! << 16) | (data[o + 2]! << 8) | data[o + 3]!;
   }
+  compressW(state);
+}
+
+/**
+ * Compresses one block given as 16 big-endian words (`words[0..16)`) into `state`: the
+ * word-level HMAC (hmac-sha256.ts) writes its padded blocks as words and skips the byte buffer.
+ */
+export function sha256CompressWords(state: Int32Array, words: Int32Array): void {
+  for (let i = 0; i < 16; i++) W[i] = words[i]!;
+  compressW(state);
+}
+
+/** The compression function on the block already loaded in W[0..16). */
+function compressW(state: Int32Array): void {
   for (let i = 16; i < 64; i++) {
     const x = W[i - 2]!;
     const y = W[i - 15]!;
