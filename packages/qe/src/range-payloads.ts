@@ -1,4 +1,5 @@
-import { aes256CtrEncrypt, hmacSha256, qeAeadEncrypt, wipe, type Aes256Key } from '@fle-ts/crypto-core';
+import { aes256CtrXor, hmacSha256, qeAeadEncrypt, wipe, type Aes256Key } from '@fle-ts/crypto-core';
+import { BsonWriter } from './bson-writer.js';
 import { u64le } from './bytes.js';
 import { type RawElement } from './bson-elements.js';
 import { chooseContentionFactor } from './contention.js';
@@ -133,12 +134,12 @@ function domainBits(sample: RangeValue, domain: RangeDomain): number {
 }
 
 /** `p` of a range token set: IV || AES-256-CTR(ECOCToken, s || isLeaf) (range v2 appends the byte). */
-function encryptedTokens(ecoc: Uint8Array | Aes256Key, s: Uint8Array, isLeaf: number | undefined, random: RandomSource): Uint8Array {
-  const iv = takeRandom(random, 16);
-  const plain = new Uint8Array(s.length + (isLeaf === undefined ? 0 : 1));
+function writeEncryptedTokens(w: BsonWriter, ecoc: Aes256Key, iv: Uint8Array, s: Uint8Array, isLeaf: number): void {
+  const plain = new Uint8Array(s.length + 1);
   plain.set(s, 0);
-  if (isLeaf !== undefined) plain[s.length] = isLeaf;
-  return aes256CtrEncrypt(ecoc, iv, plain);
+  plain[s.length] = isLeaf;
+  w.bin2('p', iv, aes256CtrXor(ecoc, iv, plain));
+  plain.fill(0);
 }
 
 const ROOT = /* @__PURE__ */ new TextEncoder().encode('root');
@@ -151,11 +152,7 @@ const ROOT = /* @__PURE__ */ new TextEncoder().encode('root');
 function edgeBytes(edges: readonly string[], leaf: string): Uint8Array[] {
   const leafBytes = new Uint8Array(leaf.length);
   for (let i = 0; i < leaf.length; i++) leafBytes[i] = leaf.charCodeAt(i);
-  return edges.map((e) => {
-    if (e === 'root') return ROOT;
-    if (!leaf.startsWith(e)) throw new QeError('BAD_RANGE_OPTIONS', `internal: edge ${e.length} bits long is not a prefix of the leaf`);
-    return leafBytes.subarray(0, e.length);
-  });
+  return edges.map((e) => (e === 'root' ? ROOT : leafBytes.subarray(0, e.length)));
 }
 
 /** Inputs of a range insert: keys, the parsed spec, sparsity (`s` of the marking), the chosen contention factor. */
@@ -188,45 +185,39 @@ export function buildRangeInsertPayloadV2(input: RangeInsertInput): Uint8Array {
   const chain = new IndexTokenChain(tokenKeyOf(input.indexKey));
   const k = chooseContentionFactor(input.maxContention, input.random);
   const k8 = u64le(k);
+  const edgeValues = edgeBytes(edges, leaf);
+  // The IVs of p, v and each edge's p, in libmongocrypt's order, taken in one read.
+  const ivs = takeRandom(input.random, 16 * (2 + edges.length));
   // The value's own token set, then one per edge: the same chain (tokens.ts `equalityTokens` +
   // `andContentionFactorToken`), its value-independent part derived once.
   const t = chain.derive(spec.value.value);
-  const d = hmacSha256(t.edcDerivedFromDataToken, k8);
+  const aead = qeAeadEncrypt('cbc', input.userKey, ivs.subarray(16, 32), input.userKeyId, spec.value.value);
+  const w = new BsonWriter(256 + 192 * edges.length + aead.length);
+  w.byte(QeKind.FLE2InsertUpdatePayloadV2).startDocument();
   const s = hmacSha256(t.escDerivedFromDataToken, k8);
-  const p = encryptedTokens(chain.ecocKey, s, 0, input.random);
-  const aead = qeAeadEncrypt('cbc', input.userKey, takeRandom(input.random, 16), input.userKeyId, spec.value.value);
-  const v = new Uint8Array(16 + aead.length);
-  v.set(input.userKeyId, 0);
-  v.set(aead, 16);
-  const g: RawField[][] = [];
-  for (const edge of edgeBytes(edges, leaf)) {
+  w.bin('d', hmacSha256(t.edcDerivedFromDataToken, k8)).bin('s', s);
+  writeEncryptedTokens(w, chain.ecocKey, ivs.subarray(0, 16), s, 0);
+  w.bin('u', input.indexKeyId, 4).i32('t', spec.value.type).bin2('v', input.userKeyId, aead);
+  w.bin('e', chain.serverDataEncryptionLevel1Token).bin('l', t.serverDerivedFromDataToken).i64('k', k);
+  wipe(t.edcDerivedFromDataToken, t.escDerivedFromDataToken);
+  w.startElementDocument('g', 0x04);
+  for (let i = 0; i < edgeValues.length; i++) {
+    const edge = edgeValues[i]!;
     const et = chain.derive(edge);
-    const ed = hmacSha256(et.edcDerivedFromDataToken, k8);
     const es = hmacSha256(et.escDerivedFromDataToken, k8);
-    const ep = encryptedTokens(chain.ecocKey, es, edge.length === leaf.length && edge !== ROOT ? 1 : 0, input.random);
-    g.push([raw.bin('d', ed), raw.bin('s', es), raw.bin('l', et.serverDerivedFromDataToken), raw.bin('p', ep)]);
+    w.startElementDocument(String(i)).bin('d', hmacSha256(et.edcDerivedFromDataToken, k8)).bin('s', es).bin('l', et.serverDerivedFromDataToken);
+    writeEncryptedTokens(w, chain.ecocKey, ivs.subarray(32 + 16 * i, 48 + 16 * i), es, edge.length === leaf.length && edge !== ROOT ? 1 : 0);
+    w.endDocument();
     wipe(et.edcDerivedFromDataToken, et.escDerivedFromDataToken);
   }
+  w.endDocument();
   chain.destroy();
-  const fields: RawField[] = [
-    raw.bin('d', d),
-    raw.bin('s', s),
-    raw.bin('p', p),
-    raw.bin('u', input.indexKeyId, 4),
-    raw.i32('t', spec.value.type),
-    raw.bin('v', v),
-    raw.bin('e', chain.serverDataEncryptionLevel1Token),
-    raw.bin('l', t.serverDerivedFromDataToken),
-    raw.i64('k', k),
-    raw.array('g', g),
-    raw.i64('sp', input.sparsity),
-    ...(spec.precision !== undefined ? [raw.i32('pn', spec.precision)] : []),
-    raw.i32('tf', tf),
-    ...(spec.min !== undefined ? [raw.element('mn', spec.min)] : []),
-    ...(spec.max !== undefined ? [raw.element('mx', spec.max)] : []),
-  ];
-  wipe(t.edcDerivedFromDataToken, t.escDerivedFromDataToken);
-  return withKind(QeKind.FLE2InsertUpdatePayloadV2, rawDocument(fields));
+  w.i64('sp', input.sparsity);
+  if (spec.precision !== undefined) w.i32('pn', spec.precision);
+  w.i32('tf', tf);
+  if (spec.min !== undefined) w.element('mn', spec.min);
+  if (spec.max !== undefined) w.element('mx', spec.max);
+  return w.endDocument().finish();
 }
 
 /**

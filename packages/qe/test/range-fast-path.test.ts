@@ -7,7 +7,9 @@ import fc from 'fast-check';
 import { Binary, Decimal128, Double, Int32, Long, serialize } from 'bson';
 import { aes256CtrEncrypt, qeAeadEncrypt } from '@fle-ts/crypto-core';
 import { describe, expect, it } from 'vitest';
+import { BsonWriter } from '../src/bson-writer.js';
 import { IndexTokenChain } from '../src/edge-tokens.js';
+import { raw, rawDocument, type RawField } from '../src/range-bson.js';
 import { encryptQe, fixedRandomSource, keyLookupFrom } from '../src/index.js';
 import { rangeEdges } from '../src/range-edges.js';
 import { encodeRange, type RangeDomain, type RangeValue } from '../src/range-encoding.js';
@@ -37,6 +39,60 @@ describe('IndexTokenChain: the tokens of equalityTokens, the value-independent p
       }),
       { numRuns: 100 },
     );
+  });
+});
+
+describe('BsonWriter: the bytes of range-bson.ts rawDocument for the same fields', () => {
+  type Field = { kind: 'bin'; name: string; bytes: Uint8Array; subtype: number } | { kind: 'i32'; name: string; n: number } | { kind: 'i64'; name: string; n: bigint } | { kind: 'el'; name: string; type: number; value: Uint8Array } | { kind: 'doc' | 'arr'; name: string; fields: Field[] };
+  const name = fc.stringMatching(/^[a-z]{1,3}$/);
+  const { field } = fc.letrec<{ field: Field }>((tie) => ({
+    field: fc.oneof(
+      { depthSize: 'small' },
+      fc.record({ kind: fc.constant('bin' as const), name, bytes: fc.uint8Array({ maxLength: 70 }), subtype: fc.integer({ min: 0, max: 6 }) }),
+      fc.record({ kind: fc.constant('i32' as const), name, n: fc.integer() }),
+      fc.record({ kind: fc.constant('i64' as const), name, n: fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }) }),
+      fc.record({ kind: fc.constant('el' as const), name, type: fc.constant(0x01), value: bytes(8) }),
+      fc.record({ kind: fc.constantFrom('doc' as const, 'arr' as const), name, fields: fc.array(tie('field'), { maxLength: 4 }) }),
+    ),
+  }));
+  const toRaw = (f: Field, i: number): RawField => {
+    switch (f.kind) {
+      case 'bin': return raw.bin(f.name, f.bytes, f.subtype);
+      case 'i32': return raw.i32(f.name, f.n);
+      case 'i64': return raw.i64(f.name, f.n);
+      case 'el': return raw.element(f.name, { type: f.type, value: f.value });
+      case 'doc': return raw.doc(f.name, f.fields.map(toRaw));
+      case 'arr': return raw.array(f.name, f.fields.map((x) => [toRaw(x, i)]));
+    }
+  };
+  const write = (w: BsonWriter, f: Field): void => {
+    switch (f.kind) {
+      case 'bin': w.bin(f.name, f.bytes, f.subtype); break;
+      case 'i32': w.i32(f.name, f.n); break;
+      case 'i64': w.i64(f.name, f.n); break;
+      case 'el': w.element(f.name, { type: f.type, value: f.value }); break;
+      case 'doc': w.startElementDocument(f.name); f.fields.forEach((x) => write(w, x)); w.endDocument(); break;
+      case 'arr':
+        w.startElementDocument(f.name, 0x04);
+        f.fields.forEach((x, i) => { w.startElementDocument(String(i)); write(w, x); w.endDocument(); });
+        w.endDocument();
+        break;
+    }
+  };
+  it('random nested documents and arrays (a 1-byte initial buffer, so every growth path runs)', () => {
+    fc.assert(
+      fc.property(fc.array(field, { maxLength: 8 }), (fields) => {
+        const w = new BsonWriter(1).startDocument();
+        fields.forEach((f) => write(w, f));
+        expect(w.endDocument().finish()).toEqual(rawDocument(fields.map(toRaw)));
+      }),
+      { numRuns: 200 },
+    );
+  });
+  it('bin2 writes prefix || rest as one binary', () => {
+    const a = new Uint8Array([1, 2, 3]);
+    const b = new Uint8Array([4, 5]);
+    expect(new BsonWriter().startDocument().bin2('v', a, b, 4).endDocument().finish()).toEqual(rawDocument([raw.bin('v', new Uint8Array([1, 2, 3, 4, 5]), 4)]));
   });
 });
 
