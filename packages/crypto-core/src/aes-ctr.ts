@@ -72,14 +72,16 @@ function emptyPlaintext(): FleCryptoError {
 
 /**
  * libmongocrypt's "FLE2" cipher (AES-256-CTR, no MAC): returns IV || CTR(key32, IV, plaintext).
- * `iv` is 16 bytes, random for every call (QE has no deterministic IV). Empty plaintext is refused
+ * `iv` is 16 bytes, random for every call (QE has no deterministic IV). `key` may be an expanded
+ * {@link Aes256Key} when many values go under one key. Empty plaintext is refused
  * with code `EMPTY_PLAINTEXT`, as libmongocrypt does.
  *
  * @example
  * const c = aes256CtrEncrypt(key32, randomBytes(16), plaintext); // 16 + plaintext.length bytes
  */
-export function aes256CtrEncrypt(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array): Uint8Array {
-  checkKey32(key);
+export function aes256CtrEncrypt(key: Uint8Array | Aes256Key, iv: Uint8Array, plaintext: Uint8Array): Uint8Array {
+  // An expanded key (Aes256Key) is taken as is: a range payload encrypts one `p` per edge under one key.
+  if (!(key instanceof Aes256Key)) checkKey32(key);
   checkIv(iv);
   assertBytes(plaintext, 'plaintext');
   if (plaintext.length === 0) throw emptyPlaintext();

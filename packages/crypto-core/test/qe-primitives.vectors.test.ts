@@ -13,6 +13,7 @@ import {
   hexToBytes,
   hmacSha256,
   HmacSha256,
+  HmacSha256Key,
   qeAeadDecrypt,
   qeAeadEncrypt,
   qeAeadCiphertextLength,
@@ -76,6 +77,49 @@ describe('RFC 4231 HMAC-SHA-256 (hmac-sha256.ts)', () => {
   });
   it('refuses a key that is not bytes with NOT_BYTES', () => {
     expect(() => hmacSha256('key' as unknown as Uint8Array, new Uint8Array(1))).toThrowError(expect.objectContaining({ code: 'NOT_BYTES' }) as Error);
+    expect(() => new HmacSha256Key('key' as unknown as Uint8Array)).toThrowError(expect.objectContaining({ code: 'NOT_BYTES' }) as Error);
+  });
+});
+
+describe('HmacSha256Key: the word-level fast path against the streaming HmacSha256 and noble', () => {
+  // Message lengths around the padding boundaries (55/56 bytes: one or two final blocks; 64: a full block).
+  const lengths = fc.oneof(fc.integer({ min: 0, max: 200 }), fc.constantFrom(0, 1, 8, 32, 55, 56, 63, 64, 65, 119, 120, 127, 128));
+  const streaming = (k: Uint8Array, m: Uint8Array): string => {
+    const out = new Uint8Array(32);
+    const mac = new HmacSha256(k);
+    mac.update(m).finish(out);
+    return bytesToHex(out);
+  };
+  it('one key, several messages at offsets inside a larger buffer: every MAC equals the reference', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 150 }),
+        fc.array(fc.tuple(lengths, fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }),
+        (k, msgs) => {
+          const key = new HmacSha256Key(k);
+          for (const [n, at, fill] of msgs) {
+            const buf = new Uint8Array(at + n + 7).map((_, i) => (i * 31 + fill) & 0xff);
+            const m = buf.subarray(at, at + n);
+            const out = new Uint8Array(40).fill(0xee);
+            key.macInto(buf, out, 3, at, n);
+            const want = bytesToHex(hmac(nobleSha256, k, m));
+            if (bytesToHex(out.subarray(3, 35)) !== want || streaming(k, m) !== want || bytesToHex(key.mac(m)) !== want) return false;
+            // Bytes outside the 32 written stay as they were.
+            if (out[2] !== 0xee || out[35] !== 0xee) return false;
+          }
+          key.destroy();
+          return true;
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+  it('destroy() wipes the keyed states: the next MAC no longer matches', () => {
+    const key = new HmacSha256Key(utf8('Jefe'));
+    const m = utf8('what do ya want for nothing?');
+    expect(bytesToHex(key.mac(m))).toBe(V.hmac_sha256[1]!.mac);
+    key.destroy();
+    expect(bytesToHex(key.mac(m))).not.toBe(V.hmac_sha256[1]!.mac);
   });
 });
 

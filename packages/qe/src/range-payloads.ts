@@ -1,4 +1,6 @@
-import { aes256CtrEncrypt, qeAeadEncrypt, wipe } from '@fle-ts/crypto-core';
+import { aes256CtrXor, hmacSha256, qeAeadEncrypt, wipe, type Aes256Key } from '@fle-ts/crypto-core';
+import { BsonWriter } from './bson-writer.js';
+import { u64le } from './bytes.js';
 import { type RawElement } from './bson-elements.js';
 import { chooseContentionFactor } from './contention.js';
 import { QeError } from './errors.js';
@@ -6,9 +8,10 @@ import { QeKind } from './kinds.js';
 import { takeRandom, type RandomSource } from './random.js';
 import { raw, rangeValueOfElement, rawDocument, subDocument, type RawField } from './range-bson.js';
 import { rangeEdges } from './range-edges.js';
+import { IndexTokenChain } from './edge-tokens.js';
 import { encodeRange, type RangeDomain, type RangeValue } from './range-encoding.js';
 import { rangeMincover, trimFactorFor } from './range-mincover.js';
-import { andContentionFactorToken, equalityTokens, tokenKeyOf } from './tokens.js';
+import { tokenKeyOf } from './tokens.js';
 
 /**
  * Range (v2) payloads, as libmongocrypt's `mongocrypt-marking.c` makes them from a range marking
@@ -131,12 +134,25 @@ function domainBits(sample: RangeValue, domain: RangeDomain): number {
 }
 
 /** `p` of a range token set: IV || AES-256-CTR(ECOCToken, s || isLeaf) (range v2 appends the byte). */
-function encryptedTokens(ecoc: Uint8Array, s: Uint8Array, isLeaf: number | undefined, random: RandomSource): Uint8Array {
-  const iv = takeRandom(random, 16);
-  const plain = new Uint8Array(s.length + (isLeaf === undefined ? 0 : 1));
+function writeEncryptedTokens(w: BsonWriter, ecoc: Aes256Key, iv: Uint8Array, s: Uint8Array, isLeaf: number): void {
+  const plain = new Uint8Array(s.length + 1);
   plain.set(s, 0);
-  if (isLeaf !== undefined) plain[s.length] = isLeaf;
-  return aes256CtrEncrypt(ecoc, iv, plain);
+  plain[s.length] = isLeaf;
+  w.bin2('p', iv, aes256CtrXor(ecoc, iv, plain));
+  plain.fill(0);
+}
+
+const ROOT = /* @__PURE__ */ new TextEncoder().encode('root');
+
+/**
+ * The ASCII bytes of each edge (the token chain hashes the edge string, LMC `mc-range-edge-generation.c`):
+ * every edge but "root" is a prefix of the leaf (range-edges.ts `edgesOfLeaf`), so they are views of
+ * the leaf's bytes, encoded once. The leaf is the only edge as long as itself that is not "root".
+ */
+function edgeBytes(edges: readonly string[], leaf: string): Uint8Array[] {
+  const leafBytes = new Uint8Array(leaf.length);
+  for (let i = 0; i < leaf.length; i++) leafBytes[i] = leaf.charCodeAt(i);
+  return edges.map((e) => (e === 'root' ? ROOT : leafBytes.subarray(0, e.length)));
 }
 
 /** Inputs of a range insert: keys, the parsed spec, sparsity (`s` of the marking), the chosen contention factor. */
@@ -166,45 +182,42 @@ export function buildRangeInsertPayloadV2(input: RangeInsertInput): Uint8Array {
   const tf = spec.trimFactor ?? trimFactorFor(encoded.max.toString(2).length, undefined);
   const { edges, leaf } = rangeEdges(encoded, sparsity, tf);
 
-  const tokenKey = tokenKeyOf(input.indexKey);
+  const chain = new IndexTokenChain(tokenKeyOf(input.indexKey));
   const k = chooseContentionFactor(input.maxContention, input.random);
-  const t = equalityTokens(tokenKey, spec.value.value);
-  const d = andContentionFactorToken(t.edcDerivedFromDataToken, k);
-  const s = andContentionFactorToken(t.escDerivedFromDataToken, k);
-  const p = encryptedTokens(t.ecocToken, s, 0, input.random);
-  const aead = qeAeadEncrypt('cbc', input.userKey, takeRandom(input.random, 16), input.userKeyId, spec.value.value);
-  const v = new Uint8Array(16 + aead.length);
-  v.set(input.userKeyId, 0);
-  v.set(aead, 16);
-  const g: RawField[][] = [];
-  const ascii = new TextEncoder();
-  for (const edge of edges) {
-    const et = equalityTokens(tokenKey, ascii.encode(edge));
-    const ed = andContentionFactorToken(et.edcDerivedFromDataToken, k);
-    const es = andContentionFactorToken(et.escDerivedFromDataToken, k);
-    const ep = encryptedTokens(et.ecocToken, es, edge === leaf ? 1 : 0, input.random);
-    g.push([raw.bin('d', ed), raw.bin('s', es), raw.bin('l', et.serverDerivedFromDataToken), raw.bin('p', ep)]);
-    wipe(et.collectionsLevel1Token, et.serverTokenDerivationLevel1Token, et.serverDataEncryptionLevel1Token, et.ecocToken, et.edcDerivedFromDataToken, et.escDerivedFromDataToken);
+  const k8 = u64le(k);
+  const edgeValues = edgeBytes(edges, leaf);
+  // The IVs of p, v and each edge's p, in libmongocrypt's order, taken in one read.
+  const ivs = takeRandom(input.random, 16 * (2 + edges.length));
+  // The value's own token set, then one per edge: the same chain (tokens.ts `equalityTokens` +
+  // `andContentionFactorToken`), its value-independent part derived once.
+  const t = chain.derive(spec.value.value);
+  const aead = qeAeadEncrypt('cbc', input.userKey, ivs.subarray(16, 32), input.userKeyId, spec.value.value);
+  const w = new BsonWriter(256 + 192 * edges.length + aead.length);
+  w.byte(QeKind.FLE2InsertUpdatePayloadV2).startDocument();
+  const s = hmacSha256(t.escDerivedFromDataToken, k8);
+  w.bin('d', hmacSha256(t.edcDerivedFromDataToken, k8)).bin('s', s);
+  writeEncryptedTokens(w, chain.ecocKey, ivs.subarray(0, 16), s, 0);
+  w.bin('u', input.indexKeyId, 4).i32('t', spec.value.type).bin2('v', input.userKeyId, aead);
+  w.bin('e', chain.serverDataEncryptionLevel1Token).bin('l', t.serverDerivedFromDataToken).i64('k', k);
+  wipe(t.edcDerivedFromDataToken, t.escDerivedFromDataToken);
+  w.startElementDocument('g', 0x04);
+  for (let i = 0; i < edgeValues.length; i++) {
+    const edge = edgeValues[i]!;
+    const et = chain.derive(edge);
+    const es = hmacSha256(et.escDerivedFromDataToken, k8);
+    w.startElementDocument(String(i)).bin('d', hmacSha256(et.edcDerivedFromDataToken, k8)).bin('s', es).bin('l', et.serverDerivedFromDataToken);
+    writeEncryptedTokens(w, chain.ecocKey, ivs.subarray(32 + 16 * i, 48 + 16 * i), es, edge.length === leaf.length && edge !== ROOT ? 1 : 0);
+    w.endDocument();
+    wipe(et.edcDerivedFromDataToken, et.escDerivedFromDataToken);
   }
-  const fields: RawField[] = [
-    raw.bin('d', d),
-    raw.bin('s', s),
-    raw.bin('p', p),
-    raw.bin('u', input.indexKeyId, 4),
-    raw.i32('t', spec.value.type),
-    raw.bin('v', v),
-    raw.bin('e', t.serverDataEncryptionLevel1Token),
-    raw.bin('l', t.serverDerivedFromDataToken),
-    raw.i64('k', k),
-    raw.array('g', g),
-    raw.i64('sp', input.sparsity),
-    ...(spec.precision !== undefined ? [raw.i32('pn', spec.precision)] : []),
-    raw.i32('tf', tf),
-    ...(spec.min !== undefined ? [raw.element('mn', spec.min)] : []),
-    ...(spec.max !== undefined ? [raw.element('mx', spec.max)] : []),
-  ];
-  wipe(t.collectionsLevel1Token, t.serverTokenDerivationLevel1Token, t.ecocToken, t.edcDerivedFromDataToken, t.escDerivedFromDataToken);
-  return withKind(QeKind.FLE2InsertUpdatePayloadV2, rawDocument(fields));
+  w.endDocument();
+  chain.destroy();
+  w.i64('sp', input.sparsity);
+  if (spec.precision !== undefined) w.i32('pn', spec.precision);
+  w.i32('tf', tf);
+  if (spec.min !== undefined) w.element('mn', spec.min);
+  if (spec.max !== undefined) w.element('mx', spec.max);
+  return w.endDocument().finish();
 }
 
 /**
@@ -261,13 +274,13 @@ export function buildFindRangePayloadV2(indexKey: Uint8Array, spec: RangeFindSpe
   const info = spec.edgesInfo;
   if (!info) return withKind(QeKind.FLE2FindRangePayloadV2, rawDocument(ops));
   const { cover, trimFactor } = mincoverOfEdgesInfo(info, Number(sparsity));
-  const tokenKey = tokenKeyOf(indexKey);
+  const chain = new IndexTokenChain(tokenKeyOf(indexKey));
   const ascii = new TextEncoder();
   const g = cover.map((edge): RawField[] => {
-    const et = equalityTokens(tokenKey, ascii.encode(edge));
-    wipe(et.collectionsLevel1Token, et.serverTokenDerivationLevel1Token, et.serverDataEncryptionLevel1Token, et.ecocToken);
+    const et = chain.derive(ascii.encode(edge));
     return [raw.bin('d', et.edcDerivedFromDataToken), raw.bin('s', et.escDerivedFromDataToken), raw.bin('l', et.serverDerivedFromDataToken)];
   });
+  chain.destroy();
   return withKind(
     QeKind.FLE2FindRangePayloadV2,
     rawDocument([
