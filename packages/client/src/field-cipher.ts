@@ -74,6 +74,7 @@ export class KeyNeedsCollector implements KeyNeeds {
     this.ids.push(new Binary(new Uint8Array(bytes.subarray(offset, offset + 16)), Binary.SUBTYPE_UUID));
   }
 
+  /** Adds the key an encrypt rule names: its `keyId`, else its `keyAltName` (each once). */
   add(options: { keyId?: Binary; keyAltName?: string }): void {
     if (options.keyId) this.addKeyIdBytes(options.keyId.buffer);
     else if (options.keyAltName !== undefined && !this.#seenNames.has(options.keyAltName)) {

@@ -3,7 +3,9 @@ import { FleFormatError } from './errors.js';
 /** The two CSFLE (FLE1) algorithm names, as drivers spell them. */
 export type Fle1Algorithm = 'AEAD_AES_256_CBC_HMAC_SHA_512-Deterministic' | 'AEAD_AES_256_CBC_HMAC_SHA_512-Random';
 
+/** Deterministic FLE1 (blob subtype 1): equal values give equal ciphertexts, so they can be queried. */
 export const DETERMINISTIC: Fle1Algorithm = 'AEAD_AES_256_CBC_HMAC_SHA_512-Deterministic';
+/** Random FLE1 (blob subtype 2): a fresh IV each time; not queryable. */
 export const RANDOM: Fle1Algorithm = 'AEAD_AES_256_CBC_HMAC_SHA_512-Random';
 
 // Queryable Encryption names LMC knows (`mongocrypt_ctx_setopt_algorithm`, fle1-spec.md §1 "Other algorithm facts").

@@ -13,7 +13,7 @@ const DIR = join(REPO_ROOT, '.cache', 'readme-kms');
 describe('packages/kms/README.md examples run', () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it('has the 12 examples', () => expect(BLOCKS).toHaveLength(12));
+  it('has the 15 examples', () => expect(BLOCKS).toHaveLength(15));
 
   it('every example type-checks (strict, as the package itself)', () => {
     const dir = join(DIR, `typecheck-${process.pid}`);

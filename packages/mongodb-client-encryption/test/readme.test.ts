@@ -43,6 +43,8 @@ describe('README code blocks run as written', () => {
         const server: WireServer = await startWireServer();
         const r = await run(file, { MONGODB_URI: server.uri }).finally(() => server.close());
         expect(r.code, r.stderr).toBe(0);
+        // A block without the driver (Lower-level exports: a context driven by hand) only has to run.
+        if (!code.includes("from 'mongodb'")) continue;
         if (code.includes('createEncryptedCollection')) {
           // The Queryable Encryption example: decrypted for the application; stored as an indexed value (14) with one tag.
           expect(r.stdout).toContain("application reads: { name: 'Ada', ssn: '123-45-6789' }");

@@ -13,7 +13,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('packages/qe/README.md code blocks run', () => {
   it('has the examples it documents', () => {
-    expect(blocks.length).toBe(8);
+    expect(blocks.length).toBe(11);
   });
   blocks.forEach((code, i) => {
     it(`block ${i + 1}: ${code.split('\n')[0]}`, async () => {
@@ -34,6 +34,20 @@ describe('packages/qe/README.md code blocks run', () => {
       if (i === 5) expect(logs).toEqual([[64]]);
       if (i === 6) expect(logs).toEqual([[['age', 'ssn']]]);
       if (i === 7) expect(logs).toEqual([[64, 48, 32, 32]]);
+      // Lower-level exports: the token chain, the payloads one by one, the range pieces.
+      if (i === 8) expect(logs).toEqual([[true, 4]]);
+      if (i === 9) expect(logs).toEqual([[true], [true], [true, 8n], [true, 2, true], [96]]);
+      if (i === 10) {
+        expect(logs).toEqual([
+          [true, 16],
+          ['0101', ['root', '0101', '0', '01', '010']],
+          [['010', '011'], 3, 2],
+          [0, -1],
+          [true],
+          [{ n: 7, big: 1099511627776 }],
+          [{ type: 'int64', value: -3n }],
+        ]);
+      }
     });
   });
 });
