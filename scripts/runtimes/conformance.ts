@@ -19,6 +19,7 @@ import { AutoEncrypter, ClientEncryption } from '@fle-ts/client';
 import { Binary, DBRef, EJSON, serialize } from 'bson';
 import { dynamodbChecks } from './conformance-dynamodb.js';
 import { kmsChecks } from './conformance-kms.js';
+import { qeChecks } from './conformance-qe.js';
 
 /** Vector files by path below test-vectors/ (e.g. `libmongocrypt/roundtrip/mcgrew.json`), as text. */
 export type VectorFiles = Record<string, string>;
@@ -54,6 +55,19 @@ export const VECTOR_FILES = [
   'dynamodb/encrypted_item/ciphertext/python/static-aes-hmac-1.json',
   'dynamodb/encrypted_item/ciphertext/java/wrapped-rsa-rsa-1.json',
   'dynamodb/encrypted_item/ciphertext/python/wrapped-rsa-rsa-1.json',
+  // @fle-ts/qe: the checks of ./conformance-qe.ts (also in this repository's test-vectors/qe).
+  'qe/cases/auto-encrypt.json',
+  'qe/data/keys/12345678123498761234123456789012-key-material.txt',
+  'qe/data/keys/12345678123498761234123456789013-key-material.txt',
+  'qe/data/keys/ABCDEFAB123498761234123456789012-key-material.txt',
+  'qe/data/fle2-insert-v2/mongocryptd-reply.json',
+  'qe/data/fle2-insert-v2/encrypted-payload.json',
+  'qe/data/fle2-insert-unindexed-v2/mongocryptd-reply.json',
+  'qe/data/fle2-insert-unindexed-v2/encrypted-payload.json',
+  'qe/data/fle2-find-equality-v2/mongocryptd-reply.json',
+  'qe/data/fle2-find-equality-v2/encrypted-payload.json',
+  'qe/data/fle2-insert-range/int32-v2/mongocryptd-reply.json',
+  'qe/data/fle2-insert-range/int32-v2/encrypted-payload.json',
 ] as const;
 
 type Check = () => Promise<string> | string;
@@ -399,7 +413,7 @@ function corpusChecks(files: VectorFiles): Array<[string, Check]> {
 /** Runs every check whose vector files are present; never throws. */
 export async function runConformance(files: VectorFiles): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
-  for (const [name, check] of [...checks(files), ...dynamodbChecks(files), ...kmsChecks(files)]) {
+  for (const [name, check] of [...checks(files), ...dynamodbChecks(files), ...qeChecks(files), ...kmsChecks(files)]) {
     try {
       results.push({ name, ok: true, detail: await check() });
     } catch (e) {
