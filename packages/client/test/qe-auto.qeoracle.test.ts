@@ -6,7 +6,6 @@
 // byte-equal for the same random bytes (and libmongocrypt decrypts it), and the find payloads of
 // a range filter equal encryptExpression's; equality and unindexed fields the same way. Without
 // the oracle this fails under CI=true, else skips.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +14,7 @@ import { fixedRandomSource } from '@fle-ts/qe';
 import { Binary, Decimal128, Double, EJSON, Int32, Long } from 'bson';
 import fc from 'fast-check';
 import { beforeAll, expect, it } from 'vitest';
-import { describeQeOracle, QEORACLE } from '../../../scripts/test-support/qeoracle.js';
+import { describeQeOracle, rangeKnobOptions, rangeKnobs, runQeOracle } from '../../../scripts/test-support/qeoracle.js';
 import { SHARED_VECTORS } from '../../../scripts/test-support/shared.js';
 import { AutoEncrypter } from '../src/index.js';
 import { KEK, KEY123, vectorVault } from './qe-suite.js';
@@ -25,9 +24,7 @@ const read = (rel: string) => readFileSync(join(QE, rel), 'utf8');
 const canonical = (x: unknown): string => EJSON.stringify(x, { relaxed: false });
 const b64 = (b: Binary) => Buffer.from(b.buffer.subarray(0, b.position)).toString('base64');
 
-function oracle(args: string[]): string {
-  return execFileSync(QEORACLE!, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-}
+const oracle = runQeOracle;
 
 /** One random range field: its bsonType, queries options (driver types), a value and two query bounds inside. */
 interface RangeCase {
@@ -39,14 +36,8 @@ interface RangeCase {
   hi: unknown;
 }
 
-const knobs = fc.record({
-  sparsity: fc.integer({ min: 1, max: 4 }),
-  trimFactor: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }),
-  picks: fc.tuple(fc.nat(), fc.nat(), fc.nat()),
-});
-function opts(k: { sparsity: number; trimFactor: number | undefined }, extra: Record<string, unknown>): Record<string, unknown> {
-  return { ...extra, sparsity: Long.fromNumber(k.sparsity), ...(k.trimFactor !== undefined && { trimFactor: new Int32(k.trimFactor) }) };
-}
+const knobs = rangeKnobs;
+const opts = rangeKnobOptions;
 function intCase(name: string, bsonType: string, lim: bigint, wrap: (n: bigint) => unknown): fc.Arbitrary<RangeCase> {
   return fc.record({ a: fc.bigInt({ min: -lim, max: lim - 16n }), w: fc.bigInt({ min: 15n, max: lim }), k: knobs }).map(({ a, w, k }) => {
     const pick = (p: number) => wrap(a + (BigInt(p) % (w + 1n)));

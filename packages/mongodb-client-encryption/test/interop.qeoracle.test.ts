@@ -3,20 +3,19 @@
 // decrypt in qeoracle, qeoracle's values decrypt through the drop-in's explicit and automatic
 // decryption contexts, and find payloads (no randomness) are byte-equal. Keys: libmongocrypt's own
 // test keys (KEK = 96 zero bytes), the index key K123 and the user key KABC.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bytesToHex, hexToBytes } from '@fle-ts/crypto-core';
 import { Binary, deserialize, Double, EJSON, Int32, Long, serialize, type Document } from 'bson';
 import { beforeAll, expect, it } from 'vitest';
-import { describeQeOracle, QEORACLE } from '../../../scripts/test-support/qeoracle.js';
+import { describeQeOracle, runQeOracle } from '../../../scripts/test-support/qeoracle.js';
 import { SHARED_VECTORS } from '../../../scripts/test-support/shared.js';
 import { MongoCrypt, MONGOCRYPT_CTX_NEED_MONGO_KEYS, MONGOCRYPT_CTX_READY, type MongoCryptContext } from '@fle-ts/mongodb-client-encryption';
 
 const K123 = '12345678123498761234123456789012';
 const KABC = 'ABCDEFAB123498761234123456789012';
-const oracle = (args: string[]): string => execFileSync(QEORACLE!, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+const oracle = runQeOracle;
 const bin = (b: Binary) => new Uint8Array(b.buffer.subarray(0, b.position));
 const valueArg = (v: unknown) => EJSON.stringify({ v }, { relaxed: false }).replace(/^\{"v":/, '').replace(/\}$/, '');
 const b64 = (b: Binary) => Buffer.from(bin(b)).toString('base64');

@@ -3,7 +3,6 @@
 // sparsity 1-4, trimFactor given or defaulted), range insert payloads are byte-equal for the same
 // random bytes and each side decrypts the other's; range find payloads (encryptExpression) are
 // byte-equal with no randomness. Without the oracle this fails under CI=true, else skips.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +11,7 @@ import { serializeBsonValue } from '@fle-ts/fle-format';
 import { Binary, Decimal128, Double, EJSON, Int32, Long } from 'bson';
 import fc from 'fast-check';
 import { beforeAll, expect, it } from 'vitest';
-import { describeQeOracle, QEORACLE } from '../../../scripts/test-support/qeoracle.js';
+import { describeQeOracle, rangeKnobOptions, rangeKnobs, runQeOracle } from '../../../scripts/test-support/qeoracle.js';
 import { SHARED_VECTORS } from '../../../scripts/test-support/shared.js';
 import { decryptQeRaw, encryptQe, fixedRandomSource, type QeKeyLookup } from '../src/index.js';
 import { encryptQeExpression, resetRangePayloadIdForTesting } from '../src/range-encrypt.js';
@@ -22,9 +21,7 @@ const QE = join(SHARED_VECTORS, 'qe');
 const K123 = '12345678123498761234123456789012';
 const KABC = 'ABCDEFAB123498761234123456789012';
 
-function oracle(args: string[]): string {
-  return execFileSync(QEORACLE!, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-}
+const oracle = runQeOracle;
 const canonical = (x: unknown): string => EJSON.stringify(x, { relaxed: false });
 
 /** One random case: range options (driver types), a value in the domain, a query range. */
@@ -36,14 +33,8 @@ interface RangeCase {
   hi: unknown;
 }
 
-const knobs = fc.record({
-  sparsity: fc.integer({ min: 1, max: 4 }),
-  trimFactor: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }),
-  picks: fc.tuple(fc.nat(), fc.nat(), fc.nat()),
-});
-function opts(k: { sparsity: number; trimFactor: number | undefined }, extra: Record<string, unknown>): Record<string, unknown> {
-  return { ...extra, sparsity: Long.fromNumber(k.sparsity), ...(k.trimFactor !== undefined && { trimFactor: new Int32(k.trimFactor) }) };
-}
+const knobs = rangeKnobs;
+const opts = rangeKnobOptions;
 
 /** Integer domains of at least 16 values (so trimFactor 3 stays below the bit count). */
 function intCase(name: string, lim: bigint, wrap: (n: bigint) => unknown): fc.Arbitrary<RangeCase> {

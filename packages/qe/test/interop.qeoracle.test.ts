@@ -3,7 +3,6 @@
 // unindexed payloads are byte-equal for the same random bytes (--rng-hex, --rng-exact).
 // The oracle is built by `../shared/tools/qeoracle/build.sh` (about 6 minutes on 2 cores; .ci/run
 // does it, `pnpm test` does not); without it this suite fails under CI=true and otherwise skips.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,19 +11,16 @@ import { serializeBsonValue } from '@fle-ts/fle-format';
 import { Binary, Decimal128, Double, EJSON, Int32, Long, ObjectId } from 'bson';
 import fc from 'fast-check';
 import { beforeAll, expect, it } from 'vitest';
-import { describeQeOracle, QEORACLE } from '../../../scripts/test-support/qeoracle.js';
+import { describeQeOracle, runQeOracle } from '../../../scripts/test-support/qeoracle.js';
 import { SHARED_VECTORS } from '../../../scripts/test-support/shared.js';
 import { decryptQeRaw, encryptQe, fixedRandomSource, type QeKeyLookup } from '../src/index.js';
 import { testKeys } from './suite.js';
 
-const ORACLE = QEORACLE;
 const QE = join(SHARED_VECTORS, 'qe');
 const K123 = '12345678123498761234123456789012';
 const KABC = 'ABCDEFAB123498761234123456789012';
 
-function oracle(args: string[]): string {
-  return execFileSync(ORACLE!, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-}
+const oracle = runQeOracle;
 
 const text = fc.string({ unit: 'grapheme', maxLength: 30 });
 /** Values whose canonical Extended JSON libbson and js-bson read the same way. */
