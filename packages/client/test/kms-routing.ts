@@ -3,11 +3,16 @@
 //   header the SigV4 signature covers) that sends every request for the real KMS hosts to the
 //   kms package's verifying loopback mock, as a fake cloud account: AWS keys exist in us-east-1
 //   only, Azure vaults and GCP key rings named `invalid-*` do not exist (DNS failure / 404).
+// - `startFakeKmsAccount(label)`: that mock with the fake account's credentials and tokens, and
+//   the `$$placeholder` filler both unified runners (fle-ts's and the driver's) use.
 // - `fakeKmipExchange()`: an in-memory KMIP server (Register, Activate, Get, Create, Encrypt,
 //   Decrypt) for the kmip provider, with secrets that can be pre-registered under a keyId.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { request } from 'node:http';
-import { decodeTtlv, encodeTtlv, KmipTag, ttlv, type FetchLike, type KmipExchange, type TtlvItem } from '@fle-ts/kms';
+import { parseProviderId } from '@fle-ts/keyvault';
+import { azureImdsToken, decodeTtlv, encodeTtlv, gcpMetadataToken, KmipTag, ttlv, type FetchLike, type KmipExchange, type TtlvItem } from '@fle-ts/kms';
+import { startMockKms, type MockKms } from '../../kms/test/mock-kms.js';
+import { readVectorBytes } from '../../kms/test/vectors.js';
 
 type FetchInit = Parameters<FetchLike>[1];
 
@@ -116,4 +121,56 @@ function failure(op: number): Uint8Array {
     ttlv.enumeration(KmipTag.Operation, op), ttlv.enumeration(KmipTag.ResultStatus, 1), ttlv.enumeration(KmipTag.ResultReason, 1),
     ttlv.text(KmipTag.ResultMessage, 'fake KMIP: item not found'),
   ])]));
+}
+
+type Doc = Record<string, unknown>;
+
+/**
+ * The fake cloud account the spec's remote-KMS unified files run against: the verifying mock
+ * started with credentials named after `label`, bearer tokens it issued (an application's
+ * accessToken comes from its identity platform), and `fill` for an entity's `$$placeholder`s.
+ */
+export interface FakeKmsAccount {
+  readonly mock: MockKms;
+  readonly aws: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  readonly awsTemp: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken: string };
+  readonly azure: { readonly tenantId: string; readonly clientId: string; readonly clientSecret: string };
+  readonly gcpKey: { readonly email: string; readonly privateKeyPkcs8: string; readonly publicKeySpki: string };
+  readonly tokens: { readonly azure: string; readonly gcp: string };
+  /** Every provider with full credentials (no tokens), e.g. to re-wrap the files' key documents. */
+  readonly providers: Doc;
+  /** The entity's kmsProviders with each `$$placeholder` from the account; literals (sessionToken "bad") stay. */
+  fill(kmsProviders: Record<string, Doc>): Record<string, Doc>;
+}
+
+/** Starts the mock KMS as the fake account {@link FakeKmsAccount} (close it with `mock.close()`). */
+export async function startFakeKmsAccount(label: string): Promise<FakeKmsAccount> {
+  const up = label.toUpperCase().replace(/-/g, '');
+  const gcpKey = JSON.parse(readVectorBytes('gcp-test-key.json')) as FakeKmsAccount['gcpKey'];
+  const aws = { accessKeyId: `AKID${up}`, secretAccessKey: `${label}-secret` };
+  const awsTemp = { accessKeyId: `ASIA${up}`, secretAccessKey: `${label}-temp-secret`, sessionToken: `${label}-session-token` };
+  const azure = { tenantId: `${label}-tenant`, clientId: `${label}-client`, clientSecret: `${label}-azure-secret` };
+  const mock = await startMockKms({
+    aws: { [aws.accessKeyId]: aws.secretAccessKey, [awsTemp.accessKeyId]: awsTemp.secretAccessKey },
+    awsSessionTokens: { [awsTemp.accessKeyId]: awsTemp.sessionToken },
+    azure,
+    gcp: { email: gcpKey.email, publicKeySpki: Uint8Array.from(atob(gcpKey.publicKeySpki), (c) => c.charCodeAt(0)) },
+  });
+  const host = `127.0.0.1:${mock.port}`;
+  const tokens = { azure: (await azureImdsToken({ host })).accessToken, gcp: (await gcpMetadataToken({ host })).accessToken };
+  const gcp = { email: gcpKey.email, privateKey: gcpKey.privateKeyPkcs8 };
+  const kmip = { endpoint: 'localhost:5698' };
+  const fill = (kmsProviders: Record<string, Doc>): Record<string, Doc> => {
+    const out: Record<string, Doc> = {};
+    for (const [id, doc] of Object.entries(kmsProviders)) {
+      const { type } = parseProviderId(id);
+      const real: Doc = type === 'aws' ? (doc.sessionToken !== undefined ? awsTemp : aws)
+        : type === 'azure' ? { ...azure, accessToken: tokens.azure }
+          : type === 'gcp' ? { ...gcp, accessToken: tokens.gcp }
+            : kmip;
+      out[id] = Object.fromEntries(Object.entries(doc).map(([k, v]) => [k, v !== null && typeof v === 'object' && '$$placeholder' in v ? real[k] : v]));
+    }
+    return out;
+  };
+  return { mock, aws, awsTemp, azure, gcpKey, tokens, providers: { aws, azure, gcp, kmip }, fill };
 }

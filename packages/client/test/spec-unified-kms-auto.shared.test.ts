@@ -16,11 +16,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { FleError } from '@fle-ts/crypto-core';
 import { AutoEncrypter, ClientEncryption } from '@fle-ts/client';
 import { KmsProviders, MemoryKeyVault, parseProviderId, type DataKeyDocument, type MasterKey } from '@fle-ts/keyvault';
-import { azureImdsToken, gcpMetadataToken } from '@fle-ts/kms';
-import { startMockKms, type MockKms } from '../../kms/test/mock-kms.js';
-import { readVectorBytes } from '../../kms/test/vectors.js';
+import type { MockKms } from '../../kms/test/mock-kms.js';
 import { describeShared, readSharedJson } from '../../../scripts/test-support/shared.js';
-import { fakeKmipExchange, routeToMock } from './kms-routing.js';
+import { fakeKmipExchange, routeToMock, startFakeKmsAccount, type FakeKmsAccount } from './kms-routing.js';
 
 type Doc = Record<string, unknown>;
 interface Op { name: string; object: string; arguments: Doc; expectResult?: unknown; expectError?: { errorContains?: string } }
@@ -30,46 +28,21 @@ interface UnifiedFile { createEntities: Entity[]; initialData: { databaseName: s
 
 const FILES = ['awsTemporary', 'azureKMS', 'gcpKMS', 'kmipKMS', 'accessToken-azure', 'accessToken-gcp'];
 
-const GCP_KEY = JSON.parse(readVectorBytes('gcp-test-key.json')) as { email: string; privateKeyPkcs8: string; publicKeySpki: string };
-const AWS = { accessKeyId: 'AKIDUNIFIED', secretAccessKey: 'unified-secret' };
-// Temporary credentials: the mock accepts this key only with this session token.
-const AWS_TEMP = { accessKeyId: 'ASIAUNIFIED', secretAccessKey: 'unified-temp-secret', sessionToken: 'unified-session-token' };
-const AZURE = { tenantId: 'unified-tenant', clientId: 'unified-client', clientSecret: 'unified-azure-secret' };
 const sleepless = { sleep: async () => {}, backoffMs: () => 0 };
 
+let account: FakeKmsAccount;
 let mock: MockKms;
-const tokens: { azure: string; gcp: string } = { azure: '', gcp: '' };
+let AWS_TEMP: FakeKmsAccount['awsTemp'];
+let fill: FakeKmsAccount['fill'];
 beforeAll(async () => {
-  mock = await startMockKms({
-    aws: { [AWS.accessKeyId]: AWS.secretAccessKey, [AWS_TEMP.accessKeyId]: AWS_TEMP.secretAccessKey },
-    awsSessionTokens: { [AWS_TEMP.accessKeyId]: AWS_TEMP.sessionToken },
-    azure: AZURE,
-    gcp: { email: GCP_KEY.email, publicKeySpki: Uint8Array.from(atob(GCP_KEY.publicKeySpki), (c) => c.charCodeAt(0)) },
-  });
-  // Bearer tokens the mock issued (an application's accessToken comes from its identity platform).
-  const host = `127.0.0.1:${mock.port}`;
-  tokens.azure = (await azureImdsToken({ host })).accessToken;
-  tokens.gcp = (await gcpMetadataToken({ host })).accessToken;
+  account = await startFakeKmsAccount('unified');
+  ({ mock, awsTemp: AWS_TEMP, fill } = account);
 });
 afterAll(() => mock?.close());
 
-/** The entity's kmsProviders with each `$$placeholder` from the fake account; literals (sessionToken "bad") stay. */
-function fill(kmsProviders: Record<string, Doc>): Record<string, Doc> {
-  const out: Record<string, Doc> = {};
-  for (const [id, doc] of Object.entries(kmsProviders)) {
-    const { type } = parseProviderId(id);
-    const real: Doc = type === 'aws' ? (doc.sessionToken !== undefined ? AWS_TEMP : AWS)
-      : type === 'azure' ? { ...AZURE, accessToken: tokens.azure }
-        : type === 'gcp' ? { email: GCP_KEY.email, privateKey: GCP_KEY.privateKeyPkcs8, accessToken: tokens.gcp }
-          : { endpoint: 'localhost:5698' };
-    out[id] = Object.fromEntries(Object.entries(doc).map(([k, v]) => [k, v !== null && typeof v === 'object' && '$$placeholder' in v ? real[k] : v]));
-  }
-  return out;
-}
-
 /** The file's key documents, each re-wrapped through the mock (or the fake KMIP server) under its own masterKey. */
 async function initialKeys(file: UnifiedFile, kmip: ReturnType<typeof fakeKmipExchange>, kmsOptions: object): Promise<string[]> {
-  const all = new KmsProviders({ aws: AWS, azure: AZURE, gcp: { email: GCP_KEY.email, privateKey: GCP_KEY.privateKeyPkcs8 }, kmip: { endpoint: 'localhost:5698' } } as never, [], kmsOptions as never);
+  const all = new KmsProviders(account.providers as never, [], kmsOptions as never);
   const docs = file.initialData.find((d) => d.collectionName === 'datakeys')?.documents ?? [];
   const out: string[] = [];
   for (const raw of docs) {

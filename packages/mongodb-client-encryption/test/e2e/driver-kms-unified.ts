@@ -20,29 +20,16 @@ const require = createRequire(import.meta.url);
 const [majorArg, specDir] = process.argv.slice(2) as [string, string];
 const major = majorArg === '6' ? '6' : '7';
 const { startWireServer } = await import('../wire-server/server.js');
-const { startMockKms } = await import('../../../kms/test/mock-kms.js');
-const { readVectorBytes } = await import('../../../kms/test/vectors.js');
-const { fakeKmipExchange, routeToMock } = await import('../../../client/test/kms-routing.js');
+const { fakeKmipExchange, routeToMock, startFakeKmsAccount } = await import('../../../client/test/kms-routing.js');
 const { KmsProviders } = await import('@fle-ts/keyvault');
-const { azureImdsToken, gcpMetadataToken, KmipResponseParser } = await import('@fle-ts/kms');
+const { KmipResponseParser } = await import('@fle-ts/kms');
 const mongodb = require(`mongodb${major}`) as typeof import('mongodb7');
 const { EJSON, Binary } = mongodb.BSON;
 type Doc = Record<string, any>;
 
 const FILES = ['awsTemporary', 'azureKMS', 'gcpKMS', 'kmipKMS', 'accessToken-azure', 'accessToken-gcp'];
-const GCP_KEY = JSON.parse(readVectorBytes('gcp-test-key.json')) as { email: string; privateKeyPkcs8: string; publicKeySpki: string };
-const AWS = { accessKeyId: 'AKIDDRIVERUNIFIED', secretAccessKey: 'driver-unified-secret' };
-const AWS_TEMP = { accessKeyId: 'ASIADRIVERUNIFIED', secretAccessKey: 'driver-unified-temp-secret', sessionToken: 'driver-unified-session' };
-const AZURE = { tenantId: 'driver-unified-tenant', clientId: 'driver-unified-client', clientSecret: 'driver-unified-azure-secret' };
-
-const mock = await startMockKms({
-  aws: { [AWS.accessKeyId]: AWS.secretAccessKey, [AWS_TEMP.accessKeyId]: AWS_TEMP.secretAccessKey },
-  awsSessionTokens: { [AWS_TEMP.accessKeyId]: AWS_TEMP.sessionToken },
-  azure: AZURE,
-  gcp: { email: GCP_KEY.email, publicKeySpki: Uint8Array.from(atob(GCP_KEY.publicKeySpki), (c) => c.charCodeAt(0)) },
-});
-const mockHost = `127.0.0.1:${mock.port}`;
-const tokens = { azure: (await azureImdsToken({ host: mockHost })).accessToken, gcp: (await gcpMetadataToken({ host: mockHost })).accessToken };
+const account = await startFakeKmsAccount('driver-unified');
+const { mock, awsTemp: AWS_TEMP, fill } = account;
 const kmip = fakeKmipExchange();
 
 // One certificate for both fronts; the redirected connections trust it (ca) whatever host they named.
@@ -79,21 +66,7 @@ const realConnect = tls.connect.bind(tls);
   return (realConnect as (...a: unknown[]) => unknown)(options, ...rest);
 };
 
-/** The entity's kmsProviders with the `$$placeholder`s filled from the fake account; literals stay. */
-function fill(kmsProviders: Record<string, Doc>): Record<string, Doc> {
-  const out: Record<string, Doc> = {};
-  for (const [id, doc] of Object.entries(kmsProviders)) {
-    const type = id.split(':')[0];
-    const real: Doc = type === 'aws' ? (doc.sessionToken !== undefined ? AWS_TEMP : AWS)
-      : type === 'azure' ? { ...AZURE, accessToken: tokens.azure }
-        : type === 'gcp' ? { email: GCP_KEY.email, privateKey: GCP_KEY.privateKeyPkcs8, accessToken: tokens.gcp }
-          : { endpoint: 'localhost:5698' };
-    out[id] = Object.fromEntries(Object.entries(doc).map(([k, v]) => [k, v !== null && typeof v === 'object' && '$$placeholder' in v ? real[k] : v]));
-  }
-  return out;
-}
-
-const rewrapper = new KmsProviders({ aws: AWS, azure: AZURE, gcp: { email: GCP_KEY.email, privateKey: GCP_KEY.privateKeyPkcs8 }, kmip: { endpoint: 'localhost:5698' } } as never, [],
+const rewrapper = new KmsProviders(account.providers as never, [],
   { fetch: routeToMock(mock.port), kmipExchange: kmip, sleep: async () => {}, backoffMs: () => 0 } as never);
 
 /** The file's key documents with keyMaterial re-wrapped through the mock (a random data key). */
