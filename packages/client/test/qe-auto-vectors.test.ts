@@ -16,17 +16,8 @@ import { describe, expect, it } from 'vitest';
 import { describeShared, OWN_VECTORS, SHARED_VECTORS } from '../../../scripts/test-support/shared.js';
 import { AutoEncrypter } from '../src/index.js';
 import { collectMarkings, markQeCommand, parseEncryptedFields } from '../src/qe-command.js';
-import { KEK, vectorVault, type Reader } from './qe-suite.js';
+import { KEK, vectorVault, type AutoCase, type Reader } from './qe-suite.js';
 
-interface AutoCase {
-  name: string;
-  cmd: string;
-  encryptedFieldConfigMap: string;
-  markings: string;
-  expect: string;
-  rngHex?: string;
-  rngBytesUsed?: number;
-}
 
 // libbson reads a JSON number with a point (`"min": 0.0`) as a double; js-bson's EJSON reads it as an int.
 const ejson = (text: string) => EJSON.parse(text.replace(/(:\s*)(-?\d+\.\d+(?:[eE][-+]?\d+)?)(?=\s*[,}\]])/g, '$1{"$$numberDouble": "$2"}'), { relaxed: false }) as Record<string, any>;

@@ -9,6 +9,7 @@ import { Binary, deserialize as bsonDeserialize, EJSON, serialize } from 'bson';
 import { expect } from 'vitest';
 import { collectMarkings, markQeCommand, parseEncryptedFields } from '../src/qe-command.js';
 import { AutoEncrypter, ClientEncryption, MemoryKeyVault, type ClientEncryptOptions, type DataKeyDocument, type KeyQuery, type KeyVault } from '../src/index.js';
+import { explicitEqualityCases, type ExplicitCase } from '../../qe/test/suite.js';
 
 /** Reads a text file below the qe vector root. */
 export type Reader = (relPath: string) => string;
@@ -60,25 +61,8 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
   }
 }
 
-interface ExplicitCase {
-  desc: string;
-  algorithm: string;
-  keyId: string;
-  indexKeyId?: string;
-  contentionFactor?: number | string;
-  queryType?: string;
-  msg: { json?: string; file?: string };
-  expect?: { json?: string; file?: string };
-  expectInitError?: string;
-  rngHex?: string;
-  rngBytesUsed?: number;
-}
-
-/** The equality / unindexed cases of cases/explicit-encrypt.json (the others are Range). */
-export function explicitCases(read: Reader): ExplicitCase[] {
-  const all = (JSON.parse(read('cases/explicit-encrypt.json')) as { cases: ExplicitCase[] }).cases;
-  return all.filter((c) => c.algorithm === 'Indexed' || c.algorithm === 'Unindexed');
-}
+/** The equality / unindexed cases of cases/explicit-encrypt.json (the others are Range): the qe package's list. */
+export const explicitCases = explicitEqualityCases;
 
 /**
  * One explicit case through `ClientEncryption.encrypt`. `driverOnly` spells the options as the
@@ -191,7 +175,7 @@ export async function runIevCase(read: Reader, file = 'FLECrudTest-insertOneV2.j
   return { value, finds };
 }
 
-interface AutoCase {
+export interface AutoCase {
   name: string;
   cmd: string;
   encryptedFieldConfigMap: string;

@@ -151,7 +151,7 @@ export function tokenTests(read: Reader, files: string[]): void {
 // ---------------------------------------------------------------------------------------------
 // Explicit encryption: cases/explicit-encrypt.json (LMC _test_encrypt_fle2_explicit).
 
-interface ExplicitCase {
+export interface ExplicitCase {
   desc: string;
   algorithm: string;
   keyId: string;
