@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AutoEncrypter, ClientEncryption, MemoryKeyVault } from '../src/index.js';
 import { collectMarkings, markQeCommand, parseEncryptedFields } from '../src/qe-command.js';
+import { errorNameAndCode } from './qe-suite.js';
 
 const kmsProviders = { local: { key: new Uint8Array(96).fill(7) } };
 const keyVault = new MemoryKeyVault();
@@ -40,14 +41,7 @@ const hex = (v: unknown) => bytesToHex(serialize({ v }));
 const kind = (b: unknown) => (b as Binary).buffer[0];
 const rangeOptions = { min: new Int32(0), max: new Int32(200), sparsity: new Long(1), trimFactor: new Int32(1) };
 
-async function codeOf(p: Promise<unknown> | (() => unknown)): Promise<string> {
-  try {
-    await (typeof p === 'function' ? p() : p);
-    return 'no error';
-  } catch (e) {
-    return `${(e as Error).name}:${String((e as { code?: unknown }).code)}`;
-  }
-}
+const codeOf = errorNameAndCode;
 
 /** The `v` spec of a range marking, as a plain document. */
 function specOf(m: unknown): Record<string, any> {

@@ -327,3 +327,13 @@ export async function runExplicitRangeCase(read: Reader, c: RangeCase, driverOnl
   expect(bytesToHex(await auto.decryptBson(serialize(expected))), `${c.desc}: decryptBson`).toBe(want);
   return 'insert';
 }
+
+/** `<error name>:<code>` of what a promise or call throws, or 'no error' (the QE tests' refusal checks). */
+export async function errorNameAndCode(p: Promise<unknown> | (() => unknown)): Promise<string> {
+  try {
+    await (typeof p === 'function' ? p() : p);
+    return 'no error';
+  } catch (e) {
+    return `${(e as Error).name}:${String((e as { code?: unknown }).code)}`;
+  }
+}

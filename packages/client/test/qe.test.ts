@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { detScalar, randAny } from '../../fle-format/test/arbitraries.js';
 import { AutoEncrypter, ClientEncryption, MemoryKeyVault, RANDOM } from '../src/index.js';
+import { errorNameAndCode } from './qe-suite.js';
 
 const kmsProviders = { local: { key: new Uint8Array(96).fill(3) } };
 const keyVault = new MemoryKeyVault();
@@ -21,14 +22,7 @@ beforeAll(async () => {
   indexKeyId = await ce.createDataKey('local');
 });
 
-async function codeOf(p: Promise<unknown> | (() => unknown)): Promise<string> {
-  try {
-    await (typeof p === 'function' ? p() : p);
-    return 'no error';
-  } catch (e) {
-    return `${(e as Error).name}:${String((e as { code?: unknown }).code)}`;
-  }
-}
+const codeOf = errorNameAndCode;
 
 const hex = (v: unknown): string => bytesToHex(serialize({ v }));
 const first = (b: Binary): number => b.buffer[0]!;
